@@ -1,0 +1,1 @@
+//! Runs every check over a dataset.

@@ -1,0 +1,13 @@
+//! Geometry engine: an R-tree over polygons to assign points, containment of precincts in
+//! administrative units (areas in an equal-area projection), overlaps and validity.
+//! Everything here takes and returns WGS84 lon/lat.
+
+mod assign;
+mod containment;
+mod overlaps;
+mod validity;
+
+pub use assign::PolygonIndex;
+pub use containment::{Containment, area_m2, containment};
+pub use overlaps::{Overlap, overlaps};
+pub use validity::validate;
