@@ -61,3 +61,8 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+/// Runs `check` for a `dataset.toml` into `out` (what `serve --dataset` and `demo` use).
+pub fn check_dataset(dataset: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+    check::check_dataset(dataset, out)
+}
