@@ -1,1 +1,623 @@
-//! Runs every check over a dataset.
+//! Runs every check over a [`Dataset`]: geocodes voters to address points, assigns points to
+//! precinct polygons, measures containment in administrative units, and cross-checks the
+//! polygons, the stations (Appendix 2), the voter list (Appendix 1) and the address lists
+//! (Appendix 3). Problems come back as [`Finding`]s, never as errors.
+
+use crate::address::AddressIndex;
+use crate::model::{
+    AdminLevel, AdminUnit, Dataset, Finding, FindingCode, Kato, PrecinctNo, PrecinctPolygon,
+    StationMark, VoterField,
+};
+use crate::spatial::{self, PolygonIndex};
+use geo::{Contains, Coord, MultiPolygon, Point};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Parameters of a check.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The voter cap per precinct (Constitutional Law, art. 23: 3,000).
+    pub cap: u32,
+    /// The largest share of a precinct's area allowed outside its administrative unit.
+    pub tolerance: f64,
+    /// The level to check containment at; `None`: the finest level in the admin layer.
+    pub admin_level: Option<AdminLevel>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            cap: 3000,
+            tolerance: 0.01,
+            admin_level: None,
+        }
+    }
+}
+
+/// The figures of one precinct, as the report shows them.
+#[derive(Debug, Clone)]
+pub struct PrecinctFigures {
+    pub no: PrecinctNo,
+    /// Index into `Dataset::precincts` (or the derived polygons), when it has a polygon.
+    pub polygon: Option<usize>,
+    pub admin_unit: Option<Kato>,
+    pub admin_name: Option<String>,
+    /// Voters whose address point lies inside the polygon.
+    pub voters: u64,
+    /// Voters whose record lists this precinct.
+    pub voters_listed: u64,
+    /// Voters whose address the Appendix 3 list gives to this precinct.
+    pub voters_by_list: Option<u64>,
+    pub overfull: bool,
+    pub cross_boundary: bool,
+    pub outside_share: f64,
+    pub admin_units_touched: Vec<Kato>,
+    pub derived: bool,
+    /// Index into `Dataset::stations` of its (first, non-eliminated) station.
+    pub station: Option<usize>,
+    pub findings: BTreeSet<FindingCode>,
+}
+
+/// What a check found.
+#[derive(Debug, Default)]
+pub struct CheckResult {
+    /// One entry per precinct number known from any source, sorted by number.
+    pub precincts: Vec<PrecinctFigures>,
+    pub findings: Vec<Finding>,
+    /// Checks not run, and why (a missing input).
+    pub skipped: Vec<String>,
+    /// The admin level containment was checked at.
+    pub level: Option<AdminLevel>,
+    /// Polygons derived from the address lists when none were given.
+    pub derived_polygons: Vec<PrecinctPolygon>,
+    /// Per address point: the precinct polygon holding it (index into the polygons used).
+    pub address_precinct: Vec<Option<u32>>,
+    /// Per voter record: the address point it geocodes to.
+    pub voter_address: Vec<Option<u32>>,
+    /// Per address point: the precinct its Appendix 3 list gives.
+    pub address_list: Option<Vec<Option<PrecinctNo>>>,
+}
+
+impl CheckResult {
+    /// The polygons the figures index into: the dataset's, or the derived ones.
+    pub fn polygons<'a>(&'a self, ds: &'a Dataset) -> &'a [PrecinctPolygon] {
+        if ds.precincts.is_empty() {
+            &self.derived_polygons
+        } else {
+            &ds.precincts
+        }
+    }
+}
+
+/// Something to tell the user while a long step runs.
+pub trait Progress: Sync {
+    fn step(&self, name: &str);
+}
+
+/// A progress sink that says nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn step(&self, _name: &str) {}
+}
+
+/// Runs every check whose inputs are present.
+pub fn run(
+    ds: &Dataset,
+    borders: Option<&()>,
+    aliases: Option<&()>,
+    opts: &CheckOptions,
+    progress: &dyn Progress,
+) -> CheckResult {
+    let mut out = CheckResult::default();
+    let mut findings: Vec<Finding> = Vec::new();
+
+    // --- Admin units: the level, validity, classifier.
+    let level = opts
+        .admin_level
+        .or_else(|| ds.admin.iter().map(|u| u.level).max());
+    out.level = level;
+    let units: Vec<&AdminUnit> = ds.admin.iter().filter(|u| Some(u.level) == level).collect();
+    if ds.admin.is_empty() {
+        out.skipped
+            .push("containment and gaps: no administrative units given".into());
+    }
+    progress.step("validating geometry");
+    for u in &ds.admin {
+        for problem in spatial::validate(&u.geometry) {
+            findings.push(
+                Finding::new(
+                    FindingCode::InvalidGeometry,
+                    format!("admin unit {}", u.kato),
+                    problem,
+                )
+                .at(&u.source.file, u.source.line),
+            );
+        }
+        if let Some(cls) = &ds.classifier
+            && !cls.contains(&u.kato)
+        {
+            findings.push(
+                Finding::new(
+                    FindingCode::KatoNotInClassifier,
+                    format!("admin unit {}", u.kato),
+                    format!("KATO {} is not in the official classifier", u.kato),
+                )
+                .at(&u.source.file, u.source.line),
+            );
+        }
+    }
+
+    let unit_polys: Vec<MultiPolygon<f64>> = units.iter().map(|u| u.geometry.clone()).collect();
+    let admin_index = (!units.is_empty()).then(|| PolygonIndex::new(&unit_polys));
+
+    // --- Address points: which admin unit holds each.
+    progress.step("locating address points");
+    let coords: Vec<Coord<f64>> = ds.addresses.iter().map(|a| a.coord).collect();
+    let address_admin: Vec<Option<u32>> = match &admin_index {
+        Some(ix) => ix.locate_all(&coords),
+        None => vec![None; coords.len()],
+    };
+
+    // --- Voters: geocode each address.
+    progress.step("geocoding voters");
+    let voter_address: Vec<Option<u32>> = match &ds.voters {
+        Some(v) => {
+            let ix = AddressIndex::new(&ds.addresses);
+            (0..v.len())
+                .into_par_iter()
+                .map(|i| {
+                    let r = v.get(i);
+                    ix.find(
+                        r.field(VoterField::Residence),
+                        r.field(VoterField::Street),
+                        r.field(VoterField::House),
+                        r.field(VoterField::Building),
+                    )
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+
+    // --- Address lists (Appendix 3): wired in once the borders module lands.
+    let address_list: Option<Vec<Option<PrecinctNo>>> = None;
+    let voters_by_list: Option<HashMap<PrecinctNo, u64>> = None;
+    let _ = (borders, aliases);
+    if ds.precincts.is_empty() {
+        out.skipped
+            .push("polygon checks: no precinct polygons and no address lists given".into());
+    }
+    let derived = ds.precincts.is_empty();
+    let polygons: &[PrecinctPolygon] = if derived {
+        &out.derived_polygons
+    } else {
+        &ds.precincts
+    };
+
+    // --- Precinct polygons: validity, index, assignment.
+    progress.step("assigning addresses to precincts");
+    let polys: Vec<MultiPolygon<f64>> = polygons.iter().map(|p| p.geometry.clone()).collect();
+    if !derived {
+        for p in polygons {
+            for problem in spatial::validate(&p.geometry) {
+                findings.push(
+                    Finding::new(
+                        FindingCode::InvalidGeometry,
+                        format!("precinct {}", p.no),
+                        problem,
+                    )
+                    .precinct(&p.no)
+                    .at(&p.source.file, p.source.line),
+                );
+            }
+        }
+    }
+    let precinct_index = (!polys.is_empty()).then(|| PolygonIndex::new(&polys));
+    let address_precinct: Vec<Option<u32>> = match &precinct_index {
+        Some(ix) => ix.locate_all(&coords),
+        None => vec![None; coords.len()],
+    };
+
+    // --- Gaps: address points inside a unit but in no precinct.
+    if precinct_index.is_some() && admin_index.is_some() {
+        for (i, a) in ds.addresses.iter().enumerate() {
+            if address_admin[i].is_some() && address_precinct[i].is_none() {
+                findings.push(
+                    Finding::new(
+                        FindingCode::AddressInNoPrecinct,
+                        format!("address {}", address_text(a)),
+                        "the address point lies in no precinct polygon",
+                    )
+                    .at(&a.source.file, a.source.line)
+                    .geometry(Point(a.coord)),
+                );
+            }
+        }
+    }
+
+    // --- The precinct universe.
+    let mut figures: BTreeMap<PrecinctNo, PrecinctFigures> = BTreeMap::new();
+    let mut polygon_count: HashMap<&PrecinctNo, usize> = HashMap::new();
+    for (i, p) in polygons.iter().enumerate() {
+        let e = figure(&mut figures, &p.no, derived);
+        if e.polygon.is_none() {
+            e.polygon = Some(i);
+        }
+        *polygon_count.entry(&p.no).or_default() += 1;
+    }
+    let mut station_count: HashMap<&PrecinctNo, usize> = HashMap::new();
+    let mut eliminated: BTreeSet<&PrecinctNo> = BTreeSet::new();
+    for (i, s) in ds.stations.iter().enumerate() {
+        *station_count.entry(&s.precinct).or_default() += 1;
+        if s.marks.contains(&StationMark::Eliminated) {
+            eliminated.insert(&s.precinct);
+            continue;
+        }
+        let e = figure(&mut figures, &s.precinct, derived);
+        if e.station.is_none() {
+            e.station = Some(i);
+        }
+    }
+
+    // --- Voter counts and voter findings.
+    progress.step("counting voters");
+    let mut listed: HashMap<&str, u64> = HashMap::new();
+    let mut by_polygon: Vec<u64> = vec![0; polygons.len()];
+    if let Some(v) = &ds.voters {
+        for (i, r) in v.iter().enumerate() {
+            let p = r.field(VoterField::Precinct).trim();
+            let file = r.file();
+            if p.is_empty() {
+                findings.push(
+                    Finding::new(
+                        FindingCode::VoterWithoutPrecinct,
+                        format!("record {}", r.code()),
+                        "the record has no precinct code",
+                    )
+                    .record(r.code(), file, r.line()),
+                );
+            } else {
+                *listed.entry(p).or_default() += 1;
+            }
+            let listed_no = p.parse::<PrecinctNo>().ok();
+            match voter_address[i] {
+                None => {
+                    let mut f = Finding::new(
+                        FindingCode::VoterAddressNotFound,
+                        format!("record {}", r.code()),
+                        format!(
+                            "no address point for {}, {} {} {}",
+                            r.field(VoterField::Residence),
+                            r.field(VoterField::Street),
+                            r.field(VoterField::House),
+                            r.field(VoterField::Building)
+                        )
+                        .trim_end()
+                        .to_string(),
+                    )
+                    .record(r.code(), file, r.line());
+                    f.precinct = listed_no;
+                    findings.push(f);
+                }
+                Some(a) => {
+                    if let Some(q) = address_precinct[a as usize] {
+                        by_polygon[q as usize] += 1;
+                        let qno = &polygons[q as usize].no;
+                        if let Some(pno) = &listed_no
+                            && pno != qno
+                        {
+                            findings.push(
+                                Finding::new(
+                                    FindingCode::VoterInOtherPrecinct,
+                                    format!("record {}", r.code()),
+                                    format!(
+                                        "listed in precinct {pno}, but the address lies in precinct {qno}"
+                                    ),
+                                )
+                                .precinct(pno)
+                                .record(r.code(), file, r.line())
+                                .geometry(Point(ds.addresses[a as usize].coord)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    } else {
+        out.skipped.push("voter checks: no voter list given".into());
+    }
+    for (p, n) in &listed {
+        if let Ok(no) = p.parse::<PrecinctNo>() {
+            figure(&mut figures, &no, derived).voters_listed = *n;
+        }
+    }
+    for (i, p) in polygons.iter().enumerate() {
+        figure(&mut figures, &p.no, derived).voters += by_polygon[i];
+    }
+    if let Some(vbl) = &voters_by_list {
+        for (no, n) in vbl {
+            figure(&mut figures, no, derived).voters_by_list = Some(*n);
+        }
+        for f in figures.values_mut() {
+            f.voters_by_list.get_or_insert(0);
+        }
+    }
+
+    // --- Containment.
+    if !units.is_empty() && !polys.is_empty() {
+        progress.step("measuring containment in administrative units");
+        let cont = spatial::containment(&polys, &unit_polys);
+        for (i, c) in cont.into_iter().enumerate() {
+            let p = &polygons[i];
+            let f = figures.get_mut(&p.no).expect("every polygon has figures");
+            if f.polygon != Some(i) {
+                continue; // a duplicate number: the first polygon speaks for it
+            }
+            f.admin_unit = c.main_unit.map(|u| units[u].kato.clone());
+            f.admin_name = c.main_unit.and_then(|u| units[u].name.clone());
+            f.outside_share = c.outside_share;
+            f.admin_units_touched = c.touched.iter().map(|&u| units[u].kato.clone()).collect();
+            match c.main_unit {
+                None => findings.push(
+                    Finding::new(
+                        FindingCode::PrecinctOutsideAdmin,
+                        format!("precinct {}", p.no),
+                        "the polygon lies in no administrative unit",
+                    )
+                    .precinct(&p.no)
+                    .geometry(p.geometry.clone()),
+                ),
+                Some(u) if c.outside_share > opts.tolerance => {
+                    f.cross_boundary = true;
+                    let others: Vec<String> = f
+                        .admin_units_touched
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect();
+                    let mut fd = Finding::new(
+                        FindingCode::PrecinctCrossesAdminBoundary,
+                        format!("precinct {}", p.no),
+                        format!(
+                            "{:.1}% of the area lies outside {} (tolerance {:.1}%), in {}",
+                            c.outside_share * 100.0,
+                            units[u].kato,
+                            opts.tolerance * 100.0,
+                            others.join(", ")
+                        ),
+                    )
+                    .precinct(&p.no);
+                    if let Some(g) = c.outside {
+                        fd = fd.geometry(g);
+                    }
+                    findings.push(fd);
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    // --- Overlaps.
+    if polys.len() > 1 && !derived {
+        progress.step("looking for overlaps");
+        for o in spatial::overlaps(&polys, 1.0) {
+            let (a, b) = (&polygons[o.a].no, &polygons[o.b].no);
+            if a == b {
+                continue; // the same number twice: reported as a duplicate
+            }
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            findings.push(
+                Finding::new(
+                    FindingCode::PrecinctOverlap,
+                    format!("precincts {lo} and {hi}"),
+                    format!("precincts {lo} and {hi} overlap by {:.0} m²", o.area_m2),
+                )
+                .precinct(lo)
+                .geometry(o.geometry),
+            );
+            if let Some(f) = figures.get_mut(hi) {
+                f.findings.insert(FindingCode::PrecinctOverlap);
+            }
+        }
+    }
+
+    // --- Stations.
+    for s in &ds.stations {
+        let Some(c) = s.coord else { continue };
+        if s.marks.contains(&StationMark::Eliminated) {
+            continue;
+        }
+        let own: Vec<&PrecinctPolygon> = polygons.iter().filter(|p| p.no == s.precinct).collect();
+        if own.is_empty() {
+            continue; // reported as a missing polygon
+        }
+        if !own.iter().any(|p| p.geometry.contains(&Point(c))) {
+            findings.push(
+                Finding::new(
+                    FindingCode::StationOutsidePrecinct,
+                    format!("station of precinct {}", s.precinct),
+                    format!(
+                        "the polling station ({}) lies outside its precinct's polygon",
+                        s.facility
+                    ),
+                )
+                .precinct(&s.precinct)
+                .at(&s.source.file, s.source.line)
+                .geometry(Point(c)),
+            );
+        }
+    }
+
+    // --- Numbers: duplicates, missing / extra, eliminated.
+    for (no, n) in &polygon_count {
+        if *n > 1 {
+            findings.push(
+                Finding::new(
+                    FindingCode::DuplicatePrecinctNo,
+                    format!("precinct {no}"),
+                    format!("{n} polygons carry precinct number {no}"),
+                )
+                .precinct(no),
+            );
+        }
+    }
+    for (no, n) in &station_count {
+        if *n > 1 {
+            findings.push(
+                Finding::new(
+                    FindingCode::DuplicatePrecinctNo,
+                    format!("precinct {no}"),
+                    format!("{n} polling stations carry precinct number {no}"),
+                )
+                .precinct(no),
+            );
+        }
+    }
+    let have_polygons = !polygons.is_empty();
+    let have_stations = !ds.stations.is_empty();
+    let have_voters = ds.voters.is_some();
+    for f in figures.values() {
+        let in_polygons = f.polygon.is_some();
+        let in_stations =
+            station_count.contains_key(&f.no) && !eliminated.contains(&f.no) || f.station.is_some();
+        let in_voters = f.voters_listed > 0;
+        if eliminated.contains(&f.no) && f.station.is_none() {
+            if in_polygons || in_voters {
+                findings.push(
+                    Finding::new(
+                        FindingCode::EliminatedPrecinctInUse,
+                        format!("precinct {}", f.no),
+                        format!(
+                            "precinct {} is marked eliminated but still has {}",
+                            f.no,
+                            match (in_polygons, in_voters) {
+                                (true, true) => "a polygon and voters",
+                                (true, false) => "a polygon",
+                                _ => "voters",
+                            }
+                        ),
+                    )
+                    .precinct(&f.no),
+                );
+            }
+            continue;
+        }
+        let missing = [
+            (
+                have_polygons && !derived && !in_polygons,
+                FindingCode::PrecinctMissingPolygon,
+                "no polygon",
+            ),
+            (
+                have_stations && !in_stations,
+                FindingCode::PrecinctMissingStation,
+                "no polling station in Appendix 2",
+            ),
+            (
+                have_voters && !in_voters,
+                FindingCode::PrecinctMissingInVoterList,
+                "no voters in the voter list",
+            ),
+        ];
+        for (is_missing, code, what) in missing {
+            if is_missing {
+                findings.push(
+                    Finding::new(
+                        code,
+                        format!("precinct {}", f.no),
+                        format!("precinct {} has {what}", f.no),
+                    )
+                    .precinct(&f.no),
+                );
+            }
+        }
+    }
+
+    // --- The cap.
+    for f in figures.values_mut() {
+        let by_list = f.voters_by_list.unwrap_or(0);
+        let worst = f.voters.max(f.voters_listed).max(by_list);
+        if worst > opts.cap as u64 {
+            f.overfull = true;
+            findings.push(
+                Finding::new(
+                    FindingCode::PrecinctOverCap,
+                    format!("precinct {}", f.no),
+                    format!(
+                        "{} voters by address, {} by the voter list{}; the cap is {}",
+                        f.voters,
+                        f.voters_listed,
+                        f.voters_by_list
+                            .map(|n| format!(", {n} by the address list"))
+                            .unwrap_or_default(),
+                        opts.cap
+                    ),
+                )
+                .precinct(&f.no),
+            );
+        }
+    }
+
+    // --- Attach codes to precincts, order findings.
+    for fd in &findings {
+        if let Some(p) = &fd.precinct
+            && let Some(f) = figures.get_mut(p)
+        {
+            f.findings.insert(fd.code);
+        }
+    }
+    findings.sort_by(|a, b| {
+        (a.code, &a.precinct, &a.file, a.line, &a.record).cmp(&(
+            b.code,
+            &b.precinct,
+            &b.file,
+            b.line,
+            &b.record,
+        ))
+    });
+    out.precincts = figures.into_values().collect();
+    out.findings = findings;
+    out.address_precinct = address_precinct;
+    out.voter_address = voter_address;
+    out.address_list = address_list;
+    out
+}
+
+fn figure<'a>(
+    figures: &'a mut BTreeMap<PrecinctNo, PrecinctFigures>,
+    no: &PrecinctNo,
+    derived: bool,
+) -> &'a mut PrecinctFigures {
+    figures
+        .entry(no.clone())
+        .or_insert_with(|| PrecinctFigures {
+            no: no.clone(),
+            polygon: None,
+            admin_unit: None,
+            admin_name: None,
+            voters: 0,
+            voters_listed: 0,
+            voters_by_list: None,
+            overfull: false,
+            cross_boundary: false,
+            outside_share: 0.0,
+            admin_units_touched: Vec::new(),
+            derived,
+            station: None,
+            findings: BTreeSet::new(),
+        })
+}
+
+/// An address as one line of text (no personal data: addresses of buildings only).
+pub fn address_text(a: &crate::model::AddressPoint) -> String {
+    let mut s = String::new();
+    for part in [&a.locality, &a.street, &a.house, &a.building] {
+        if !part.is_empty() {
+            if !s.is_empty() {
+                s.push_str(", ");
+            }
+            s.push_str(part);
+        }
+    }
+    s
+}

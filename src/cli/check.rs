@@ -1,13 +1,272 @@
+use super::DatasetFile;
+use crate::check::{self, CheckOptions, Progress};
+use crate::io::{self, Intake, VectorOptions};
+use crate::model::{AdminLevel, Dataset};
+use crate::report::{self, ReportInput};
+use anyhow::Context;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-#[derive(Debug, Args)]
-pub struct CheckArgs {}
-
-pub fn run(_a: CheckArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet")
+/// Inputs and parameters of `precincts check`. Each flag overrides the same key of
+/// `--dataset`.
+#[derive(Debug, Args, Default)]
+pub struct CheckArgs {
+    /// Folder to write the report into (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// A dataset.toml naming the inputs (paths relative to it).
+    #[arg(long)]
+    pub dataset: Option<PathBuf>,
+    /// Administrative units: Shapefile or GeoJSON polygons with a 9-digit KATO code.
+    #[arg(long)]
+    pub admin: Option<PathBuf>,
+    /// The KATO attribute of the admin layer (default: tries KATO, kato, KATO_CODE).
+    #[arg(long)]
+    pub admin_id_field: Option<String>,
+    /// The admin level to check containment at: oblast, district, sub_district, settlement
+    /// (default: the finest level in the admin layer).
+    #[arg(long)]
+    pub admin_level: Option<String>,
+    /// Precinct polygons: Shapefile or GeoJSON.
+    #[arg(long)]
+    pub precincts: Option<PathBuf>,
+    /// The precinct-number attribute of the precinct layer.
+    #[arg(long)]
+    pub precinct_id_field: Option<String>,
+    /// Address points: CSV, GeoJSON or Shapefile.
+    #[arg(long)]
+    pub addresses: Option<PathBuf>,
+    /// Voter list, Appendix 1 (CSV or XLSX).
+    #[arg(long)]
+    pub voters: Option<PathBuf>,
+    /// Polling stations, Appendix 2 (CSV or XLSX).
+    #[arg(long)]
+    pub stations: Option<PathBuf>,
+    /// Precinct borders as address lists, Appendix 3 (CSV or XLSX).
+    #[arg(long)]
+    pub borders: Option<PathBuf>,
+    /// Street renamings (old name -> new name, per locality), applied before matching.
+    #[arg(long)]
+    pub street_aliases: Option<PathBuf>,
+    /// The official KATO classifier (CSV with a `kato` column).
+    #[arg(long)]
+    pub classifier: Option<PathBuf>,
+    /// Voter cap per precinct.
+    #[arg(long)]
+    pub cap: Option<u32>,
+    /// Largest share of a precinct's area allowed outside its unit (a fraction).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    /// CRS of inputs without a .prj and of CSV coordinates, e.g. EPSG:32642.
+    #[arg(long)]
+    pub crs: Option<String>,
 }
 
-pub fn check_dataset(_dataset: &std::path::Path, _out: &std::path::Path) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+/// The resolved inputs of a run.
+struct Plan {
+    admin: Option<PathBuf>,
+    admin_id_field: Option<String>,
+    precincts: Option<PathBuf>,
+    precinct_id_field: Option<String>,
+    addresses: Option<PathBuf>,
+    voters: Option<PathBuf>,
+    stations: Option<PathBuf>,
+    borders: Option<PathBuf>,
+    street_aliases: Option<PathBuf>,
+    classifier: Option<PathBuf>,
+    crs: Option<String>,
+    opts: CheckOptions,
+}
+
+fn plan(a: CheckArgs) -> anyhow::Result<(Plan, PathBuf)> {
+    let d = match &a.dataset {
+        Some(p) => DatasetFile::load(p)?,
+        None => DatasetFile::default(),
+    };
+    let level = a.admin_level.or(d.admin_level);
+    let admin_level = level
+        .map(|l| l.parse::<AdminLevel>().map_err(anyhow::Error::msg))
+        .transpose()?;
+    let cap = a.cap.or(d.cap).unwrap_or(3000);
+    anyhow::ensure!(cap > 0, "--cap must be a positive number of voters");
+    let tolerance = a.tolerance.or(d.tolerance).unwrap_or(0.01);
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&tolerance),
+        "--tolerance is a fraction between 0 and 1 (0.01 = 1%); got {tolerance}"
+    );
+    let p = Plan {
+        admin: a.admin.or(d.admin),
+        admin_id_field: a.admin_id_field.or(d.admin_id_field),
+        precincts: a.precincts.or(d.precincts),
+        precinct_id_field: a.precinct_id_field.or(d.precinct_id_field),
+        addresses: a.addresses.or(d.addresses),
+        voters: a.voters.or(d.voters),
+        stations: a.stations.or(d.stations),
+        borders: a.borders.or(d.borders),
+        street_aliases: a.street_aliases.or(d.street_aliases),
+        classifier: a.classifier.or(d.classifier),
+        crs: a.crs.or(d.crs),
+        opts: CheckOptions {
+            cap,
+            tolerance,
+            admin_level,
+        },
+    };
+    anyhow::ensure!(
+        p.admin.is_some()
+            || p.precincts.is_some()
+            || p.voters.is_some()
+            || p.stations.is_some()
+            || p.borders.is_some(),
+        "nothing to check: give --dataset or at least one of --admin, --precincts, --voters, --stations, --borders"
+    );
+    Ok((p, a.out))
+}
+
+/// Step messages on a terminal spinner; nothing when stderr is not a terminal.
+struct Spinner {
+    bar: ProgressBar,
+    started: Instant,
+}
+
+impl Spinner {
+    fn new() -> Self {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").expect("a valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Spinner {
+            bar,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Progress for Spinner {
+    fn step(&self, name: &str) {
+        self.bar.set_message(name.to_string());
+    }
+}
+
+/// Reads everything the plan names, accounting for every record.
+fn read(p: &Plan, intake: &mut Intake, progress: &Spinner) -> anyhow::Result<Dataset> {
+    let mut ds = Dataset::default();
+    let vopts = |id: &Option<String>| VectorOptions {
+        id_field: id.clone(),
+        level_field: None,
+        name_field: None,
+        crs: p.crs.clone(),
+    };
+    if let Some(f) = &p.admin {
+        progress.step("reading administrative units");
+        ds.admin = io::read_admin(f, &vopts(&p.admin_id_field), intake)?;
+    }
+    if let Some(f) = &p.precincts {
+        progress.step("reading precinct polygons");
+        ds.precincts = io::read_precincts(f, &vopts(&p.precinct_id_field), intake)?;
+    }
+    if let Some(f) = &p.addresses {
+        progress.step("reading address points");
+        ds.addresses = io::read_addresses(f, p.crs.as_deref(), intake)?;
+    }
+    if let Some(f) = &p.voters {
+        progress.step("reading the voter list");
+        ds.voters = Some(io::read_voters(f, intake)?);
+    }
+    if let Some(f) = &p.stations {
+        progress.step("reading polling stations");
+        ds.stations = io::read_stations(f, p.crs.as_deref(), intake)?;
+    }
+    if let Some(f) = &p.classifier {
+        ds.classifier = Some(io::read_classifier(f)?);
+    }
+    Ok(ds)
+}
+
+fn inputs_map(p: &Plan) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for (k, v) in [
+        ("admin", &p.admin),
+        ("precincts", &p.precincts),
+        ("addresses", &p.addresses),
+        ("voters", &p.voters),
+        ("stations", &p.stations),
+        ("borders", &p.borders),
+        ("street_aliases", &p.street_aliases),
+        ("classifier", &p.classifier),
+    ] {
+        if let Some(path) = v {
+            let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            m.insert(k.to_string(), abs.display().to_string());
+        }
+    }
+    m
+}
+
+/// Reads, checks and writes the report; prints a summary to stderr.
+fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
+    let spinner = Spinner::new();
+    let mut intake = Intake::default();
+    let ds = read(&p, &mut intake, &spinner)?;
+    let borders: Option<()> = None;
+    let _ = (&p.borders, &p.street_aliases);
+    let result = check::run(&ds, borders.as_ref(), None, &p.opts, &spinner);
+    spinner.step("writing the report");
+    report::write_all(
+        out,
+        &ReportInput {
+            ds: &ds,
+            result: &result,
+            intake: &intake,
+            opts: &p.opts,
+            inputs: inputs_map(&p),
+        },
+    )
+    .with_context(|| format!("writing the report into {}", out.display()))?;
+    spinner.bar.finish_and_clear();
+
+    let (read, accepted, rejected) = intake.totals();
+    eprintln!(
+        "checked {} precincts in {:.1} s: {} overfull, {} crossing a boundary, {} findings",
+        result.precincts.len(),
+        spinner.started.elapsed().as_secs_f64(),
+        result.precincts.iter().filter(|f| f.overfull).count(),
+        result.precincts.iter().filter(|f| f.cross_boundary).count(),
+        result.findings.len()
+    );
+    for (code, n) in report::counts_by_code(&result.findings) {
+        eprintln!("  {code:<34} {n}");
+    }
+    eprintln!("records: {read} read = {accepted} accepted + {rejected} rejected");
+    for f in &intake.files {
+        eprintln!(
+            "  {:<10} {}: {} read = {} accepted + {} rejected",
+            f.kind, f.file, f.read, f.accepted, f.rejected
+        );
+    }
+    for s in &result.skipped {
+        eprintln!("skipped: {s}");
+    }
+    eprintln!("report written to {}", out.display());
+    Ok(())
+}
+
+pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
+    let (p, out) = plan(a)?;
+    execute(p, &out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn check_dataset(dataset: &Path, out: &Path) -> anyhow::Result<()> {
+    let (p, out) = plan(CheckArgs {
+        out: out.to_path_buf(),
+        dataset: Some(dataset.to_path_buf()),
+        ..CheckArgs::default()
+    })?;
+    execute(p, &out)
 }
