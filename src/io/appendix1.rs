@@ -1,13 +1,495 @@
 //! Appendix 1 voter lists: CSV or XLSX with the Appendix's 26 fields, headers in Russian,
 //! Kazakh or English (aliases in `data/FORMATS.md`).
+//!
+//! Dates become ISO `YYYY-MM-DD` (from `dd.mm.yyyy`, `yyyy-mm-dd`, `dd/mm/yyyy`, an Excel
+//! serial number or a workbook date cell; a trailing time is dropped); logical fields
+//! become `1` or empty. Everything else is kept as written (trimmed): IIN validity is
+//! reconciliation's business, precinct codes are strings. Reject reasons never quote a
+//! personal value.
 
-use super::{Intake, IoError};
-use crate::model::VoterTable;
+use super::table::{Column, Row, read_table};
+use super::{Intake, IoError, file_name};
+use crate::model::{VOTER_FIELDS, VoterField, VoterTable, VoterTableBuilder};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
+
+/// The header aliases of each Appendix 1 field (besides its [`VoterField::key`]).
+pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
+    match f {
+        VoterField::Code => &[
+            "Код",
+            "Коды",
+            "Код записи",
+            "Счетчик",
+            "Счётчик",
+            "Санауыш",
+            "record code",
+            "record",
+            "counter",
+            "id",
+        ],
+        VoterField::Iin => &[
+            "ИИН",
+            "Код избирателя",
+            "ЖСН",
+            "Сайлаушы коды",
+            "Сайлаушының коды",
+            "IIN",
+            "voter code",
+            "voter_code",
+        ],
+        VoterField::Surname => &["Фамилия", "Тегі", "surname", "last name", "family name"],
+        VoterField::Name => &["Имя", "Аты", "name", "first name", "given name"],
+        VoterField::MiddleName => &[
+            "Отчество",
+            "Әкесінің аты",
+            "Әкесiнiң аты",
+            "middle name",
+            "patronymic",
+        ],
+        VoterField::Precinct => &[
+            "Код участка",
+            "Номер участка",
+            "№ участка",
+            "Участок",
+            "Учаске коды",
+            "Учаске нөмірі",
+            "Учаске",
+            "precinct code",
+            "precinct number",
+            "precinct no",
+        ],
+        VoterField::RepublicanPrecinct => &[
+            "Республиканский участок",
+            "Республикалық учаске",
+            "republican precinct",
+        ],
+        VoterField::OblastPrecinct => &[
+            "Областной участок",
+            "Облыстық учаске",
+            "oblast precinct",
+            "regional precinct",
+        ],
+        VoterField::DistrictPrecinct => &[
+            "Районный участок",
+            "Аудандық учаске",
+            "district precinct",
+        ],
+        VoterField::Oblast => &["Область", "Облыс", "oblast", "region"],
+        VoterField::District => &["Район", "Аудан", "district"],
+        VoterField::BirthDate => &[
+            "Дата рождения",
+            "Туған күні",
+            "Туған күнi",
+            "Туылған күні",
+            "date of birth",
+            "birth date",
+            "birthdate",
+            "dob",
+        ],
+        VoterField::Ethnicity => &["Национальность", "Ұлты", "ethnicity", "nationality"],
+        VoterField::Gender => &["Пол", "Жынысы", "gender", "sex"],
+        VoterField::Residence => &[
+            "Место жительства",
+            "Населенный пункт",
+            "Населённый пункт",
+            "Тұрғылықты жері",
+            "Елді мекен",
+            "residence",
+            "place of residence",
+            "locality",
+        ],
+        VoterField::Street => &["Улица", "Көше", "street"],
+        VoterField::House => &["Дом", "Үй", "house", "house number"],
+        VoterField::Building => &["Корпус", "Ғимарат", "building", "block"],
+        VoterField::Apartment => &["Квартира", "Пәтер", "apartment", "flat"],
+        VoterField::IdNumber => &[
+            "Номер документа",
+            "Удостоверение",
+            "Номер удостоверения",
+            "Құжат нөмірі",
+            "Куәлік",
+            "id number",
+            "document number",
+            "id document",
+        ],
+        VoterField::IdIssued => &[
+            "Дата выдачи",
+            "Берілген күні",
+            "Берілген күнi",
+            "id issued",
+            "date of issue",
+            "issue date",
+            "issued",
+        ],
+        VoterField::Note => &["Примечание", "Ескерту", "note", "notes", "remark"],
+        VoterField::Changed => &["Дополнение1", "Қосымша1", "addition1", "changed"],
+        VoterField::Removed => &["Дополнение2", "Қосымша2", "addition2", "removed"],
+        VoterField::ChangedOn => &[
+            "Дополнение3",
+            "Қосымша3",
+            "addition3",
+            "changed on",
+            "date of change",
+        ],
+        VoterField::Added => &["Дополнение4", "Қосымша4", "addition4", "added"],
+    }
+}
+
+/// What a field holds, for normalisation.
+fn kind(f: VoterField) -> Kind {
+    match f {
+        VoterField::BirthDate | VoterField::IdIssued | VoterField::ChangedOn => Kind::Date,
+        VoterField::Changed | VoterField::Removed | VoterField::Added => Kind::Logical,
+        VoterField::Code
+        | VoterField::Iin
+        | VoterField::Surname
+        | VoterField::Name
+        | VoterField::MiddleName
+        | VoterField::Precinct
+        | VoterField::RepublicanPrecinct
+        | VoterField::OblastPrecinct
+        | VoterField::DistrictPrecinct
+        | VoterField::Oblast
+        | VoterField::District
+        | VoterField::Ethnicity
+        | VoterField::Gender
+        | VoterField::Residence
+        | VoterField::Street
+        | VoterField::House
+        | VoterField::Building
+        | VoterField::Apartment
+        | VoterField::IdNumber
+        | VoterField::Note => Kind::Text,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Date,
+    Logical,
+}
+
+/// The columns `read_voters` asks `read_table` for, in [`VoterField::ALL`] order.
+pub fn voter_columns() -> [Column; VOTER_FIELDS] {
+    VoterField::ALL.map(|f| Column {
+        key: f.key(),
+        aliases: voter_aliases(f),
+        required: matches!(f, VoterField::Code | VoterField::Iin),
+    })
+}
+
+/// Normalises a date to ISO `YYYY-MM-DD` into `out`; `false` when it is not a date.
+/// Accepts `dd.mm.yyyy`, `yyyy-mm-dd`, `dd/mm/yyyy`, `yyyy.mm.dd`, one-digit day/month,
+/// a trailing time (`dd.mm.yyyy 0:00:00`, `yyyy-mm-ddT00:00:00`) and Excel serial numbers
+/// (days since 1899-12-30, 1 ..= 2958465).
+///
+/// # Examples
+/// ```
+/// use precincts::io::normalize_date;
+/// let mut s = String::new();
+/// assert!(normalize_date("05.03.1987", &mut s));
+/// assert_eq!(s, "1987-03-05");
+/// s.clear();
+/// assert!(normalize_date("32874", &mut s)); // an Excel serial
+/// assert_eq!(s, "1990-01-01");
+/// s.clear();
+/// assert!(!normalize_date("31.02.1990", &mut s));
+/// ```
+pub fn normalize_date(v: &str, out: &mut String) -> bool {
+    use std::fmt::Write;
+    let v = v.trim();
+    let date = v.split([' ', 'T']).next().unwrap_or("");
+    let b = date.as_bytes();
+    let num = |s: &[u8]| -> Option<u32> {
+        if s.is_empty() || s.len() > 4 || !s.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(s.iter().fold(0u32, |a, &c| a * 10 + (c - b'0') as u32))
+    };
+    let ymd = if is_serial(date) {
+        // An Excel serial number (possibly with a fractional time part).
+        let days: f64 = match date.parse() {
+            Ok(d) => d,
+            Err(_) => return false,
+        };
+        if !(1.0..2_958_466.0).contains(&days) {
+            return false;
+        }
+        let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid epoch");
+        let Some(d) = base.checked_add_days(chrono::Days::new(days.floor() as u64)) else {
+            return false;
+        };
+        use chrono::Datelike;
+        (d.year(), d.month(), d.day())
+    } else {
+        let sep = match b.iter().find(|c| matches!(c, b'.' | b'-' | b'/')) {
+            Some(&s) => s,
+            None => return false,
+        };
+        let mut parts = b.split(|&c| c == sep);
+        let (Some(p1), Some(p2), Some(p3), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let (Some(a), Some(m), Some(c)) = (num(p1), num(p2), num(p3)) else {
+            return false;
+        };
+        if p1.len() == 4 {
+            (a as i32, m, c)
+        } else if p3.len() == 4 {
+            (c as i32, m, a)
+        } else {
+            return false;
+        }
+    };
+    let (y, m, d) = ymd;
+    if !(1800..=2200).contains(&y) || chrono::NaiveDate::from_ymd_opt(y, m, d).is_none() {
+        return false;
+    }
+    let _ = write!(out, "{y:04}-{m:02}-{d:02}");
+    true
+}
+
+/// An Excel serial day number: digits, optionally with a fractional part after at least
+/// three integer digits (so `12.1990` stays a malformed date, not day 12).
+fn is_serial(s: &str) -> bool {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+    match s.split_once('.') {
+        None => digits(s),
+        Some((i, f)) => (3..=7).contains(&i.len()) && digits(i) && digits(f),
+    }
+}
+
+/// Normalises a logical value to `Some(true)` / `Some(false)`; `None` when unknown.
+/// True: `1`, `-1` (MS Access), `true`, `да`, `иә`, `yes`, `истина`, `y`, `t`, `x`;
+/// false: empty, `0`, `false`, `нет`, `жоқ`, `no`, `ложь`, `n`, `f`.
+///
+/// # Examples
+/// ```
+/// use precincts::io::normalize_logical;
+/// assert_eq!(normalize_logical("Истина"), Some(true));
+/// assert_eq!(normalize_logical("-1"), Some(true));
+/// assert_eq!(normalize_logical("жоқ"), Some(false));
+/// assert_eq!(normalize_logical("maybe"), None);
+/// ```
+pub fn normalize_logical(v: &str) -> Option<bool> {
+    let v = v.trim();
+    match v {
+        "" | "0" => return Some(false),
+        "1" | "-1" => return Some(true),
+        _ => {}
+    }
+    match v.to_lowercase().as_str() {
+        "true" | "да" | "иә" | "ия" | "yes" | "истина" | "y" | "t" | "x" | "+" => Some(true),
+        "false" | "нет" | "жоқ" | "жок" | "no" | "ложь" | "n" | "f" | "-" | "0.0" => Some(false),
+        "1.0" | "-1.0" => Some(true),
+        _ => None,
+    }
+}
+
+/// A fast, deterministic hasher for record codes (the set holds millions of them).
+#[derive(Default)]
+struct CodeHasher(u64);
+
+impl Hasher for CodeHasher {
+    fn finish(&self) -> u64 {
+        // Final mix so that the high bits the table uses depend on every input bit.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type FastSet<T> = HashSet<T, BuildHasherDefault<CodeHasher>>;
+
+/// The record codes seen so far: numeric codes without leading zeros as integers (compact),
+/// any other code as text, so `007` and `7` stay distinct.
+#[derive(Default)]
+struct SeenCodes {
+    numeric: FastSet<u64>,
+    text: FastSet<Box<str>>,
+}
+
+impl SeenCodes {
+    /// True when the code is new.
+    fn insert(&mut self, code: &str) -> bool {
+        let b = code.as_bytes();
+        if !b.is_empty()
+            && b.len() <= 19
+            && (b[0] != b'0' || b.len() == 1)
+            && b.iter().all(u8::is_ascii_digit)
+        {
+            let n = b.iter().fold(0u64, |a, &c| a * 10 + (c - b'0') as u64);
+            self.numeric.insert(n)
+        } else {
+            if self.text.contains(code) {
+                return false;
+            }
+            self.text.insert(code.into())
+        }
+    }
+}
 
 /// Reads an Appendix 1 voter list. Records with a missing or duplicate record code, a
 /// malformed date or logical field, or the wrong number of cells are rejected into `intake`.
 pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoError> {
-    let _ = (path, intake);
-    todo!("io::read_voters")
+    let name = file_name(path);
+    let columns = voter_columns();
+    let kinds = VoterField::ALL.map(kind);
+    let mut builder = VoterTableBuilder::new(name.clone());
+    let mut seen = SeenCodes::default();
+    // The accounting is opened only once the header is known to be usable.
+    let mut account: Option<usize> = None;
+    let mut normalized: [String; VOTER_FIELDS] = std::array::from_fn(|_| String::new());
+    let mut on_row = |r: Row<'_>| {
+        let f = *account.get_or_insert_with(|| intake.open(&name, "voters"));
+        if r.width != r.header_width {
+            intake.reject(
+                f,
+                r.line,
+                "row",
+                format!(
+                    "the row has {} cells, the header {}",
+                    r.width, r.header_width
+                ),
+            );
+            return;
+        }
+        let code = r.get(VoterField::Code.index());
+        if code.is_empty() {
+            intake.reject(f, r.line, VoterField::Code.key(), "the record code is empty");
+            return;
+        }
+        if !seen.insert(code) {
+            intake.reject(
+                f,
+                r.line,
+                VoterField::Code.key(),
+                "the record code repeats an earlier record",
+            );
+            return;
+        }
+        for (i, k) in kinds.iter().enumerate() {
+            let v = r.get(i);
+            let out = &mut normalized[i];
+            out.clear();
+            match k {
+                Kind::Text => {}
+                Kind::Date => {
+                    if !v.is_empty() && !normalize_date(v, out) {
+                        intake.reject(
+                            f,
+                            r.line,
+                            VoterField::ALL[i].key(),
+                            "not a date (dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy or an Excel serial)",
+                        );
+                        return;
+                    }
+                }
+                Kind::Logical => match normalize_logical(v) {
+                    Some(true) => out.push('1'),
+                    Some(false) => {}
+                    None => {
+                        let shown: String = v.chars().take(20).collect();
+                        intake.reject(
+                            f,
+                            r.line,
+                            VoterField::ALL[i].key(),
+                            format!(
+                                "not a logical value ({shown:?}; expected 1/0, true/false, да/нет, иә/жоқ, yes/no)"
+                            ),
+                        );
+                        return;
+                    }
+                },
+            }
+        }
+        let mut fields = [""; VOTER_FIELDS];
+        for (i, k) in kinds.iter().enumerate() {
+            fields[i] = match k {
+                Kind::Text => r.get(i),
+                Kind::Date | Kind::Logical => normalized[i].as_str(),
+            };
+        }
+        match builder.push(fields, r.line) {
+            Ok(()) => intake.accept(f),
+            Err(reason) => intake.reject(f, r.line, "row", reason),
+        }
+    };
+    read_table(path, &columns, &mut on_row)?;
+    if account.is_none() {
+        intake.open(&name, "voters");
+    }
+    Ok(builder.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> Option<String> {
+        let mut o = String::new();
+        normalize_date(s, &mut o).then_some(o)
+    }
+
+    #[test]
+    fn dates_in_every_accepted_form_become_iso() {
+        assert_eq!(date("05.03.1987").as_deref(), Some("1987-03-05"));
+        assert_eq!(date("5.3.1987").as_deref(), Some("1987-03-05"));
+        assert_eq!(date("1987-03-05").as_deref(), Some("1987-03-05"));
+        assert_eq!(date("05/03/1987").as_deref(), Some("1987-03-05"));
+        assert_eq!(date("05.03.1987 0:00:00").as_deref(), Some("1987-03-05"));
+        assert_eq!(date("1987-03-05T00:00:00").as_deref(), Some("1987-03-05"));
+        // 1 Jan 2000 is Excel serial 36526 (Excel's own DATE(2000,1,1)).
+        assert_eq!(date("36526").as_deref(), Some("2000-01-01"));
+        assert_eq!(date("36526.5").as_deref(), Some("2000-01-01"));
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        for s in ["31.02.1990", "1990-13-01", "12.1990", "abc", "0", "1.2.3", "05.03.87"] {
+            assert_eq!(date(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn logical_values_in_three_languages() {
+        for t in ["1", "-1", "true", "TRUE", "Да", "иә", "Yes", "ИСТИНА"] {
+            assert_eq!(normalize_logical(t), Some(true), "{t}");
+        }
+        for f in ["", "0", "false", "нет", "Жоқ", "no", "Ложь"] {
+            assert_eq!(normalize_logical(f), Some(false), "{f}");
+        }
+        assert_eq!(normalize_logical("2"), None);
+    }
+
+    #[test]
+    fn codes_with_leading_zeros_are_not_the_same_as_without() {
+        let mut s = SeenCodes::default();
+        assert!(s.insert("7"));
+        assert!(s.insert("007"));
+        assert!(!s.insert("7"));
+        assert!(!s.insert("007"));
+        assert!(s.insert("A-7"));
+        assert!(!s.insert("A-7"));
+    }
 }

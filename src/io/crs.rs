@@ -1,1 +1,199 @@
 //! Coordinate reference systems through PROJ: every geometry leaves `io` in WGS84 lon/lat.
+//!
+//! A source CRS is given as `EPSG:NNNN`, any other PROJ-understood identifier
+//! (`urn:ogc:def:crs:EPSG::32642`, a PROJ string) or a `.prj` WKT (ESRI or OGC flavour).
+//! WGS84 itself (EPSG:4326, CRS84, a geographic WGS 84 WKT) takes an identity fast path
+//! without PROJ. Output axis order is always lon/lat (PROJ's "normalize for visualization").
+//!
+//! PROJ objects are not `Sync`: build one [`ToWgs84`] per file or per thread.
+//!
+//! # Examples
+//! ```
+//! use geo::Coord;
+//! use precincts::io::crs::ToWgs84;
+//! let t = ToWgs84::new("EPSG:4326").unwrap();
+//! assert!(t.is_identity());
+//! let c = t.convert(Coord { x: 76.9, y: 43.2 }).unwrap();
+//! assert_eq!(c, Coord { x: 76.9, y: 43.2 });
+//! ```
+
+use geo::{Coord, MultiPolygon};
+
+/// Why a CRS could not be used or a coordinate could not be converted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CrsError {
+    #[error("PROJ does not understand it: {0}")]
+    Unknown(String),
+    #[error("cannot convert ({x}, {y}) to WGS84: {message}")]
+    Convert { x: f64, y: f64, message: String },
+}
+
+/// A conversion from one source CRS to WGS84 lon/lat.
+pub struct ToWgs84 {
+    /// `None`: the source is WGS84 lon/lat already.
+    proj: Option<proj::Proj>,
+    source: String,
+}
+
+impl std::fmt::Debug for ToWgs84 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToWgs84")
+            .field("source", &self.source)
+            .field("identity", &self.proj.is_none())
+            .finish()
+    }
+}
+
+impl ToWgs84 {
+    /// The identity: coordinates already in WGS84 lon/lat.
+    pub fn wgs84() -> Self {
+        ToWgs84 {
+            proj: None,
+            source: "EPSG:4326".to_string(),
+        }
+    }
+
+    /// A conversion from `crs` (`EPSG:NNNN`, a URN, a PROJ string or WKT) to WGS84.
+    pub fn new(crs: &str) -> Result<Self, CrsError> {
+        let crs = crs.trim().trim_start_matches('\u{feff}').trim();
+        if crs.is_empty() {
+            return Err(CrsError::Unknown("the CRS is empty".to_string()));
+        }
+        if is_wgs84(crs) {
+            return Ok(ToWgs84 {
+                proj: None,
+                source: crs.to_string(),
+            });
+        }
+        let proj = proj::Proj::new_known_crs(crs, "EPSG:4326", None)
+            .map_err(|e| CrsError::Unknown(e.to_string()))?;
+        Ok(ToWgs84 {
+            proj: Some(proj),
+            source: crs.to_string(),
+        })
+    }
+
+    /// True when no conversion happens (the source is WGS84 lon/lat).
+    pub fn is_identity(&self) -> bool {
+        self.proj.is_none()
+    }
+
+    /// The source CRS as given.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Converts one coordinate (source x/y or easting/northing) to WGS84 lon/lat.
+    pub fn convert(&self, c: Coord<f64>) -> Result<Coord<f64>, CrsError> {
+        let Some(p) = &self.proj else {
+            return Ok(c);
+        };
+        let fail = |message: String| CrsError::Convert {
+            x: c.x,
+            y: c.y,
+            message,
+        };
+        if !c.x.is_finite() || !c.y.is_finite() {
+            return Err(fail("not a finite number".to_string()));
+        }
+        let (x, y) = p.convert((c.x, c.y)).map_err(|e| fail(e.to_string()))?;
+        if !x.is_finite() || !y.is_finite() {
+            return Err(fail("PROJ returned no finite result".to_string()));
+        }
+        Ok(Coord { x, y })
+    }
+
+    /// Converts every coordinate of a multipolygon in place.
+    pub fn convert_multipolygon(&self, mp: &mut MultiPolygon<f64>) -> Result<(), CrsError> {
+        if self.proj.is_none() {
+            return Ok(());
+        }
+        let mut err = None;
+        let mut fix = |ls: &mut geo::LineString<f64>| {
+            for c in ls.0.iter_mut() {
+                match self.convert(*c) {
+                    Ok(v) => *c = v,
+                    Err(e) => {
+                        err.get_or_insert(e);
+                    }
+                }
+            }
+        };
+        for poly in mp.0.iter_mut() {
+            poly.exterior_mut(&mut fix);
+            poly.interiors_mut(|rings| rings.iter_mut().for_each(&mut fix));
+        }
+        match err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whether a CRS definition is plain WGS84 geographic (so no PROJ call is needed).
+fn is_wgs84(crs: &str) -> bool {
+    let up = crs.to_ascii_uppercase();
+    let compact: String = up.chars().filter(|c| !c.is_whitespace()).collect();
+    if matches!(
+        compact.as_str(),
+        "EPSG:4326"
+            | "WGS84"
+            | "CRS84"
+            | "OGC:CRS84"
+            | "URN:OGC:DEF:CRS:OGC:1.3:CRS84"
+            | "URN:OGC:DEF:CRS:OGC::CRS84"
+            | "URN:OGC:DEF:CRS:EPSG::4326"
+    ) {
+        return true;
+    }
+    // A WKT1 geographic CRS on the WGS 84 datum in degrees (what ESRI and GDAL write in a
+    // `.prj`). A projected CRS starts with PROJCS, anything else goes to PROJ.
+    (compact.starts_with("GEOGCS[") || compact.starts_with("GEOGCRS["))
+        && (compact.contains("WGS_1984") || compact.contains("WGS84") || compact.contains("\"WGS_84\""))
+        && compact.contains("PRIMEM[\"GREENWICH\",0")
+        && (compact.contains("UNIT[\"DEGREE\",0.0174532925199") || compact.contains("ANGLEUNIT[\"DEGREE\",0.0174532925199"))
+        && !compact.contains("TOWGS84[") // a bound CRS: let PROJ decide
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wgs84_definitions_take_the_identity_path() {
+        for s in [
+            "EPSG:4326",
+            "epsg:4326",
+            "OGC:CRS84",
+            "urn:ogc:def:crs:OGC:1.3:CRS84",
+            r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#,
+        ] {
+            assert!(ToWgs84::new(s).unwrap().is_identity(), "{s}");
+        }
+        assert!(!ToWgs84::new("EPSG:32642").unwrap().is_identity());
+    }
+
+    #[test]
+    fn an_unknown_crs_is_an_error() {
+        assert!(matches!(
+            ToWgs84::new("EPSG:999999"),
+            Err(CrsError::Unknown(_))
+        ));
+        assert!(matches!(ToWgs84::new("  "), Err(CrsError::Unknown(_))));
+    }
+
+    #[test]
+    fn utm_42n_false_origin_maps_to_the_central_meridian() {
+        // Zone 42 has its central meridian at 69°E; easting 500000 lies on it, and
+        // northing 0 on the equator: an independent fact of the UTM definition.
+        let t = ToWgs84::new("EPSG:32642").unwrap();
+        let c = t.convert(Coord { x: 500_000.0, y: 0.0 }).unwrap();
+        assert!((c.x - 69.0).abs() < 1e-9 && c.y.abs() < 1e-9, "{c:?}");
+    }
+
+    #[test]
+    fn non_finite_input_is_an_error_not_a_panic() {
+        let t = ToWgs84::new("EPSG:32642").unwrap();
+        assert!(t.convert(Coord { x: f64::NAN, y: 0.0 }).is_err());
+    }
+}

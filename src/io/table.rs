@@ -3,8 +3,16 @@
 //!
 //! A [`Column`] names a canonical field and the headers accepted for it; [`read_table`]
 //! maps the file's header row onto the columns and calls back once per data row.
+//!
+//! Encoding: a UTF-8 BOM means UTF-8; otherwise the first megabyte decides (valid UTF-8 →
+//! UTF-8, else CP1251). In a UTF-8 file a field that is not valid UTF-8 is still decoded as
+//! CP1251, so a file with a few stray CP1251 cells reads in full. UTF-16 is refused with a
+//! message. The delimiter is the most frequent of `,` `;` and tab in the header line.
+//! Cells are trimmed of surrounding whitespace; nothing else is changed. CSV is streamed
+//! record by record with reused buffers (a national voter file is a few GB).
 
 use super::IoError;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// A column the caller wants: its canonical key and the headers accepted for it
@@ -35,6 +43,36 @@ impl Row<'_> {
     }
 }
 
+/// The comparison form of a header: lower case, letters and digits only, `ё` as `е`.
+///
+/// # Examples
+/// ```
+/// use precincts::io::table::header_key;
+/// assert_eq!(header_key(" Дата  рождения. "), "датарождения");
+/// assert_eq!(header_key("addr:street"), "addrstreet");
+/// assert_eq!(header_key("Дополнение 1"), header_key("ДОПОЛНЕНИЕ_1"));
+/// ```
+pub fn header_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ё' => 'е',
+            other => other,
+        })
+        .collect()
+}
+
+/// Whether the file is read as a workbook (by extension) rather than as CSV.
+pub fn is_workbook(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
+}
+
 /// Reads a CSV or XLSX table, calling `row` once per data row (empty rows are skipped).
 /// Fails when the file cannot be opened, is not a table, or lacks a required column.
 pub fn read_table(
@@ -42,6 +80,322 @@ pub fn read_table(
     columns: &[Column],
     row: &mut dyn FnMut(Row<'_>),
 ) -> Result<(), IoError> {
-    let _ = (path, columns, row);
-    todo!("io::table::read_table")
+    if is_workbook(path) {
+        read_workbook(path, columns, row)
+    } else {
+        read_csv(path, columns, row)
+    }
+}
+
+/// Maps header cells onto the requested columns; `None` for a column the file lacks.
+fn map_columns(
+    path: &Path,
+    header: &[String],
+    columns: &[Column],
+) -> Result<Vec<Option<usize>>, IoError> {
+    let keys: Vec<String> = header.iter().map(|h| header_key(h)).collect();
+    let mut taken = vec![false; keys.len()];
+    let mut map = Vec::with_capacity(columns.len());
+    for c in columns {
+        let wanted: Vec<String> = std::iter::once(c.key)
+            .chain(c.aliases.iter().copied())
+            .map(header_key)
+            .collect();
+        let found = keys
+            .iter()
+            .enumerate()
+            .find(|(j, k)| !taken[*j] && !k.is_empty() && wanted.iter().any(|w| w == *k))
+            .map(|(j, _)| j);
+        if let Some(j) = found {
+            taken[j] = true;
+        } else if c.required {
+            let mut accepted: Vec<&str> = vec![c.key];
+            accepted.extend(c.aliases.iter().copied());
+            return Err(IoError::MissingColumn {
+                path: path.display().to_string(),
+                field: c.key.to_string(),
+                accepted: accepted.join(", "),
+            });
+        }
+        map.push(found);
+    }
+    Ok(map)
+}
+
+/// Appends a field's text, trimmed, decoding CP1251 when asked or when it is not UTF-8.
+#[inline]
+fn push_decoded(out: &mut String, bytes: &[u8], cp1251: bool) {
+    if !cp1251 && let Ok(s) = std::str::from_utf8(bytes) {
+        out.push_str(s.trim());
+        return;
+    }
+    let (s, _) = encoding_rs::WINDOWS_1251.decode_without_bom_handling(bytes);
+    out.push_str(s.trim());
+}
+
+/// Picks the delimiter: the most frequent of `,` `;` and tab outside quotes in `line`.
+fn sniff_delimiter(line: &[u8]) -> u8 {
+    let (mut comma, mut semi, mut tab) = (0usize, 0usize, 0usize);
+    let mut quoted = false;
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => comma += 1,
+            b';' if !quoted => semi += 1,
+            b'\t' if !quoted => tab += 1,
+            _ => {}
+        }
+    }
+    if tab > comma && tab >= semi {
+        b'\t'
+    } else if semi > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+fn read_csv(
+    path: &Path,
+    columns: &[Column],
+    row: &mut dyn FnMut(Row<'_>),
+) -> Result<(), IoError> {
+    let open_err = |source| IoError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(open_err)?;
+    let mut rdr = BufReader::with_capacity(1 << 20, file);
+    let (bom, cp1251, delimiter) = {
+        let mut sample = rdr.fill_buf().map_err(open_err)?;
+        if sample.is_empty() {
+            return Err(IoError::format(path, "the file is empty"));
+        }
+        if sample.starts_with(&[0xFF, 0xFE]) || sample.starts_with(&[0xFE, 0xFF]) {
+            return Err(IoError::format(
+                path,
+                "the file is UTF-16 text; save it as CSV in UTF-8 or CP1251",
+            ));
+        }
+        let bom = sample.starts_with(&[0xEF, 0xBB, 0xBF]);
+        if bom {
+            sample = &sample[3..];
+        }
+        let cp1251 = !bom
+            && match std::str::from_utf8(sample) {
+                Ok(_) => false,
+                // An error at the very end may be a character cut by the sample's edge.
+                Err(e) => e.error_len().is_some(),
+            };
+        let first_line = sample.split(|&b| b == b'\n').next().unwrap_or(&[]);
+        (bom, cp1251, sniff_delimiter(first_line))
+    };
+    if bom {
+        rdr.consume(3);
+    }
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .buffer_capacity(1 << 16)
+        .from_reader(rdr);
+    let mut rec = csv::ByteRecord::new();
+    let csv_err = |e: csv::Error| {
+        let at = e
+            .position()
+            .map(|p| format!("line {}: ", p.line()))
+            .unwrap_or_default();
+        IoError::format(path, format!("{at}{e}"))
+    };
+    // The header: the first non-empty record.
+    let header: Vec<String> = loop {
+        if !csv.read_byte_record(&mut rec).map_err(csv_err)? {
+            return Err(IoError::format(path, "the file has no header row"));
+        }
+        if rec.iter().any(|f| !f.trim_ascii().is_empty()) {
+            break rec
+                .iter()
+                .map(|f| {
+                    let mut s = String::new();
+                    push_decoded(&mut s, f, cp1251);
+                    s
+                })
+                .collect();
+        }
+    };
+    let map = map_columns(path, &header, columns)?;
+    let header_width = header.len();
+    let mut cells: Vec<String> = vec![String::new(); columns.len()];
+    while csv.read_byte_record(&mut rec).map_err(csv_err)? {
+        if rec.iter().all(|f| f.trim_ascii().is_empty()) {
+            continue;
+        }
+        for (cell, m) in cells.iter_mut().zip(&map) {
+            cell.clear();
+            if let Some(f) = m.and_then(|j| rec.get(j)) {
+                push_decoded(cell, f, cp1251);
+            }
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        row(Row {
+            line,
+            cells: &cells,
+            width: rec.len(),
+            header_width,
+        });
+    }
+    Ok(())
+}
+
+/// The text of a workbook cell: integers without `.0`, dates as ISO `YYYY-MM-DD`
+/// (with ` HH:MM:SS` when the time is not midnight), booleans `true` / `false`.
+pub(crate) fn cell_text(d: &calamine::Data, out: &mut String) {
+    use calamine::Data;
+    use std::fmt::Write;
+    match d {
+        Data::Empty => {}
+        Data::String(s) => out.push_str(s.trim()),
+        Data::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Data::Float(f) => push_number(*f, out),
+        Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Data::DateTime(dt) => {
+            if dt.is_datetime() {
+                let (y, mo, da, h, mi, s, _) = dt.to_ymd_hms_milli();
+                let _ = write!(out, "{y:04}-{mo:02}-{da:02}");
+                if (h, mi, s) != (0, 0, 0) {
+                    let _ = write!(out, " {h:02}:{mi:02}:{s:02}");
+                }
+            } else {
+                push_number(dt.as_f64(), out);
+            }
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => out.push_str(s.trim()),
+        Data::Error(e) => {
+            let _ = write!(out, "{e}");
+        }
+    }
+}
+
+/// A number as text; integral values without a fractional part (`751010000`, not
+/// `751010000.0`), so codes typed as numbers keep their form.
+pub(crate) fn push_number(f: f64, out: &mut String) {
+    use std::fmt::Write;
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        let _ = write!(out, "{}", f as i64);
+    } else {
+        let _ = write!(out, "{f}");
+    }
+}
+
+fn read_workbook(
+    path: &Path,
+    columns: &[Column],
+    row: &mut dyn FnMut(Row<'_>),
+) -> Result<(), IoError> {
+    use calamine::Reader;
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(IoError::Open {
+            path: path.display().to_string(),
+            source,
+        });
+    }
+    let mut wb = calamine::open_workbook_auto(path)
+        .map_err(|e| IoError::format(path, format!("not a readable workbook: {e}")))?;
+    let range = wb
+        .worksheet_range_at(0)
+        .ok_or_else(|| IoError::format(path, "the workbook has no sheet"))?
+        .map_err(|e| IoError::format(path, format!("cannot read the first sheet: {e}")))?;
+    let first_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
+    let mut rows = range.rows().enumerate();
+    let is_empty = |r: &[calamine::Data]| {
+        r.iter().all(|d| {
+            let mut s = String::new();
+            cell_text(d, &mut s);
+            s.is_empty()
+        })
+    };
+    let header: Vec<String> = loop {
+        let Some((_, r)) = rows.next() else {
+            return Err(IoError::format(path, "the first sheet is empty"));
+        };
+        if !is_empty(r) {
+            let mut h: Vec<String> = r
+                .iter()
+                .map(|d| {
+                    let mut s = String::new();
+                    cell_text(d, &mut s);
+                    s
+                })
+                .collect();
+            while h.last().is_some_and(String::is_empty) {
+                h.pop();
+            }
+            break h;
+        }
+    };
+    let map = map_columns(path, &header, columns)?;
+    let header_width = header.len();
+    let mut cells: Vec<String> = vec![String::new(); columns.len()];
+    let mut scratch = String::new();
+    for (i, r) in rows {
+        // A workbook row has no "length": it is as wide as its last non-empty cell.
+        let mut width = 0;
+        for (k, d) in r.iter().enumerate() {
+            scratch.clear();
+            cell_text(d, &mut scratch);
+            if !scratch.is_empty() {
+                width = k + 1;
+            }
+        }
+        if width == 0 {
+            continue;
+        }
+        for (cell, m) in cells.iter_mut().zip(&map) {
+            cell.clear();
+            if let Some(d) = m.and_then(|j| r.get(j)) {
+                cell_text(d, cell);
+            }
+        }
+        row(Row {
+            line: first_row + i as u64 + 1,
+            cells: &cells,
+            width: width.max(header_width),
+            header_width,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_is_the_most_frequent_outside_quotes() {
+        assert_eq!(sniff_delimiter(b"a,b,c"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"x;y;z\",b,c"), b',');
+        assert_eq!(sniff_delimiter(b"single"), b',');
+    }
+
+    #[test]
+    fn numbers_from_a_workbook_keep_the_form_of_codes() {
+        let mut s = String::new();
+        push_number(751010000.0, &mut s);
+        assert_eq!(s, "751010000");
+        s.clear();
+        push_number(76.95, &mut s);
+        assert_eq!(s, "76.95");
+    }
+
+    #[test]
+    fn a_field_that_is_not_utf8_is_read_as_cp1251() {
+        let mut s = String::new();
+        // "Дом" in CP1251.
+        push_decoded(&mut s, &[0xC4, 0xEE, 0xEC], false);
+        assert_eq!(s, "Дом");
+    }
 }

@@ -1,29 +1,231 @@
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use geo::{Coord, MultiPolygon};
+use rayon::prelude::*;
+use rstar::{AABB, RTree, RTreeObject};
+
+use super::prepared::PreparedRings;
+
+/// The envelope of one polygon part, as stored in the R-tree.
+struct PartEnvelope {
+    envelope: AABB<[f64; 2]>,
+    part: u32,
+}
+
+impl RTreeObject for PartEnvelope {
+    type Envelope = AABB<[f64; 2]>;
+
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
+
+/// Marks "no polygon" in the scatter buffer of [`PolygonIndex::locate_all`].
+const NONE: u32 = u32::MAX;
 
 /// An R-tree over polygons (precincts or admin units) that answers "which polygon holds
 /// this point". Holes and multipolygons count; a point on an edge shared by two polygons
 /// goes to exactly one of them, by a deterministic rule (documented on [`PolygonIndex::locate`]).
+///
+/// # Examples
+///
+/// ```
+/// use geo::{Coord, MultiPolygon, polygon};
+/// use precincts::spatial::PolygonIndex;
+///
+/// let west = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)]]);
+/// let east = MultiPolygon(vec![polygon![(x: 1., y: 0.), (x: 2., y: 0.), (x: 2., y: 1.), (x: 1., y: 1.)]]);
+/// let index = PolygonIndex::new(&[west, east]);
+/// assert_eq!(index.locate(Coord { x: 0.5, y: 0.5 }), Some(0));
+/// // On the shared edge: the polygon to the east owns it.
+/// assert_eq!(index.locate(Coord { x: 1.0, y: 0.5 }), Some(1));
+/// assert_eq!(index.locate(Coord { x: 5.0, y: 0.5 }), None);
+/// ```
 pub struct PolygonIndex {
-    _private: (),
+    tree: RTree<PartEnvelope>,
+    /// One prepared polygon (shell and its holes) per part of every input multipolygon.
+    parts: Vec<PreparedRings>,
+    /// The input polygon each part belongs to.
+    owner: Vec<u32>,
+    /// Bounding box of everything, used to quantise coordinates into sort keys.
+    bbox: Option<[f64; 4]>,
+    len: usize,
 }
 
 impl PolygonIndex {
     /// Builds the index (bulk-loaded R-tree, prepared polygons).
     pub fn new(polygons: &[MultiPolygon<f64>]) -> Self {
-        let _ = polygons;
-        todo!("spatial::PolygonIndex::new")
+        assert!(
+            polygons.len() < NONE as usize,
+            "PolygonIndex holds fewer than 2^32 - 1 polygons"
+        );
+        let prepared: Vec<(u32, PreparedRings)> = polygons
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, mp)| {
+                mp.0.iter()
+                    .map(move |p| (i as u32, PreparedRings::new(std::iter::once(p))))
+            })
+            .collect();
+        let mut parts = Vec::with_capacity(prepared.len());
+        let mut owner = Vec::with_capacity(prepared.len());
+        let mut envelopes = Vec::with_capacity(prepared.len());
+        let mut bbox: Option<[f64; 4]> = None;
+        for (i, prep) in prepared {
+            if prep.is_empty() {
+                continue; // an empty or degenerate part can hold no point
+            }
+            let r = prep.bounding_rect();
+            let b = bbox.get_or_insert([r.min().x, r.min().y, r.max().x, r.max().y]);
+            b[0] = b[0].min(r.min().x);
+            b[1] = b[1].min(r.min().y);
+            b[2] = b[2].max(r.max().x);
+            b[3] = b[3].max(r.max().y);
+            envelopes.push(PartEnvelope {
+                envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                part: parts.len() as u32,
+            });
+            parts.push(prep);
+            owner.push(i);
+        }
+        PolygonIndex {
+            tree: RTree::bulk_load(envelopes),
+            parts,
+            owner,
+            bbox,
+            len: polygons.len(),
+        }
+    }
+
+    /// The number of polygons the index was built from.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the index was built from no polygons.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// The index of the polygon holding `c`, if any.
+    ///
+    /// Boundary rule (half-open crossing number): a point on a boundary belongs to the
+    /// polygon immediately **east** of it; on a horizontal edge, to the one immediately
+    /// **north**; a vertex shared by several polygons, to the one covering its north-east
+    /// corner. So a point on an edge shared by two polygons of a tiling (same vertices on
+    /// both sides) goes to exactly one of them, the same on every run, and a point on the
+    /// outer boundary of a tiling is inside only where the tiling lies east / north of it.
+    /// Where polygons overlap (invalid input), the lowest index wins. Non-finite
+    /// coordinates are in no polygon.
     pub fn locate(&self, c: Coord<f64>) -> Option<u32> {
-        let _ = c;
-        todo!("spatial::PolygonIndex::locate")
+        if !(c.x.is_finite() && c.y.is_finite()) {
+            return None;
+        }
+        let mut best: Option<u32> = None;
+        let _ = self.tree.locate_in_envelope_intersecting_int(
+            &AABB::from_point([c.x, c.y]),
+            |e: &PartEnvelope| {
+                let owner = self.owner[e.part as usize];
+                if best.is_none_or(|b| owner < b) && self.parts[e.part as usize].contains(c) {
+                    best = Some(owner);
+                }
+                ControlFlow::<()>::Continue(())
+            },
+        );
+        best
     }
 
     /// Locates many points: each distinct coordinate is tested once, in spatial order, in
     /// parallel. The result is in the order of `coords`.
+    ///
+    /// How: every point gets a Z-order (Morton) key of its coordinate quantised to 2³² steps
+    /// per axis over the index's bounding box; the (key, position) pairs are sorted in
+    /// parallel, so equal coordinates become neighbours (deduplicated exactly within a run of
+    /// equal keys) and consecutive tests touch nearby polygons (cache locality). Runs are
+    /// tested in parallel and the answers scattered back to the input positions.
     pub fn locate_all(&self, coords: &[Coord<f64>]) -> Vec<Option<u32>> {
-        let _ = coords;
-        todo!("spatial::PolygonIndex::locate_all")
+        assert!(
+            coords.len() < u32::MAX as usize,
+            "locate_all takes fewer than 2^32 - 1 points"
+        );
+        let Some(bbox) = self.bbox else {
+            return vec![None; coords.len()];
+        };
+        let sx = 4_294_967_295.0 / (bbox[2] - bbox[0]).max(f64::MIN_POSITIVE);
+        let sy = 4_294_967_295.0 / (bbox[3] - bbox[1]).max(f64::MIN_POSITIVE);
+        // `as u32` saturates (NaN → 0), so points outside the box fall on its border cells.
+        let key = |c: &Coord<f64>| -> u64 {
+            let qx = ((c.x - bbox[0]) * sx) as u32;
+            let qy = ((c.y - bbox[1]) * sy) as u32;
+            spread_bits(qx) | (spread_bits(qy) << 1)
+        };
+        let mut items: Vec<(u64, u32)> = coords
+            .par_iter()
+            .enumerate()
+            .map(|(i, c)| (key(c), i as u32))
+            .collect();
+        // The order of equal keys does not matter: equal coordinates get equal answers.
+        items.par_sort_unstable_by_key(|&(k, _)| k);
+
+        let out: Vec<AtomicU32> = (0..coords.len())
+            .into_par_iter()
+            .map(|_| AtomicU32::new(NONE))
+            .collect();
+        // Cut the sorted list into chunks that do not split a run of equal keys.
+        let target = (items.len() / (rayon::current_num_threads() * 16)).max(8192);
+        let mut cuts = vec![0usize];
+        let mut at = target;
+        while at < items.len() {
+            while at < items.len() && items[at].0 == items[at - 1].0 {
+                at += 1;
+            }
+            if at < items.len() {
+                cuts.push(at);
+            }
+            at += target;
+        }
+        cuts.push(items.len());
+        cuts.par_windows(2).for_each(|w| {
+            let chunk = &items[w[0]..w[1]];
+            let mut seen: Vec<(Coord<f64>, u32)> = Vec::new();
+            let mut run_key = None;
+            for &(k, i) in chunk {
+                if run_key != Some(k) {
+                    run_key = Some(k);
+                    seen.clear();
+                }
+                let c = coords[i as usize];
+                let same = |s: &&(Coord<f64>, u32)| {
+                    s.0.x.to_bits() == c.x.to_bits() && s.0.y.to_bits() == c.y.to_bits()
+                };
+                let answer = match seen.iter().find(same) {
+                    Some(&(_, a)) => a,
+                    None => {
+                        let a = self.locate(c).unwrap_or(NONE);
+                        seen.push((c, a));
+                        a
+                    }
+                };
+                out[i as usize].store(answer, Ordering::Relaxed);
+            }
+        });
+        out.into_par_iter()
+            .map(|a| {
+                let v = a.into_inner();
+                (v != NONE).then_some(v)
+            })
+            .collect()
     }
+}
+
+/// Spreads the 32 bits of `v` to the even bits of a u64 (for Morton keys).
+fn spread_bits(v: u32) -> u64 {
+    let mut x = v as u64;
+    x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
+    x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
+    x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+    x = (x | (x << 2)) & 0x3333_3333_3333_3333;
+    x = (x | (x << 1)) & 0x5555_5555_5555_5555;
+    x
 }

@@ -5,9 +5,13 @@
 mod assign;
 mod containment;
 mod overlaps;
+mod prepared;
+mod synthetic;
 mod validity;
 
 pub use assign::PolygonIndex;
 pub use containment::{Containment, area_m2, containment};
 pub use overlaps::{Overlap, overlaps};
+pub use prepared::PreparedRings;
+pub use synthetic::synthetic_tiling;
 pub use validity::validate;
