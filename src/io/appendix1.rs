@@ -71,11 +71,9 @@ pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
             "oblast precinct",
             "regional precinct",
         ],
-        VoterField::DistrictPrecinct => &[
-            "Районный участок",
-            "Аудандық учаске",
-            "district precinct",
-        ],
+        VoterField::DistrictPrecinct => {
+            &["Районный участок", "Аудандық учаске", "district precinct"]
+        }
         VoterField::Oblast => &["Область", "Облыс", "oblast", "region"],
         VoterField::District => &["Район", "Аудан", "district"],
         VoterField::BirthDate => &[
@@ -284,8 +282,12 @@ pub fn normalize_logical(v: &str) -> Option<bool> {
         _ => {}
     }
     match v.to_lowercase().as_str() {
-        "true" | "да" | "иә" | "ия" | "yes" | "истина" | "y" | "t" | "x" | "+" => Some(true),
-        "false" | "нет" | "жоқ" | "жок" | "no" | "ложь" | "n" | "f" | "-" | "0.0" => Some(false),
+        "true" | "да" | "иә" | "ия" | "yes" | "истина" | "y" | "t" | "x" | "+" => {
+            Some(true)
+        }
+        "false" | "нет" | "жоқ" | "жок" | "no" | "ложь" | "n" | "f" | "-" | "0.0" => {
+            Some(false)
+        }
         "1.0" | "-1.0" => Some(true),
         _ => None,
     }
@@ -376,7 +378,12 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
         }
         let code = r.get(VoterField::Code.index());
         if code.is_empty() {
-            intake.reject(f, r.line, VoterField::Code.key(), "the record code is empty");
+            intake.reject(
+                f,
+                r.line,
+                VoterField::Code.key(),
+                "the record code is empty",
+            );
             return;
         }
         if !seen.insert(code) {
@@ -466,7 +473,15 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_refused() {
-        for s in ["31.02.1990", "1990-13-01", "12.1990", "abc", "0", "1.2.3", "05.03.87"] {
+        for s in [
+            "31.02.1990",
+            "1990-13-01",
+            "12.1990",
+            "abc",
+            "0",
+            "1.2.3",
+            "05.03.87",
+        ] {
             assert_eq!(date(s), None, "{s}");
         }
     }

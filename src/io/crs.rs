@@ -149,9 +149,12 @@ fn is_wgs84(crs: &str) -> bool {
     // A WKT1 geographic CRS on the WGS 84 datum in degrees (what ESRI and GDAL write in a
     // `.prj`). A projected CRS starts with PROJCS, anything else goes to PROJ.
     (compact.starts_with("GEOGCS[") || compact.starts_with("GEOGCRS["))
-        && (compact.contains("WGS_1984") || compact.contains("WGS84") || compact.contains("\"WGS_84\""))
+        && (compact.contains("WGS_1984")
+            || compact.contains("WGS84")
+            || compact.contains("\"WGS_84\""))
         && compact.contains("PRIMEM[\"GREENWICH\",0")
-        && (compact.contains("UNIT[\"DEGREE\",0.0174532925199") || compact.contains("ANGLEUNIT[\"DEGREE\",0.0174532925199"))
+        && (compact.contains("UNIT[\"DEGREE\",0.0174532925199")
+            || compact.contains("ANGLEUNIT[\"DEGREE\",0.0174532925199"))
         && !compact.contains("TOWGS84[") // a bound CRS: let PROJ decide
 }
 
@@ -187,13 +190,24 @@ mod tests {
         // Zone 42 has its central meridian at 69°E; easting 500000 lies on it, and
         // northing 0 on the equator: an independent fact of the UTM definition.
         let t = ToWgs84::new("EPSG:32642").unwrap();
-        let c = t.convert(Coord { x: 500_000.0, y: 0.0 }).unwrap();
+        let c = t
+            .convert(Coord {
+                x: 500_000.0,
+                y: 0.0,
+            })
+            .unwrap();
         assert!((c.x - 69.0).abs() < 1e-9 && c.y.abs() < 1e-9, "{c:?}");
     }
 
     #[test]
     fn non_finite_input_is_an_error_not_a_panic() {
         let t = ToWgs84::new("EPSG:32642").unwrap();
-        assert!(t.convert(Coord { x: f64::NAN, y: 0.0 }).is_err());
+        assert!(
+            t.convert(Coord {
+                x: f64::NAN,
+                y: 0.0
+            })
+            .is_err()
+        );
     }
 }

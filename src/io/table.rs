@@ -155,11 +155,7 @@ fn sniff_delimiter(line: &[u8]) -> u8 {
     }
 }
 
-fn read_csv(
-    path: &Path,
-    columns: &[Column],
-    row: &mut dyn FnMut(Row<'_>),
-) -> Result<(), IoError> {
+fn read_csv(path: &Path, columns: &[Column], row: &mut dyn FnMut(Row<'_>)) -> Result<(), IoError> {
     let open_err = |source| IoError::Open {
         path: path.display().to_string(),
         source,
