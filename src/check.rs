@@ -621,3 +621,341 @@ pub fn address_text(a: &crate::model::AddressPoint) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        AddressPoint, SourceRef, Station, VOTER_FIELDS, VoterTable, VoterTableBuilder,
+    };
+    use geo::{Rect, coord};
+    use std::sync::Arc;
+
+    fn src(line: u64) -> SourceRef {
+        SourceRef {
+            file: Arc::from("fixture"),
+            line,
+        }
+    }
+
+    /// A lon/lat rectangle as a multipolygon.
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![
+            Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}).to_polygon(),
+        ])
+    }
+
+    fn unit(kato: &str, g: MultiPolygon<f64>) -> AdminUnit {
+        let kato: Kato = kato.parse().unwrap();
+        AdminUnit {
+            level: kato.level(),
+            kato,
+            name: None,
+            geometry: g,
+            source: src(1),
+        }
+    }
+
+    fn precinct(no: &str, g: MultiPolygon<f64>) -> PrecinctPolygon {
+        PrecinctPolygon {
+            no: no.parse().unwrap(),
+            geometry: g,
+            derived: false,
+            source: src(1),
+        }
+    }
+
+    fn address(street: &str, house: &str, x: f64, y: f64, line: u64) -> AddressPoint {
+        AddressPoint {
+            locality: "Алматы".into(),
+            street: street.into(),
+            house: house.into(),
+            building: String::new(),
+            coord: coord! {x: x, y: y},
+            source: src(line),
+        }
+    }
+
+    /// Voters as (record code, listed precinct, street, house).
+    fn voters(rows: &[(&str, &str, &str, &str)]) -> VoterTable {
+        let mut b = VoterTableBuilder::new("voters.csv");
+        for (i, (code, precinct, street, house)) in rows.iter().enumerate() {
+            let mut f = [""; VOTER_FIELDS];
+            f[VoterField::Code.index()] = code;
+            f[VoterField::Precinct.index()] = precinct;
+            f[VoterField::Residence.index()] = "Алматы";
+            f[VoterField::Street.index()] = street;
+            f[VoterField::House.index()] = house;
+            b.push(f, i as u64 + 2).unwrap();
+        }
+        b.build()
+    }
+
+    fn station(no: &str, x: f64, y: f64) -> Station {
+        Station {
+            precinct: no.parse().unwrap(),
+            facility: "School".into(),
+            locality: "Алматы".into(),
+            street: "Абая".into(),
+            house: "1".into(),
+            marks: vec![],
+            coord: Some(coord! {x: x, y: y}),
+            source: src(2),
+        }
+    }
+
+    /// Two districts side by side; precincts 1 and 2 tile district A, 3 tiles district B.
+    /// Each precinct has one address with one voter listed in it, and a station inside.
+    fn clean() -> Dataset {
+        Dataset {
+            admin: vec![
+                unit("751000000", rect(76.00, 43.00, 76.02, 43.02)),
+                unit("752000000", rect(76.02, 43.00, 76.04, 43.02)),
+            ],
+            precincts: vec![
+                precinct("1", rect(76.00, 43.00, 76.01, 43.02)),
+                precinct("2", rect(76.01, 43.00, 76.02, 43.02)),
+                precinct("3", rect(76.02, 43.00, 76.04, 43.02)),
+            ],
+            addresses: vec![
+                address("Абая", "1", 76.005, 43.01, 2),
+                address("Абая", "2", 76.015, 43.01, 3),
+                address("Абая", "3", 76.03, 43.01, 4),
+            ],
+            voters: Some(voters(&[
+                ("10", "1", "Абая", "1"),
+                ("11", "2", "Абая", "2"),
+                ("12", "3", "Абая", "3"),
+            ])),
+            stations: vec![
+                station("1", 76.005, 43.005),
+                station("2", 76.015, 43.005),
+                station("3", 76.03, 43.005),
+            ],
+            classifier: None,
+        }
+    }
+
+    fn codes(r: &CheckResult) -> Vec<(&'static str, Option<String>)> {
+        r.findings
+            .iter()
+            .map(|f| (f.code.as_str(), f.precinct.as_ref().map(|p| p.to_string())))
+            .collect()
+    }
+
+    fn run_default(ds: &Dataset) -> CheckResult {
+        run(ds, None, None, &CheckOptions::default(), &Quiet)
+    }
+
+    #[test]
+    fn clean_data_raises_no_flags() {
+        let r = run_default(&clean());
+        assert!(r.findings.is_empty(), "{:?}", codes(&r));
+        let p1 = &r.precincts[0];
+        assert_eq!((p1.voters, p1.voters_listed), (1, 1));
+        assert_eq!(p1.admin_unit.as_ref().unwrap().as_str(), "751000000");
+        assert!(!p1.overfull && !p1.cross_boundary);
+    }
+
+    #[test]
+    fn overfull_precinct_is_flagged_by_address_and_by_list() {
+        let mut ds = clean();
+        ds.voters = Some(voters(&[
+            ("10", "1", "Абая", "1"),
+            ("11", "1", "Абая", "1"),
+            ("12", "1", "Абая", "1"),
+            ("13", "2", "Абая", "2"),
+            ("14", "3", "Абая", "3"),
+        ]));
+        let opts = CheckOptions {
+            cap: 2,
+            ..CheckOptions::default()
+        };
+        let r = run(&ds, None, None, &opts, &Quiet);
+        assert_eq!(codes(&r), vec![("PRECINCT_OVER_CAP", Some("1".into()))]);
+        assert!(r.precincts[0].overfull);
+        assert_eq!(r.precincts[0].voters, 3);
+    }
+
+    #[test]
+    fn precinct_crossing_a_district_border_is_flagged_with_its_outside_share() {
+        let mut ds = clean();
+        // Precinct 2 reaches 0.005° into district B, precinct 3 gives that strip up.
+        ds.precincts[1] = precinct("2", rect(76.01, 43.00, 76.025, 43.02));
+        ds.precincts[2] = precinct("3", rect(76.025, 43.00, 76.04, 43.02));
+        let r = run_default(&ds);
+        assert_eq!(
+            codes(&r),
+            vec![("PRECINCT_CROSSES_ADMIN_BOUNDARY", Some("2".into()))]
+        );
+        let p2 = &r.precincts[1];
+        // Same latitude band: in an equal-area projection the share is the width ratio,
+        // 0.005 / 0.015 = 1/3 (to within the projection's distortion across 0.015°).
+        assert!(
+            (p2.outside_share - 1.0 / 3.0).abs() < 1e-3,
+            "{}",
+            p2.outside_share
+        );
+        assert_eq!(p2.admin_units_touched[0].as_str(), "752000000");
+        assert!(p2.cross_boundary);
+    }
+
+    #[test]
+    fn a_sliver_under_the_tolerance_is_not_a_crossing() {
+        let mut ds = clean();
+        ds.precincts[1] = precinct("2", rect(76.01, 43.00, 76.0201, 43.02));
+        ds.precincts[2] = precinct("3", rect(76.0201, 43.00, 76.04, 43.02));
+        let r = run_default(&ds);
+        assert!(r.findings.is_empty(), "{:?}", codes(&r));
+        assert!(r.precincts[1].outside_share > 0.0);
+    }
+
+    #[test]
+    fn overlapping_precincts_are_flagged_once_per_pair() {
+        let mut ds = clean();
+        ds.precincts[0] = precinct("1", rect(76.00, 43.00, 76.012, 43.02));
+        let r = run_default(&ds);
+        assert_eq!(codes(&r), vec![("PRECINCT_OVERLAP", Some("1".into()))]);
+        assert!(
+            r.precincts[1]
+                .findings
+                .contains(&FindingCode::PrecinctOverlap)
+        );
+    }
+
+    #[test]
+    fn an_address_in_no_precinct_is_a_gap() {
+        let mut ds = clean();
+        ds.precincts[0] = precinct("1", rect(76.00, 43.00, 76.01, 43.008));
+        ds.addresses[0].coord = coord! {x: 76.005, y: 43.004};
+        ds.addresses.push(address("Абая", "9", 76.005, 43.015, 5));
+        let r = run_default(&ds);
+        assert_eq!(codes(&r), vec![("ADDRESS_IN_NO_PRECINCT", None)]);
+        assert_eq!(r.findings[0].line, Some(5));
+    }
+
+    #[test]
+    fn a_voter_listed_in_another_precinct_is_named_by_record_code() {
+        let mut ds = clean();
+        ds.voters = Some(voters(&[
+            ("10", "1", "Абая", "1"),
+            ("11", "1", "Абая", "2"),
+            ("12", "3", "Абая", "3"),
+            ("13", "2", "Абая", "2"),
+        ]));
+        let r = run_default(&ds);
+        assert_eq!(
+            codes(&r),
+            vec![("VOTER_IN_OTHER_PRECINCT", Some("1".into()))]
+        );
+        assert_eq!(r.findings[0].record.as_deref(), Some("11"));
+        assert_eq!(r.findings[0].line, Some(3));
+    }
+
+    #[test]
+    fn unknown_addresses_and_missing_precinct_codes_are_flagged() {
+        let mut ds = clean();
+        ds.voters = Some(voters(&[
+            ("10", "1", "Абая", "1"),
+            ("11", "2", "Абая", "2"),
+            ("12", "3", "Абая", "3"),
+            ("13", "3", "Абая", "777"),
+            ("14", "", "Абая", "3"),
+        ]));
+        let r = run_default(&ds);
+        assert_eq!(
+            codes(&r),
+            vec![
+                ("VOTER_ADDRESS_NOT_FOUND", Some("3".into())),
+                ("VOTER_WITHOUT_PRECINCT", None)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_station_outside_its_precinct_is_flagged() {
+        let mut ds = clean();
+        ds.stations[0].coord = Some(coord! {x: 76.015, y: 43.005});
+        let r = run_default(&ds);
+        assert_eq!(
+            codes(&r),
+            vec![("STATION_OUTSIDE_PRECINCT", Some("1".into()))]
+        );
+    }
+
+    #[test]
+    fn numbers_missing_from_a_source_and_duplicates_are_flagged() {
+        let mut ds = clean();
+        ds.stations.push(station("4", 76.03, 43.015)); // no polygon, no voters
+        ds.stations.push(station("3", 76.03, 43.015)); // a second station for 3
+        ds.stations.remove(1); // precinct 2 loses its station
+        let r = run_default(&ds);
+        assert_eq!(
+            codes(&r),
+            vec![
+                ("PRECINCT_MISSING_POLYGON", Some("4".into())),
+                ("PRECINCT_MISSING_STATION", Some("2".into())),
+                ("PRECINCT_MISSING_IN_VOTER_LIST", Some("4".into())),
+                ("DUPLICATE_PRECINCT_NO", Some("3".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn precinct_numbers_with_leading_zeros_are_distinct() {
+        let mut ds = clean();
+        ds.precincts[0].no = "01".parse().unwrap();
+        ds.stations[0].precinct = "01".parse().unwrap();
+        ds.voters = Some(voters(&[
+            ("10", "01", "Абая", "1"),
+            ("11", "2", "Абая", "2"),
+            ("12", "3", "Абая", "3"),
+        ]));
+        assert!(run_default(&ds).findings.is_empty());
+        ds.voters = Some(voters(&[
+            ("10", "1", "Абая", "1"),
+            ("11", "2", "Абая", "2"),
+            ("12", "3", "Абая", "3"),
+        ]));
+        let r = run_default(&ds);
+        assert!(
+            codes(&r).contains(&("VOTER_IN_OTHER_PRECINCT", Some("1".into()))),
+            "{:?}",
+            codes(&r)
+        );
+    }
+
+    #[test]
+    fn an_eliminated_station_with_voters_is_flagged_and_not_missing() {
+        let mut ds = clean();
+        ds.stations[2].marks = vec![StationMark::Eliminated];
+        let r = run_default(&ds);
+        assert_eq!(
+            codes(&r),
+            vec![("ELIMINATED_PRECINCT_IN_USE", Some("3".into()))]
+        );
+    }
+
+    #[test]
+    fn an_invalid_polygon_is_a_finding_not_a_crash() {
+        let mut ds = clean();
+        // A bow-tie: the ring crosses itself.
+        let bow = geo::Polygon::new(
+            geo::LineString::from(vec![
+                (76.00, 43.00),
+                (76.01, 43.02),
+                (76.01, 43.00),
+                (76.00, 43.02),
+                (76.00, 43.00),
+            ]),
+            vec![],
+        );
+        ds.precincts[0].geometry = MultiPolygon(vec![bow]);
+        let r = run_default(&ds);
+        assert!(
+            codes(&r).contains(&("INVALID_GEOMETRY", Some("1".into()))),
+            "{:?}",
+            codes(&r)
+        );
+    }
+}
