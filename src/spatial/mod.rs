@@ -10,7 +10,7 @@ mod synthetic;
 mod validity;
 
 pub use assign::PolygonIndex;
-pub use containment::{Containment, area_m2, containment};
+pub use containment::{AlbersEqualArea, Containment, area_m2, containment};
 pub use overlaps::{Overlap, overlaps};
 pub use prepared::PreparedRings;
 pub use synthetic::synthetic_tiling;
