@@ -10,7 +10,7 @@ mod vector;
 
 pub use addresses::read_addresses;
 pub use appendix1::{normalize_date, normalize_logical, read_voters, voter_aliases, voter_columns};
-pub use appendix2::read_stations;
+pub use appendix2::{parse_marks, read_stations};
 pub use vector::{VectorOptions, read_admin, read_classifier, read_precincts};
 
 use std::path::Path;

@@ -1,8 +1,26 @@
 //! Polygon layers: Shapefile (`.prj` in any CRS, reprojected to WGS84 with PROJ; `.cpg`
 //! UTF-8, CP1251, CP866) and GeoJSON (RFC 7946, WGS84).
+//!
+//! Shapefile: Polygon, PolygonM and PolygonZ records; rings are classified by the
+//! shapefile rule (clockwise = outer, counter-clockwise = hole) and each hole goes to the
+//! smallest outer ring that contains it (an orphan hole becomes a shell of its own). The
+//! `.dbf` attributes are decoded per the `.cpg` (`UTF-8`, `1251` / `CP1251` /
+//! `ANSI 1251` / `windows-1251`, `866` / `CP866`, or any WHATWG label); without a `.cpg`
+//! the dBASE language-driver byte decides CP866 / CP1251, else UTF-8 with a CP1251
+//! fallback per value. Without a `.prj` the `crs` option is used, else [`IoError::NoCrs`].
+//!
+//! GeoJSON: a FeatureCollection (or one Feature) of Polygon / MultiPolygon; WGS84 unless a
+//! legacy `crs` member or the `crs` option says otherwise.
+//!
+//! Records: a feature with a missing or malformed id (or KATO code, or level) or with a
+//! non-polygon geometry is rejected; an invalid polygon is accepted (the spatial checks
+//! report it).
 
-use super::{Intake, IoError};
-use crate::model::{AdminUnit, Kato, PrecinctPolygon};
+use super::crs::ToWgs84;
+use super::table::{Column, push_number, read_table};
+use super::{Intake, IoError, file_name};
+use crate::model::{AdminLevel, AdminUnit, Kato, PrecinctNo, PrecinctPolygon, SourceRef};
+use geo::{Area, Contains, Coord, LineString, MultiPolygon, Point, Polygon};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -21,14 +39,656 @@ pub struct VectorOptions {
     pub crs: Option<String>,
 }
 
+/// The id attributes tried for admin units, in order (case-insensitive).
+pub const ADMIN_ID_FIELDS: &[&str] = &["KATO", "KATO_CODE", "KATO_ID", "KATO_TE", "TE", "kato9"];
+/// The name attributes tried for admin units, finest level first.
+pub const ADMIN_NAME_FIELDS: &[&str] = &[
+    "name", "name_ru", "name_kk", "ADM4_RU", "ADM3_RU", "ADM2_RU", "ADM1_RU", "ADM2_EN", "ADM1_EN",
+    "NAME_1",
+];
+/// The id attributes tried for precincts, in order (case-insensitive).
+pub const PRECINCT_ID_FIELDS: &[&str] = &[
+    "precinct",
+    "precinct_no",
+    "number",
+    "NUM",
+    "uchastok",
+    "nomer",
+    "uik",
+    "участок",
+    "номер",
+    "учаске",
+];
+
+// ---------------------------------------------------------------------------------------
+// dBASE
+
+/// A `.dbf` table read whole (attribute tables are small next to their geometry).
+pub(super) struct Dbf {
+    fields: Vec<DbfField>,
+    data: Vec<u8>,
+    header_len: usize,
+    record_len: usize,
+    count: usize,
+    /// `None`: UTF-8, with CP1251 for a value that is not UTF-8.
+    encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+struct DbfField {
+    name: String,
+    offset: usize,
+    len: usize,
+}
+
+/// The encoding a `.cpg` names; `None` when unknown.
+pub fn cpg_encoding(label: &str) -> Option<&'static encoding_rs::Encoding> {
+    let up = label
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_ascii_uppercase();
+    let compact: String = up.chars().filter(|c| !c.is_whitespace()).collect();
+    match compact.as_str() {
+        "UTF-8" | "UTF8" | "65001" => Some(encoding_rs::UTF_8),
+        "1251" | "CP1251" | "CP-1251" | "ANSI1251" | "WINDOWS-1251" | "WIN1251" | "WIN-1251" => {
+            Some(encoding_rs::WINDOWS_1251)
+        }
+        "866" | "CP866" | "CP-866" | "IBM866" | "OEM866" | "DOS866" => Some(encoding_rs::IBM866),
+        _ => encoding_rs::Encoding::for_label(label.trim().as_bytes()),
+    }
+}
+
+impl Dbf {
+    pub(super) fn open(path: &Path, shp: &Path) -> Result<Dbf, IoError> {
+        let data = match std::fs::read(path) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(IoError::format(
+                    shp,
+                    format!(
+                        "the attribute table {} is missing (a shapefile needs its .dbf)",
+                        path.display()
+                    ),
+                ));
+            }
+            Err(source) => {
+                return Err(IoError::Open {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let bad = |m: &str| IoError::format(path, format!("not a valid dBASE table: {m}"));
+        if data.len() < 33 {
+            return Err(bad("shorter than its header"));
+        }
+        let count = u32::from_le_bytes([data[4], data[5], data[6], data[7]]) as usize;
+        let header_len = u16::from_le_bytes([data[8], data[9]]) as usize;
+        let record_len = u16::from_le_bytes([data[10], data[11]]) as usize;
+        if header_len < 33 || header_len > data.len() || record_len == 0 {
+            return Err(bad("the header lengths are inconsistent"));
+        }
+        let cpg = path.with_extension("cpg");
+        let encoding = match std::fs::read(&cpg) {
+            Ok(b) => cpg_encoding(&String::from_utf8_lossy(&b)),
+            Err(_) => match data[29] {
+                0x26 | 0x65 => Some(encoding_rs::IBM866),
+                0xC9 => Some(encoding_rs::WINDOWS_1251),
+                _ => None,
+            },
+        };
+        let mut fields = Vec::new();
+        let mut offset = 1;
+        let mut at = 32;
+        while at + 32 <= header_len && data[at] != 0x0D {
+            let raw = &data[at..at + 11];
+            let end = raw.iter().position(|&b| b == 0).unwrap_or(11);
+            let name = decode(&raw[..end], encoding).trim().to_string();
+            let len = data[at + 16] as usize;
+            fields.push(DbfField { name, offset, len });
+            offset += len;
+            at += 32;
+        }
+        if offset > record_len {
+            return Err(bad("the fields are wider than a record"));
+        }
+        if header_len + count * record_len > data.len() {
+            let present = (data.len() - header_len) / record_len;
+            return Err(bad(&format!(
+                "truncated: the header announces {count} records, the file holds {present}"
+            )));
+        }
+        Ok(Dbf {
+            fields,
+            data,
+            header_len,
+            record_len,
+            count,
+            encoding,
+        })
+    }
+
+    fn record(&self, i: usize) -> &[u8] {
+        let a = self.header_len + i * self.record_len;
+        &self.data[a..a + self.record_len]
+    }
+
+    fn deleted(&self, i: usize) -> bool {
+        self.record(i)[0] == b'*'
+    }
+
+    fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| {
+            f.name.eq_ignore_ascii_case(name) || f.name.to_lowercase() == name.to_lowercase()
+        })
+    }
+
+    fn value(&self, i: usize, field: usize) -> String {
+        let f = &self.fields[field];
+        let raw = &self.record(i)[f.offset..f.offset + f.len];
+        let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
+        decode(&raw[..end], self.encoding).trim().to_string()
+    }
+}
+
+fn decode<'a>(
+    bytes: &'a [u8],
+    enc: Option<&'static encoding_rs::Encoding>,
+) -> std::borrow::Cow<'a, str> {
+    match enc {
+        Some(e) => e.decode_without_bom_handling(bytes).0,
+        None => match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => {
+                encoding_rs::WINDOWS_1251
+                    .decode_without_bom_handling(bytes)
+                    .0
+            }
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Layers: features with a geometry in the source CRS and attributes
+
+/// A feature's geometry as read, in the source CRS.
+pub(super) enum Geom {
+    Polygons(MultiPolygon<f64>),
+    Point(Coord<f64>),
+    /// Another geometry type, by name (a reject for the readers here).
+    Other(&'static str),
+    /// A null shape or a geometry without coordinates.
+    Empty,
+}
+
+enum Attrs {
+    Dbf(Dbf),
+    Json(Vec<serde_json::Map<String, serde_json::Value>>),
+}
+
+/// A field found in a layer.
+pub(super) enum FieldId {
+    Dbf(usize),
+    Json(String),
+}
+
+/// The features of a Shapefile or GeoJSON file.
+pub(super) struct Layer {
+    pub features: Vec<Geom>,
+    attrs: Attrs,
+    pub to_wgs84: ToWgs84,
+}
+
+impl Layer {
+    /// The first of `names` the layer has (case-insensitive).
+    pub fn find_field(&self, names: &[&str]) -> Option<FieldId> {
+        match &self.attrs {
+            Attrs::Dbf(d) => names
+                .iter()
+                .find_map(|n| d.field_index(n).map(FieldId::Dbf)),
+            Attrs::Json(props) => names.iter().find_map(|n| {
+                props.iter().find_map(|p| {
+                    p.keys()
+                        .find(|k| k.to_lowercase() == n.to_lowercase())
+                        .map(|k| FieldId::Json(k.clone()))
+                })
+            }),
+        }
+    }
+
+    /// The text of a field of feature `i` (empty when missing or null).
+    pub fn attr(&self, i: usize, f: &FieldId) -> String {
+        match (&self.attrs, f) {
+            (Attrs::Dbf(d), FieldId::Dbf(k)) => d.value(i, *k),
+            (Attrs::Json(props), FieldId::Json(k)) => props
+                .get(i)
+                .and_then(|p| p.get(k))
+                .map(json_text)
+                .unwrap_or_default(),
+            (Attrs::Dbf(_), FieldId::Json(_)) | (Attrs::Json(_), FieldId::Dbf(_)) => String::new(),
+        }
+    }
+
+    /// The field's name as the file spells it.
+    pub fn field_name(&self, f: &FieldId) -> String {
+        match (&self.attrs, f) {
+            (Attrs::Dbf(d), FieldId::Dbf(k)) => d.fields[*k].name.clone(),
+            (_, FieldId::Json(k)) => k.clone(),
+            (Attrs::Json(_), FieldId::Dbf(_)) => String::new(),
+        }
+    }
+
+    /// True when the `.dbf` marks the record deleted.
+    pub fn deleted(&self, i: usize) -> bool {
+        match &self.attrs {
+            Attrs::Dbf(d) => d.deleted(i),
+            Attrs::Json(_) => false,
+        }
+    }
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() => {
+                let mut s = String::new();
+                push_number(f, &mut s);
+                s
+            }
+            _ => n.to_string(),
+        },
+        Value::Bool(b) => b.to_string(),
+        Value::Array(_) | Value::Object(_) => v.to_string(),
+    }
+}
+
+/// Opens a Shapefile (`.shp`) or GeoJSON (`.geojson`, `.json`) layer.
+pub(super) fn open_layer(path: &Path, crs: Option<&str>) -> Result<Layer, IoError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "shp" => open_shapefile(path, crs),
+        "geojson" | "json" => open_geojson(path, crs),
+        other => Err(IoError::format(
+            path,
+            format!("unsupported layer format {other:?} (expected .shp, .geojson or .json)"),
+        )),
+    }
+}
+
+fn crs_error(path: &Path, crs: &str, e: impl std::fmt::Display) -> IoError {
+    // A WKT can be long: name its start only.
+    let shown: String = crs.chars().take(60).collect();
+    IoError::Crs {
+        path: path.display().to_string(),
+        crs: shown,
+        message: e.to_string(),
+    }
+}
+
+fn open_shapefile(path: &Path, crs: Option<&str>) -> Result<Layer, IoError> {
+    let shp_err = |e: shapefile::Error| match e {
+        shapefile::Error::IoError(source) => IoError::Open {
+            path: path.display().to_string(),
+            source,
+        },
+        other => IoError::format(path, format!("not a valid shapefile: {other}")),
+    };
+    let mut reader = shapefile::ShapeReader::from_path(path).map_err(shp_err)?;
+    let mut features = Vec::new();
+    for (n, s) in reader.iter_shapes().enumerate() {
+        let shape = s.map_err(|e| {
+            IoError::format(
+                path,
+                format!("the .shp is damaged at feature {}: {e}", n + 1),
+            )
+        })?;
+        features.push(shape_geom(shape));
+    }
+    let dbf = Dbf::open(&path.with_extension("dbf"), path)?;
+    if dbf.count != features.len() {
+        return Err(IoError::format(
+            path,
+            format!(
+                "the .shp has {} shapes but the .dbf has {} records",
+                features.len(),
+                dbf.count
+            ),
+        ));
+    }
+    let prj = path.with_extension("prj");
+    let to_wgs84 = match std::fs::read(&prj) {
+        Ok(b) => {
+            let wkt = String::from_utf8_lossy(&b).to_string();
+            ToWgs84::new(&wkt).map_err(|e| crs_error(path, &wkt, e))?
+        }
+        Err(_) => match crs {
+            Some(c) => ToWgs84::new(c).map_err(|e| crs_error(path, c, e))?,
+            None => {
+                return Err(IoError::NoCrs {
+                    path: path.display().to_string(),
+                });
+            }
+        },
+    };
+    Ok(Layer {
+        features,
+        attrs: Attrs::Dbf(dbf),
+        to_wgs84,
+    })
+}
+
+fn shape_geom(shape: shapefile::Shape) -> Geom {
+    use shapefile::Shape;
+    fn rings<P: shapefile::record::traits::HasXY>(rings: &[shapefile::PolygonRing<P>]) -> Geom {
+        let rs: Vec<(bool, LineString<f64>)> = rings
+            .iter()
+            .map(|r| {
+                let outer = matches!(r, shapefile::PolygonRing::Outer(_));
+                let ls: LineString<f64> = r
+                    .points()
+                    .iter()
+                    .map(|p| Coord { x: p.x(), y: p.y() })
+                    .collect();
+                (outer, ls)
+            })
+            .filter(|(_, ls)| !ls.0.is_empty())
+            .collect();
+        if rs.is_empty() {
+            Geom::Empty
+        } else {
+            Geom::Polygons(assemble(rs))
+        }
+    }
+    match shape {
+        Shape::NullShape => Geom::Empty,
+        Shape::Polygon(p) => rings(p.rings()),
+        Shape::PolygonM(p) => rings(p.rings()),
+        Shape::PolygonZ(p) => rings(p.rings()),
+        Shape::Point(p) => Geom::Point(Coord { x: p.x, y: p.y }),
+        Shape::PointM(p) => Geom::Point(Coord { x: p.x, y: p.y }),
+        Shape::PointZ(p) => Geom::Point(Coord { x: p.x, y: p.y }),
+        Shape::Polyline(_) | Shape::PolylineM(_) | Shape::PolylineZ(_) => Geom::Other("polyline"),
+        Shape::Multipoint(_) | Shape::MultipointM(_) | Shape::MultipointZ(_) => {
+            Geom::Other("multipoint")
+        }
+        Shape::Multipatch(_) => Geom::Other("multipatch"),
+    }
+}
+
+/// Builds a multipolygon from classified rings: each hole goes to the smallest shell that
+/// contains one of its vertices; a hole in no shell becomes a shell itself (as GDAL does).
+fn assemble(rings: Vec<(bool, LineString<f64>)>) -> MultiPolygon<f64> {
+    let mut shells: Vec<(LineString<f64>, Vec<LineString<f64>>)> = Vec::new();
+    let mut holes = Vec::new();
+    for (outer, ls) in rings {
+        if outer {
+            shells.push((ls, Vec::new()));
+        } else {
+            holes.push(ls);
+        }
+    }
+    let shell_polys: Vec<(Polygon<f64>, f64)> = shells
+        .iter()
+        .map(|(s, _)| {
+            let p = Polygon::new(s.clone(), vec![]);
+            let a = p.unsigned_area();
+            (p, a)
+        })
+        .collect();
+    let mut orphans = Vec::new();
+    for h in holes {
+        let best = shell_polys
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _))| h.0.iter().any(|c| p.contains(&Point::from(*c))))
+            .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
+            .map(|(k, _)| k);
+        match best {
+            Some(k) => shells[k].1.push(h),
+            None => orphans.push(h),
+        }
+    }
+    let mut polys: Vec<Polygon<f64>> = shells
+        .into_iter()
+        .map(|(s, hs)| Polygon::new(s, hs))
+        .collect();
+    polys.extend(orphans.into_iter().map(|h| Polygon::new(h, vec![])));
+    MultiPolygon(polys)
+}
+
+fn open_geojson(path: &Path, crs: Option<&str>) -> Result<Layer, IoError> {
+    let text = std::fs::read_to_string(path).map_err(|source| IoError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    if text.trim().is_empty() {
+        return Err(IoError::format(path, "the file is empty"));
+    }
+    let root: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| IoError::format(path, format!("not valid JSON: {e}")))?;
+    let kind = root.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    let features: Vec<&serde_json::Value> = match kind {
+        "FeatureCollection" => root
+            .get("features")
+            .and_then(|f| f.as_array())
+            .ok_or_else(|| IoError::format(path, "a FeatureCollection without a features array"))?
+            .iter()
+            .collect(),
+        "Feature" => vec![&root],
+        _ => {
+            return Err(IoError::format(
+                path,
+                "not GeoJSON: expected a FeatureCollection or a Feature",
+            ));
+        }
+    };
+    // RFC 7946 says WGS84; older files name their CRS in a `crs` member.
+    let legacy = root
+        .get("crs")
+        .and_then(|c| c.get("properties"))
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str());
+    let source = crs.or(legacy);
+    let to_wgs84 = match source {
+        Some(c) => ToWgs84::new(c).map_err(|e| crs_error(path, c, e))?,
+        None => ToWgs84::wgs84(),
+    };
+    let mut geoms = Vec::with_capacity(features.len());
+    let mut props = Vec::with_capacity(features.len());
+    for f in features {
+        geoms.push(json_geom(f.get("geometry")));
+        props.push(
+            f.get("properties")
+                .and_then(|p| p.as_object())
+                .cloned()
+                .unwrap_or_default(),
+        );
+    }
+    Ok(Layer {
+        features: geoms,
+        attrs: Attrs::Json(props),
+        to_wgs84,
+    })
+}
+
+fn json_coord(v: &serde_json::Value) -> Option<Coord<f64>> {
+    let a = v.as_array()?;
+    Some(Coord {
+        x: a.first()?.as_f64()?,
+        y: a.get(1)?.as_f64()?,
+    })
+}
+
+fn json_ring(v: &serde_json::Value) -> Option<LineString<f64>> {
+    v.as_array()?.iter().map(json_coord).collect()
+}
+
+fn json_polygon(v: &serde_json::Value) -> Option<Polygon<f64>> {
+    let rings: Vec<LineString<f64>> = v.as_array()?.iter().map(json_ring).collect::<Option<_>>()?;
+    let mut it = rings.into_iter();
+    let shell = it.next()?;
+    Some(Polygon::new(shell, it.collect()))
+}
+
+fn json_geom(g: Option<&serde_json::Value>) -> Geom {
+    let Some(g) = g.filter(|g| !g.is_null()) else {
+        return Geom::Empty;
+    };
+    let coords = g.get("coordinates");
+    match g.get("type").and_then(|t| t.as_str()).unwrap_or("") {
+        "Polygon" => match coords.and_then(json_polygon) {
+            Some(p) => Geom::Polygons(MultiPolygon(vec![p])),
+            None => Geom::Empty,
+        },
+        "MultiPolygon" => {
+            let polys: Option<Vec<Polygon<f64>>> = coords
+                .and_then(|c| c.as_array())
+                .map(|a| a.iter().map(json_polygon).collect::<Option<_>>())
+                .unwrap_or(None);
+            match polys {
+                Some(p) if !p.is_empty() => Geom::Polygons(MultiPolygon(p)),
+                _ => Geom::Empty,
+            }
+        }
+        "Point" => match coords.and_then(json_coord) {
+            Some(c) => Geom::Point(c),
+            None => Geom::Empty,
+        },
+        "MultiPoint" => Geom::Other("multipoint"),
+        "LineString" | "MultiLineString" => Geom::Other("line"),
+        "GeometryCollection" => Geom::Other("geometry collection"),
+        _ => Geom::Other("unknown geometry"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Public readers
+
+/// The names tried for a field: the option when given, else the defaults.
+fn candidates<'a>(opt: &'a Option<String>, defaults: &'a [&'a str]) -> Vec<&'a str> {
+    match opt {
+        Some(f) => vec![f.as_str()],
+        None => defaults.to_vec(),
+    }
+}
+
+fn missing(path: &Path, names: &[&str]) -> IoError {
+    IoError::MissingColumn {
+        path: path.display().to_string(),
+        field: names.first().copied().unwrap_or("id").to_string(),
+        accepted: names.join(", "),
+    }
+}
+
+/// A polygon feature's geometry in WGS84, or the reason it is rejected.
+fn polygon_wgs84(layer: &Layer, i: usize) -> Result<MultiPolygon<f64>, String> {
+    match &layer.features[i] {
+        Geom::Polygons(mp) => {
+            let mut mp = mp.clone();
+            layer
+                .to_wgs84
+                .convert_multipolygon(&mut mp)
+                .map_err(|e| e.to_string())?;
+            Ok(mp)
+        }
+        Geom::Point(_) => Err("the geometry is a point, not a polygon".to_string()),
+        Geom::Other(k) => Err(format!("the geometry is a {k}, not a polygon")),
+        Geom::Empty => Err("the feature has no geometry".to_string()),
+    }
+}
+
 /// Reads administrative units with their KATO codes.
 pub fn read_admin(
     path: &Path,
     opts: &VectorOptions,
     intake: &mut Intake,
 ) -> Result<Vec<AdminUnit>, IoError> {
-    let _ = (path, opts, intake);
-    todo!("io::read_admin")
+    let layer = open_layer(path, opts.crs.as_deref())?;
+    let id_names = candidates(&opts.id_field, ADMIN_ID_FIELDS);
+    let id = layer
+        .find_field(&id_names)
+        .ok_or_else(|| missing(path, &id_names))?;
+    let level = match &opts.level_field {
+        Some(l) => Some(
+            layer
+                .find_field(&[l.as_str()])
+                .ok_or_else(|| missing(path, &[l.as_str()]))?,
+        ),
+        None => None,
+    };
+    let name_names = candidates(&opts.name_field, ADMIN_NAME_FIELDS);
+    let name = layer.find_field(&name_names);
+    if opts.name_field.is_some() && name.is_none() {
+        return Err(missing(path, &name_names));
+    }
+    let file = file_name(path);
+    let f = intake.open(&file, "admin");
+    let id_label = layer.field_name(&id);
+    let mut out = Vec::with_capacity(layer.features.len());
+    for i in 0..layer.features.len() {
+        let line = i as u64 + 1;
+        if layer.deleted(i) {
+            intake.reject(f, line, "record", "the .dbf marks the record deleted");
+            continue;
+        }
+        let raw = layer.attr(i, &id);
+        if raw.is_empty() {
+            intake.reject(f, line, &id_label, "the KATO code is empty");
+            continue;
+        }
+        let kato: Kato = match raw.parse() {
+            Ok(k) => k,
+            Err(_) => {
+                intake.reject(
+                    f,
+                    line,
+                    &id_label,
+                    format!("not a 9-digit KATO code: {raw:?}"),
+                );
+                continue;
+            }
+        };
+        let lv = match &level {
+            Some(l) => match layer.attr(i, l).parse::<AdminLevel>() {
+                Ok(v) => v,
+                Err(e) => {
+                    let label = opts.level_field.clone().unwrap_or_default();
+                    intake.reject(f, line, &label, e);
+                    continue;
+                }
+            },
+            None => kato.level(),
+        };
+        let geometry = match polygon_wgs84(&layer, i) {
+            Ok(g) => g,
+            Err(reason) => {
+                intake.reject(f, line, "geometry", reason);
+                continue;
+            }
+        };
+        let name = name
+            .as_ref()
+            .map(|n| layer.attr(i, n))
+            .filter(|s| !s.is_empty());
+        intake.accept(f);
+        out.push(AdminUnit {
+            kato,
+            level: lv,
+            name,
+            geometry,
+            source: SourceRef {
+                file: file.clone(),
+                line,
+            },
+        });
+    }
+    Ok(out)
 }
 
 /// Reads precinct polygons with their numbers.
@@ -37,12 +697,127 @@ pub fn read_precincts(
     opts: &VectorOptions,
     intake: &mut Intake,
 ) -> Result<Vec<PrecinctPolygon>, IoError> {
-    let _ = (path, opts, intake);
-    todo!("io::read_precincts")
+    let layer = open_layer(path, opts.crs.as_deref())?;
+    let id_names = candidates(&opts.id_field, PRECINCT_ID_FIELDS);
+    let id = layer
+        .find_field(&id_names)
+        .ok_or_else(|| missing(path, &id_names))?;
+    let id_label = layer.field_name(&id);
+    let file = file_name(path);
+    let f = intake.open(&file, "precincts");
+    let mut out = Vec::with_capacity(layer.features.len());
+    for i in 0..layer.features.len() {
+        let line = i as u64 + 1;
+        if layer.deleted(i) {
+            intake.reject(f, line, "record", "the .dbf marks the record deleted");
+            continue;
+        }
+        let no: PrecinctNo = match layer.attr(i, &id).parse() {
+            Ok(n) => n,
+            Err(_) => {
+                intake.reject(f, line, &id_label, "the precinct number is empty");
+                continue;
+            }
+        };
+        let geometry = match polygon_wgs84(&layer, i) {
+            Ok(g) => g,
+            Err(reason) => {
+                intake.reject(f, line, "geometry", reason);
+                continue;
+            }
+        };
+        intake.accept(f);
+        out.push(PrecinctPolygon {
+            no,
+            geometry,
+            derived: false,
+            source: SourceRef {
+                file: file.clone(),
+                line,
+            },
+        });
+    }
+    Ok(out)
 }
 
-/// Reads the KATO classifier (CSV with a `kato` column).
+/// Reads the KATO classifier (CSV with a `kato` column). Rows whose code is not 9 digits
+/// are skipped; a file without a single valid code is an error.
 pub fn read_classifier(path: &Path) -> Result<HashSet<Kato>, IoError> {
-    let _ = path;
-    todo!("io::read_classifier")
+    const COLUMNS: &[Column] = &[Column {
+        key: "kato",
+        aliases: &["КАТО", "код КАТО", "KATO code", "code", "код", "te"],
+        required: true,
+    }];
+    let mut set = HashSet::new();
+    read_table(path, COLUMNS, &mut |r| {
+        if let Ok(k) = r.get(0).parse::<Kato>() {
+            set.insert(k);
+        }
+    })?;
+    if set.is_empty() {
+        return Err(IoError::format(
+            path,
+            "no 9-digit KATO code in the classifier",
+        ));
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(x0: f64, y0: f64, s: f64, clockwise: bool) -> LineString<f64> {
+        let mut v = vec![
+            Coord { x: x0, y: y0 },
+            Coord { x: x0, y: y0 + s },
+            Coord {
+                x: x0 + s,
+                y: y0 + s,
+            },
+            Coord { x: x0 + s, y: y0 },
+            Coord { x: x0, y: y0 },
+        ];
+        if !clockwise {
+            v.reverse();
+        }
+        LineString(v)
+    }
+
+    #[test]
+    fn holes_go_to_the_shell_that_contains_them() {
+        let mp = assemble(vec![
+            (true, square(0.0, 0.0, 10.0, true)),
+            (true, square(20.0, 0.0, 10.0, true)),
+            (false, square(22.0, 2.0, 2.0, false)),
+            (false, square(2.0, 2.0, 2.0, false)),
+        ]);
+        assert_eq!(mp.0.len(), 2);
+        assert_eq!(mp.0[0].interiors().len(), 1);
+        assert_eq!(mp.0[0].interiors()[0].0[0], Coord { x: 4.0, y: 4.0 });
+        assert_eq!(mp.0[1].interiors().len(), 1);
+        assert_eq!(mp.0[1].interiors()[0].0[0].x, 24.0);
+    }
+
+    #[test]
+    fn an_orphan_hole_becomes_a_shell() {
+        let mp = assemble(vec![
+            (true, square(0.0, 0.0, 1.0, true)),
+            (false, square(5.0, 5.0, 1.0, false)),
+        ]);
+        assert_eq!(mp.0.len(), 2);
+        assert!(mp.0.iter().all(|p| p.interiors().is_empty()));
+    }
+
+    #[test]
+    fn cpg_names_of_cyrillic_code_pages() {
+        for s in ["1251", "CP1251", "ANSI 1251", "windows-1251", " cp1251\n"] {
+            assert_eq!(cpg_encoding(s), Some(encoding_rs::WINDOWS_1251), "{s}");
+        }
+        for s in ["866", "cp866", "CP866"] {
+            assert_eq!(cpg_encoding(s), Some(encoding_rs::IBM866), "{s}");
+        }
+        assert_eq!(cpg_encoding("UTF-8"), Some(encoding_rs::UTF_8));
+        assert_eq!(cpg_encoding("nonsense"), None);
+    }
 }
