@@ -229,3 +229,178 @@ fn spread_bits(v: u32) -> u64 {
     x = (x | (x << 1)) & 0x5555_5555_5555_5555;
     x
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spatial::synthetic_tiling;
+    use geo::{Contains, Intersects, Point, Rect, coord, polygon};
+
+    fn square(x: f64, y: f64, side: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![polygon![
+            (x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side)
+        ]])
+    }
+
+    /// A deterministic stream of numbers in [0, 1).
+    fn uniform(seed: u64) -> impl FnMut() -> f64 {
+        let mut s = seed;
+        move || {
+            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = s;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    #[test]
+    fn a_point_in_a_hole_is_in_no_polygon() {
+        let donut = MultiPolygon(vec![polygon!(
+            exterior: [(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.)],
+            interiors: [[(x: 4., y: 4.), (x: 6., y: 4.), (x: 6., y: 6.), (x: 4., y: 6.)]],
+        )]);
+        let index = PolygonIndex::new(&[donut]);
+        assert_eq!(index.locate(coord! { x: 5., y: 5. }), None);
+        assert_eq!(index.locate(coord! { x: 1., y: 5. }), Some(0));
+    }
+
+    #[test]
+    fn a_point_in_a_hole_filled_by_another_polygon_goes_to_that_polygon() {
+        let donut = MultiPolygon(vec![polygon!(
+            exterior: [(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.)],
+            interiors: [[(x: 4., y: 4.), (x: 6., y: 4.), (x: 6., y: 6.), (x: 4., y: 6.)]],
+        )]);
+        let index = PolygonIndex::new(&[donut, square(4., 4., 2.)]);
+        assert_eq!(index.locate(coord! { x: 5., y: 5. }), Some(1));
+    }
+
+    #[test]
+    fn every_part_of_a_multipolygon_belongs_to_it() {
+        let mut two = square(0., 0., 1.);
+        two.0.extend(square(5., 5., 1.).0);
+        let index = PolygonIndex::new(&[square(2., 2., 1.), two]);
+        assert_eq!(index.locate(coord! { x: 0.5, y: 0.5 }), Some(1));
+        assert_eq!(index.locate(coord! { x: 5.5, y: 5.5 }), Some(1));
+        assert_eq!(index.locate(coord! { x: 2.5, y: 2.5 }), Some(0));
+        assert_eq!(index.locate(coord! { x: 3.5, y: 3.5 }), None);
+    }
+
+    #[test]
+    fn a_point_on_a_shared_edge_belongs_to_exactly_one_square_the_same_every_run() {
+        // West square 0, east square 1, and square 2 north of square 0.
+        let squares = [square(0., 0., 1.), square(1., 0., 1.), square(0., 1., 1.)];
+        for _ in 0..3 {
+            let index = PolygonIndex::new(&squares);
+            // Vertical shared edge x = 1: the eastern square owns it.
+            for y in [0.0, 0.25, 0.5, 0.999] {
+                assert_eq!(index.locate(coord! { x: 1., y: y }), Some(1), "y = {y}");
+            }
+            // Horizontal shared edge y = 1 (between 0 and 2): the northern square owns it.
+            for x in [0.0, 0.3, 0.999] {
+                assert_eq!(index.locate(coord! { x: x, y: 1. }), Some(2), "x = {x}");
+            }
+        }
+        // Whatever the order of the polygons, the same square owns the edge.
+        let reversed = [squares[2].clone(), squares[1].clone(), squares[0].clone()];
+        let index = PolygonIndex::new(&reversed);
+        assert_eq!(index.locate(coord! { x: 1., y: 0.5 }), Some(1));
+        assert_eq!(index.locate(coord! { x: 0.5, y: 1. }), Some(0));
+    }
+
+    #[test]
+    fn a_vertex_shared_by_four_squares_belongs_to_the_north_east_one_only() {
+        let squares = [
+            square(0., 0., 1.), // south-west
+            square(1., 0., 1.), // south-east
+            square(0., 1., 1.), // north-west
+            square(1., 1., 1.), // north-east
+        ];
+        let index = PolygonIndex::new(&squares);
+        assert_eq!(index.locate(coord! { x: 1., y: 1. }), Some(3));
+        let owners = squares
+            .iter()
+            .filter(|s| {
+                PolygonIndex::new(std::slice::from_ref(*s))
+                    .locate(coord! { x: 1., y: 1. })
+                    .is_some()
+            })
+            .count();
+        assert_eq!(owners, 1, "the shared vertex has exactly one owner");
+    }
+
+    #[test]
+    fn non_finite_and_far_away_points_are_in_no_polygon() {
+        let index = PolygonIndex::new(&[square(0., 0., 1.)]);
+        assert_eq!(index.locate(coord! { x: f64::NAN, y: 0.5 }), None);
+        assert_eq!(index.locate(coord! { x: 0.5, y: f64::INFINITY }), None);
+        assert_eq!(
+            index.locate_all(&[
+                coord! { x: f64::NAN, y: 0.5 },
+                coord! { x: 0.5, y: 0.5 },
+                coord! { x: 9., y: 9. }
+            ]),
+            vec![None, Some(0), None]
+        );
+        assert_eq!(
+            PolygonIndex::new(&[]).locate_all(&[coord! { x: 0., y: 0. }]),
+            vec![None]
+        );
+    }
+
+    /// The expected owner by brute force with geo's predicates: the one polygon containing
+    /// the point; for a point on boundaries, the one containing it nudged a tiny step east,
+    /// or if that is on a boundary too, east and then north (the documented rule).
+    fn brute_force(tiles: &[MultiPolygon<f64>], c: Coord<f64>) -> Option<u32> {
+        let p = Point(c);
+        let inside: Vec<u32> = (0..tiles.len() as u32)
+            .filter(|&i| tiles[i as usize].contains(&p))
+            .collect();
+        assert!(inside.len() <= 1, "a tiling has no overlaps");
+        if let Some(&i) = inside.first() {
+            return Some(i);
+        }
+        if !tiles.iter().any(|t| t.intersects(&p)) {
+            return None;
+        }
+        // East first; only if that lands on a boundary again (a horizontal edge), north.
+        for nudge in [coord! { x: 1e-9, y: 0.0 }, coord! { x: 1e-9, y: 1e-12 }] {
+            let nudged = Point(c + nudge);
+            if let Some(i) = (0..tiles.len() as u32).find(|&i| tiles[i as usize].contains(&nudged))
+            {
+                return Some(i);
+            }
+            if !tiles.iter().any(|t| t.intersects(&nudged)) {
+                return None;
+            }
+        }
+        panic!("no owner found for {c:?}")
+    }
+
+    #[test]
+    fn locate_all_agrees_with_a_brute_force_contains_over_a_random_tiling() {
+        let bbox = Rect::new(coord! { x: 50.0, y: 41.0 }, coord! { x: 56.0, y: 45.0 });
+        let tiles = synthetic_tiling(bbox, 12, 8, 12, 2024);
+        let index = PolygonIndex::new(&tiles);
+        let mut r = uniform(7);
+        let mut coords: Vec<Coord<f64>> = (0..3000)
+            .map(|_| coord! { x: 49.5 + 7.0 * r(), y: 40.5 + 5.0 * r() })
+            .collect();
+        // Vertices of the tiling: on edges shared by two tiles, or corners shared by more.
+        for t in tiles.iter().step_by(5) {
+            coords.extend(t.0[0].exterior().0.iter().step_by(3).copied());
+        }
+        // Repeat some points, as voters of one building share a coordinate.
+        let repeats: Vec<Coord<f64>> = coords.iter().step_by(7).copied().collect();
+        coords.extend(repeats);
+        let got = index.locate_all(&coords);
+        for (k, &c) in coords.iter().enumerate() {
+            assert_eq!(got[k], brute_force(&tiles, c), "point {k} at {c:?}");
+            assert_eq!(got[k], index.locate(c));
+        }
+        assert!(
+            got.iter().filter(|g| g.is_none()).count() > 100,
+            "some points fall outside"
+        );
+    }
+}

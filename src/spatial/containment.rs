@@ -21,9 +21,9 @@ pub struct Containment {
     pub outside: Option<MultiPolygon<f64>>,
 }
 
-/// Areas below this share of the precinct's area are rounding noise of the overlay
-/// (slivers along a shared edge), not "positive area".
-const NOISE_SHARE: f64 = 1e-9;
+/// Areas below this share of the precinct's area are rounding noise of the overlay (it
+/// snaps coordinates to an integer grid, about 1e-9 of the box), not "positive area".
+const NOISE_SHARE: f64 = 1e-6;
 
 /// For each precinct, its containment in `units`.
 ///
@@ -31,7 +31,7 @@ const NOISE_SHARE: f64 = 1e-9;
 /// come near the precinct's box holds the precinct wholly or not at all (one
 /// point-in-polygon test decides); otherwise the intersection is computed with geo's
 /// boolean operations (i_overlay) and measured in the Albers equal-area projection of
-/// [`area_m2`]. The main unit is the one with the largest area; areas equal within 1e-9
+/// [`area_m2`]. The main unit is the one with the largest area; areas equal within 1e-6
 /// (relative) count as a tie, broken by the lower unit index, so the choice is the same on
 /// every run. A boolean operation that panics on degenerate input is caught and replaced by
 /// an estimate from a 64 × 64 sample grid (then `outside` is `None`); invalid polygons never
@@ -131,9 +131,9 @@ fn contain_one(
         }
     }
     // The main unit: the largest area; a later (higher-index) candidate must beat the best
-    // so far by more than 1e-9 relative, so near-equal areas go to the lower index.
+    // so far by more than NOISE_SHARE relative, so near-equal areas go to the lower index.
     let Some(best) = (0..meets.len()).reduce(|b, k| {
-        if meets[k].1 > meets[b].1 * (1.0 + 1e-9) {
+        if meets[k].1 > meets[b].1 * (1.0 + NOISE_SHARE) {
             k
         } else {
             b
@@ -148,8 +148,11 @@ fn contain_one(
     };
     let (main, main_area) = meets.swap_remove(best);
     meets.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let outside_share = ((p_area - main_area) / p_area).clamp(0.0, 1.0);
-    let outside = if whole == Some(main) || outside_share <= NOISE_SHARE {
+    let mut outside_share = ((p_area - main_area) / p_area).clamp(0.0, 1.0);
+    if outside_share <= NOISE_SHARE {
+        outside_share = 0.0;
+    }
+    let outside = if whole == Some(main) || outside_share == 0.0 {
         None
     } else {
         guarded(|| p.difference(&units[main])).filter(|d| !d.0.is_empty())
@@ -307,4 +310,147 @@ impl AlbersEqualArea {
 fn q(e: f64, e2: f64, phi: f64) -> f64 {
     let s = phi.sin();
     (1.0 - e2) * (s / (1.0 - e2 * s * s) - (1.0 / (2.0 * e)) * ((1.0 - e * s) / (1.0 + e * s)).ln())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{GeodesicArea, Polygon, polygon};
+
+    /// A lon/lat rectangle as a multipolygon.
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
+    }
+
+    #[test]
+    fn the_albers_projection_matches_proj_within_a_millionth() {
+        let proj =
+            proj::Proj::new("+proj=aea +lat_1=45 +lat_2=51 +lat_0=48 +lon_0=68 +ellps=WGS84")
+                .expect("PROJ knows aea");
+        let ours = AlbersEqualArea::kazakhstan();
+        for (lon, lat) in [
+            (68.0, 48.0),
+            (76.9286, 43.2567),
+            (51.9, 47.1),
+            (87.3, 49.1),
+            (61.0, 40.6),
+            (71.4, 51.17),
+        ] {
+            let (x, y): (f64, f64) = proj
+                .project((f64::to_radians(lon), f64::to_radians(lat)), false)
+                .unwrap();
+            let c = ours.forward(Coord { x: lon, y: lat });
+            let scale = x.hypot(y).max(1.0);
+            assert!(
+                (c.x - x).abs() / scale < 1e-6 && (c.y - y).abs() / scale < 1e-6,
+                "{lon},{lat}: ours {c:?}, PROJ {x},{y}"
+            );
+            assert!(
+                (c.x - x).abs() < 1e-3 && (c.y - y).abs() < 1e-3,
+                "within a millimetre"
+            );
+        }
+    }
+
+    #[test]
+    fn the_area_of_a_small_rectangle_matches_the_geodesic_area() {
+        for (x, y) in [(76.9, 43.2), (51.4, 51.2), (69.6, 42.3), (80.0, 55.0)] {
+            let r = rect(x, y, x + 0.02, y + 0.015);
+            let expected = r.geodesic_area_unsigned();
+            let got = area_m2(&r);
+            assert!(
+                (got - expected).abs() / expected < 1e-3,
+                "at {x},{y}: {got} vs {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_hole_is_subtracted_from_the_area() {
+        let with_hole = MultiPolygon(vec![Polygon::new(
+            rect(70.0, 45.0, 70.1, 45.1).0[0].exterior().clone(),
+            vec![rect(70.02, 45.02, 70.04, 45.04).0[0].exterior().clone()],
+        )]);
+        let expected = rect(70.0, 45.0, 70.1, 45.1).geodesic_area_unsigned()
+            - rect(70.02, 45.02, 70.04, 45.04).geodesic_area_unsigned();
+        assert!((area_m2(&with_hole) - expected).abs() / expected < 1e-3);
+    }
+
+    #[test]
+    fn a_precinct_half_in_each_of_two_units_is_half_outside_its_main_unit() {
+        let units = [rect(68.0, 48.0, 69.0, 49.0), rect(69.0, 48.0, 70.0, 49.0)];
+        let precinct = rect(68.9, 48.4, 69.1, 48.5);
+        for _ in 0..3 {
+            let c = &containment(std::slice::from_ref(&precinct), &units)[0];
+            // The halves are mirror images in lon/lat, so equal in the equal-area projection:
+            // a tie, which the lower index wins.
+            assert_eq!(c.main_unit, Some(0));
+            assert!((c.outside_share - 0.5).abs() < 1e-6, "{}", c.outside_share);
+            assert_eq!(c.touched, vec![1]);
+            let outside = c.outside.as_ref().expect("the outside half");
+            let expected = rect(69.0, 48.4, 69.1, 48.5).geodesic_area_unsigned();
+            assert!((area_m2(outside) - expected).abs() / expected < 1e-3);
+        }
+    }
+
+    #[test]
+    fn a_precinct_mostly_in_one_unit_takes_that_unit_and_lists_the_other() {
+        let units = [
+            rect(68.0, 48.0, 69.0, 49.0),
+            rect(69.0, 48.0, 70.0, 49.0),
+            rect(75.0, 40.0, 76.0, 41.0),
+        ];
+        let precinct = rect(68.97, 48.4, 69.07, 48.5);
+        let c = &containment(&[precinct], &units)[0];
+        assert_eq!(c.main_unit, Some(1));
+        assert_eq!(c.touched, vec![0]);
+        // Share by independent geodesic areas of the two lon/lat halves.
+        let west = rect(68.97, 48.4, 69.0, 48.5).geodesic_area_unsigned();
+        let east = rect(69.0, 48.4, 69.07, 48.5).geodesic_area_unsigned();
+        assert!(
+            (c.outside_share - west / (west + east)).abs() < 1e-3,
+            "{}",
+            c.outside_share
+        );
+    }
+
+    #[test]
+    fn a_precinct_wholly_inside_a_unit_has_no_outside_part() {
+        let units = [rect(68.0, 48.0, 69.0, 49.0), rect(69.0, 48.0, 70.0, 49.0)];
+        let precincts = [rect(68.2, 48.2, 68.3, 48.3), rect(69.0, 48.2, 69.3, 48.3)];
+        let got = containment(&precincts, &units);
+        for (c, unit) in got.iter().zip([0, 1]) {
+            assert_eq!(c.main_unit, Some(unit));
+            assert_eq!(c.outside_share, 0.0);
+            assert!(c.touched.is_empty(), "{:?}", c.touched);
+            assert_eq!(c.outside, None);
+        }
+    }
+
+    #[test]
+    fn a_precinct_in_no_unit_is_wholly_outside() {
+        let got = containment(
+            &[rect(10.0, 10.0, 10.1, 10.1)],
+            &[rect(68.0, 48.0, 69.0, 49.0)],
+        );
+        assert_eq!(got[0].main_unit, None);
+        assert_eq!(got[0].outside_share, 1.0);
+    }
+
+    #[test]
+    fn invalid_precincts_and_units_do_not_stop_the_run() {
+        let bow_tie = MultiPolygon(vec![
+            polygon![(x: 68.0, y: 48.0), (x: 68.2, y: 48.2), (x: 68.2, y: 48.0), (x: 68.0, y: 48.2)],
+        ]);
+        let nan = MultiPolygon(vec![
+            polygon![(x: 68.0, y: 48.0), (x: f64::NAN, y: 48.2), (x: 68.2, y: 48.0)],
+        ]);
+        let empty = MultiPolygon(vec![]);
+        let units = [rect(68.0, 48.0, 69.0, 49.0), bow_tie.clone(), nan.clone()];
+        let got = containment(&[bow_tie, nan, empty, rect(68.5, 48.5, 68.6, 48.6)], &units);
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[3].main_unit, Some(0));
+    }
 }

@@ -112,3 +112,64 @@ fn sampled_overlap(
     );
     area_m2(&MultiPolygon(vec![cell.to_polygon()])) * hits as f64 / 4096.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spatial::synthetic_tiling;
+    use geo::{GeodesicArea, coord, polygon};
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
+    }
+
+    #[test]
+    fn two_overlapping_squares_report_the_overlap_area() {
+        let polygons = [
+            rect(76.90, 43.20, 76.92, 43.22),
+            rect(76.91, 43.21, 76.93, 43.23),
+            rect(70.0, 50.0, 70.01, 50.01),
+        ];
+        let found = overlaps(&polygons, 0.0);
+        assert_eq!(found.len(), 1);
+        let o = &found[0];
+        assert_eq!((o.a, o.b), (0, 1));
+        let expected = rect(76.91, 43.21, 76.92, 43.22).geodesic_area_unsigned();
+        assert!(
+            (o.area_m2 - expected).abs() / expected < 0.005,
+            "{} vs {expected}",
+            o.area_m2
+        );
+        assert!((area_m2(&o.geometry) - expected).abs() / expected < 0.005);
+        // Above the overlap's area, nothing is reported.
+        assert!(overlaps(&polygons, expected * 1.01).is_empty());
+    }
+
+    #[test]
+    fn squares_sharing_an_edge_or_a_corner_do_not_overlap() {
+        let polygons = [
+            rect(70.0, 45.0, 70.1, 45.1),
+            rect(70.1, 45.0, 70.2, 45.1),
+            rect(70.1, 45.1, 70.2, 45.2),
+        ];
+        assert!(overlaps(&polygons, 0.0).is_empty());
+    }
+
+    #[test]
+    fn a_jittered_tiling_has_no_overlaps_until_a_tile_moves() {
+        let bbox = geo::Rect::new(coord! { x: 70.0, y: 45.0 }, coord! { x: 71.0, y: 46.0 });
+        let mut tiles = synthetic_tiling(bbox, 8, 8, 18, 3);
+        assert!(overlaps(&tiles, 0.0).is_empty());
+        use geo::Translate;
+        tiles[9] = tiles[9].translate(0.01, 0.0);
+        let found = overlaps(&tiles, 0.0);
+        assert!(
+            found.iter().any(|o| (o.a, o.b) == (9, 10)),
+            "{:?}",
+            found.iter().map(|o| (o.a, o.b)).collect::<Vec<_>>()
+        );
+        assert!(found.iter().all(|o| o.a == 9 || o.b == 9));
+    }
+}
