@@ -1,0 +1,720 @@
+//! Router tests: every endpoint through `tower::ServiceExt::oneshot`, without a socket, on the
+//! small fixture report in `server_fixture`.
+
+mod server_fixture;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Request, StatusCode};
+use precincts::server::{AppState, LoadOptions, ServerError, router};
+use serde_json::Value;
+use server_fixture as fx;
+use std::path::Path;
+use tower::ServiceExt;
+
+fn state_for(dir: &Path, basemap: Option<std::path::PathBuf>) -> AppState {
+    AppState::load(
+        dir,
+        &LoadOptions {
+            basemap,
+            warm_tiles_to_zoom: None,
+        },
+    )
+    .expect("fixture loads")
+}
+
+fn fixture() -> (tempfile::TempDir, AppState) {
+    let d = tempfile::tempdir().unwrap();
+    fx::write_fixture(d.path());
+    let s = state_for(d.path(), None);
+    (d, s)
+}
+
+async fn get(s: &AppState, uri: &str) -> (StatusCode, HeaderMap, Bytes) {
+    let r = router(s.clone())
+        .oneshot(Request::get(uri).body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, headers, body)
+}
+
+async fn get_json(s: &AppState, uri: &str) -> (StatusCode, Value) {
+    let (st, h, b) = get(s, uri).await;
+    assert!(
+        h.get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"),
+        "{uri} answers JSON"
+    );
+    (st, serde_json::from_slice(&b).unwrap())
+}
+
+/// Asserts a clear 4xx JSON error that mentions `needle` and leaks no path.
+async fn assert_client_error(
+    s: &AppState,
+    dir: &Path,
+    uri: &str,
+    status: StatusCode,
+    needle: &str,
+) {
+    let (st, v) = get_json(s, uri).await;
+    assert_eq!(st, status, "{uri}: {v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains(needle),
+        "{uri}: message {msg:?} mentions {needle:?}"
+    );
+    assert_eq!(v["error"]["status"], status.as_u16());
+    let text = v.to_string();
+    assert!(
+        !text.contains(dir.to_str().unwrap()),
+        "{uri}: no path in {text}"
+    );
+    assert!(!text.contains("/tmp"), "{uri}: no path in {text}");
+}
+
+fn numbers_of(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["precinct"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_page_is_served_with_a_self_only_content_security_policy() {
+    let (_d, s) = fixture();
+    let (st, h, body) = get(&s, "/").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'"));
+    assert!(!csp.contains("http"), "no external host in the CSP: {csp}");
+    let html = String::from_utf8(body.to_vec()).unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "the page names no external host"
+    );
+    assert!(html.contains("/static/app.js"));
+}
+
+#[tokio::test]
+async fn maplibre_and_the_page_scripts_are_embedded() {
+    let (_d, s) = fixture();
+    for (path, ct) in [
+        ("/static/maplibre-gl.mjs", "text/javascript"),
+        ("/static/maplibre-gl-worker.mjs", "text/javascript"),
+        ("/static/maplibre-gl.css", "text/css"),
+        ("/static/app.js", "text/javascript"),
+        ("/static/style.css", "text/css"),
+    ] {
+        let (st, h, b) = get(&s, path).await;
+        assert_eq!(st, StatusCode::OK, "{path}");
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(ct),
+            "{path}"
+        );
+        assert!(b.len() > 1000, "{path} is not empty");
+    }
+    let (st, _, _) = get(&s, "/static/nothing.js").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_precinct_list_filters_by_flag_code_and_unit() {
+    let (_d, s) = fixture();
+    let (st, v) = get_json(&s, "/api/precincts?per_page=100").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["total"], 5);
+    assert_eq!(numbers_of(&v), vec!["101", "102", "103", "201", "202"]);
+
+    let (_, v) = get_json(&s, "/api/precincts?flagged=true&sort=precinct").await;
+    assert_eq!(numbers_of(&v), vec!["102", "103", "201"]);
+
+    let (_, v) = get_json(&s, "/api/precincts?code=PRECINCT_OVER_CAP").await;
+    assert_eq!(numbers_of(&v), vec![fx::OVERFULL]);
+    assert_eq!(v["items"][0]["voters"], fx::OVERFULL_VOTERS);
+
+    let (_, v) = get_json(
+        &s,
+        &format!("/api/precincts?unit={}&sort=precinct", fx::UNIT_B),
+    )
+    .await;
+    assert_eq!(numbers_of(&v), vec!["201", "202"]);
+
+    // Load = max(voters, listed) / 3000: 102 has the highest.
+    let (_, v) = get_json(&s, "/api/precincts?sort=load&order=desc&per_page=2").await;
+    assert_eq!(numbers_of(&v), vec!["102", "201"]);
+    assert_eq!(v["per_page"], 2);
+
+    let (_, v) = get_json(&s, "/api/precincts?sort=precinct&page=2&per_page=2").await;
+    assert_eq!(numbers_of(&v), vec!["103", "201"]);
+
+    // Label points inside a box around the west district's southern half.
+    let (_, v) = get_json(
+        &s,
+        "/api/precincts?bbox=76.9,43.2,76.94,43.225&sort=precinct",
+    )
+    .await;
+    assert_eq!(numbers_of(&v), vec!["101", "102"]);
+}
+
+#[tokio::test]
+async fn bad_list_parameters_are_clear_400s() {
+    let (d, s) = fixture();
+    let dir = d.path();
+    let bad = StatusCode::BAD_REQUEST;
+    assert_client_error(&s, dir, "/api/precincts?flagged=maybe", bad, "flagged").await;
+    assert_client_error(&s, dir, "/api/precincts?code=NOT_A_CODE", bad, "code").await;
+    assert_client_error(&s, dir, "/api/precincts?unit=abc", bad, "unit").await;
+    assert_client_error(&s, dir, "/api/precincts?sort=colour", bad, "sort").await;
+    assert_client_error(&s, dir, "/api/precincts?order=up", bad, "order").await;
+    assert_client_error(&s, dir, "/api/precincts?per_page=0", bad, "per_page").await;
+    assert_client_error(&s, dir, "/api/precincts?page=-1", bad, "page").await;
+    assert_client_error(&s, dir, "/api/precincts?bbox=1,2,3", bad, "bbox").await;
+    assert_client_error(&s, dir, "/api/precincts?colour=red", bad, "colour").await;
+    assert_client_error(
+        &s,
+        dir,
+        "/api/precincts?page=1&page=2",
+        bad,
+        "more than once",
+    )
+    .await;
+    assert_client_error(&s, dir, "/api/stats?x=1", bad, "unknown parameter").await;
+}
+
+#[tokio::test]
+async fn a_precinct_card_has_its_numbers_station_findings_and_reconciliation() {
+    let (_d, s) = fixture();
+    let (st, v) = get_json(&s, &format!("/api/precincts/{}", fx::OVERFULL)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["precinct"], fx::OVERFULL);
+    assert_eq!(v["numbers"]["by_polygon"], fx::OVERFULL_VOTERS);
+    assert_eq!(v["numbers"]["by_list"], fx::OVERFULL_LISTED);
+    assert_eq!(v["numbers"]["by_address_list"], fx::OVERFULL_BY_LIST);
+    assert_eq!(v["numbers"]["cap"], 3000);
+    assert_eq!(v["station"]["facility"], "Гимназия № 25");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(v["findings"][0]["code"], "PRECINCT_OVER_CAP");
+    assert_eq!(v["border_entries"][1], "пр. Достык 5");
+    // recon(2): category c has (2 + 3c) % 11.
+    let expected: Vec<u64> = (1..=9u64).map(|c| (2 + 3 * c) % 11).collect();
+    for (c, n) in (1..=9).zip(&expected) {
+        assert_eq!(v["reconciliation"][c.to_string()], *n);
+    }
+    assert_eq!(v["reconciliation"]["total"], expected.iter().sum::<u64>());
+    assert_eq!(v["bbox"], serde_json::json!([76.92, 43.2, 76.94, 43.225]));
+}
+
+#[tokio::test]
+async fn an_unknown_precinct_is_a_404_with_its_number() {
+    let (d, s) = fixture();
+    assert_client_error(
+        &s,
+        d.path(),
+        "/api/precincts/999",
+        StatusCode::NOT_FOUND,
+        "999",
+    )
+    .await;
+    assert_client_error(
+        &s,
+        d.path(),
+        "/api/precincts/101?x=1",
+        StatusCode::BAD_REQUEST,
+        "unknown",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn findings_filter_by_code_unit_and_precinct_and_page() {
+    let (d, s) = fixture();
+    let (_, v) = get_json(&s, "/api/findings").await;
+    assert_eq!(v["total"], 3);
+    let (_, v) = get_json(&s, "/api/findings?code=PRECINCT_CROSSES_ADMIN_BOUNDARY").await;
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["precinct"], fx::CROSS);
+    assert_eq!(
+        v["items"][0]["bbox"],
+        serde_json::json!([76.95, 43.2, 76.96, 43.225])
+    );
+    let (_, v) = get_json(&s, &format!("/api/findings?unit={}", fx::UNIT_B)).await;
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["code"], "VOTER_IN_OTHER_PRECINCT");
+    let (_, v) = get_json(&s, "/api/findings?precinct=102").await;
+    assert_eq!(v["total"], 1);
+    let (_, v) = get_json(&s, "/api/findings?page=9").await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+    assert_client_error(
+        &s,
+        d.path(),
+        "/api/findings?per_page=5000",
+        StatusCode::BAD_REQUEST,
+        "per_page",
+    )
+    .await;
+    assert_client_error(
+        &s,
+        d.path(),
+        "/api/findings?code=over",
+        StatusCode::BAD_REQUEST,
+        "code",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn statistics_count_the_planted_problems() {
+    let (_d, s) = fixture();
+    let (_, v) = get_json(&s, "/api/stats").await;
+    assert_eq!(v["precincts"], 5);
+    assert_eq!(v["flagged"], 3);
+    assert_eq!(v["overfull"], 1);
+    assert_eq!(v["cross_boundary"], 1);
+    assert_eq!(v["findings"], 3);
+    assert_eq!(v["findings_by_code"]["PRECINCT_OVER_CAP"], 1);
+    assert_eq!(v["summary"]["cap"], 3000);
+    let (_, v) = get_json(&s, "/api/codes").await;
+    let over = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "PRECINCT_OVER_CAP")
+        .unwrap();
+    assert_eq!(over["title_kk"], "Сайлаушылар саны шектен асқан");
+    let (_, v) = get_json(&s, "/api/admin").await;
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[1]["name"], fx::UNIT_B_NAME);
+    let (_, v) = get_json(&s, "/api/meta").await;
+    assert_eq!(v["precincts"], 5);
+    assert_eq!(v["reconciliation"], true);
+    assert_eq!(v["bounds"], serde_json::json!([76.9, 43.2, 77.0, 43.25]));
+}
+
+#[tokio::test]
+async fn reconciliation_statistics_sum_per_precinct_and_per_district() {
+    let (_d, s) = fixture();
+    let (st, v) = get_json(&s, "/api/reconciliation/stats").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["stats"]["total"], 12);
+    assert_eq!(v["by_precinct"].as_array().unwrap().len(), 5);
+    // District B holds precincts 201 (recon(4)) and 202 (recon(5)).
+    let b = v["by_unit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["admin_unit"] == fx::UNIT_B)
+        .unwrap();
+    let expected: u64 = (1..=9u64)
+        .map(|c| (4 + 3 * c) % 11 + (5 + 3 * c) % 11)
+        .sum();
+    assert_eq!(b["counts"]["total"].as_f64().unwrap(), expected as f64);
+    let cats: Vec<&str> = v["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(cats, vec!["1", "3"]);
+}
+
+#[tokio::test]
+async fn iins_are_masked_to_six_digits_unless_revealed() {
+    let (d, s) = fixture();
+    let (st, v) = get_json(&s, "/api/reconciliation/3?per_page=10").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["total"], 120);
+    assert_eq!(v["columns"][1], "iin");
+    assert_eq!(v["rows"][0][1], "900101******");
+    assert!(!v.to_string().contains(fx::IIN));
+    let (_, v) = get_json(&s, "/api/reconciliation/3?per_page=10&reveal=true").await;
+    assert_eq!(v["rows"][0][1], fx::IIN);
+    let (_, v) = get_json(&s, "/api/reconciliation/3?page=12&per_page=10").await;
+    assert_eq!(v["rows"].as_array().unwrap().len(), 10);
+    let (_, v) = get_json(&s, &format!("/api/reconciliation/3?precinct={}", fx::CROSS)).await;
+    assert_eq!(v["total"], 60);
+    assert_client_error(
+        &s,
+        d.path(),
+        "/api/reconciliation/42",
+        StatusCode::NOT_FOUND,
+        "available: 1, 3",
+    )
+    .await;
+    assert_client_error(
+        &s,
+        d.path(),
+        "/api/reconciliation/3?reveal=please",
+        StatusCode::BAD_REQUEST,
+        "reveal",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_report_without_reconciliation_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    fx::write_fixture(d.path());
+    std::fs::remove_file(d.path().join("reconciliation_stats.json")).unwrap();
+    std::fs::remove_dir_all(d.path().join("reconciliation")).unwrap();
+    std::fs::remove_file(d.path().join("reconciliation.xlsx")).unwrap();
+    let report = d.path().join("report.geojson");
+    let text = std::fs::read_to_string(&report)
+        .unwrap()
+        .replace("\"reconciliation\"", "\"reconciliation_x\"");
+    std::fs::write(&report, text).unwrap();
+    let s = state_for(d.path(), None);
+    assert_client_error(
+        &s,
+        d.path(),
+        "/api/reconciliation/stats",
+        StatusCode::NOT_FOUND,
+        "no reconciliation",
+    )
+    .await;
+    assert_client_error(
+        &s,
+        d.path(),
+        "/download/reconciliation.xlsx",
+        StatusCode::NOT_FOUND,
+        "not in this report",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn search_finds_numbers_kato_codes_and_addresses() {
+    let (d, s) = fixture();
+    let (_, v) = get_json(&s, "/api/search?q=102").await;
+    assert_eq!(v["results"][0]["kind"], "precinct");
+    assert_eq!(v["results"][0]["id"], "102");
+    let (_, v) = get_json(&s, "/api/search?q=7513").await;
+    assert_eq!(v["results"][0]["kind"], "admin");
+    assert_eq!(v["results"][0]["id"], fx::UNIT_B);
+    let (_, v) = get_json(&s, "/api/search?q=%D0%94%D0%BE%D1%81%D1%82%D1%8B%D0%BA").await; // "Достык"
+    assert_eq!(v["results"][0]["id"], fx::OVERFULL);
+    let (_, v) = get_json(&s, "/api/search?q=nowhere").await;
+    assert_eq!(v["results"].as_array().unwrap().len(), 0);
+    assert_client_error(
+        &s,
+        d.path(),
+        "/api/search",
+        StatusCode::BAD_REQUEST,
+        "required",
+    )
+    .await;
+    let long = "a".repeat(101);
+    assert_client_error(
+        &s,
+        d.path(),
+        &format!("/api/search?q={long}"),
+        StatusCode::BAD_REQUEST,
+        "100",
+    )
+    .await;
+}
+
+/// Layer name -> feature count of an MVT tile (a reader independent of the server's writer).
+fn mvt_layers(b: &[u8]) -> Vec<(String, usize)> {
+    fn varint(b: &[u8], p: &mut usize) -> u64 {
+        let mut v = 0;
+        let mut s = 0;
+        loop {
+            let x = b[*p];
+            *p += 1;
+            v |= u64::from(x & 0x7f) << s;
+            if x < 0x80 {
+                return v;
+            }
+            s += 7;
+        }
+    }
+    fn fields(b: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let mut p = 0;
+        let mut out = Vec::new();
+        while p < b.len() {
+            let k = varint(b, &mut p);
+            match k & 7 {
+                0 => {
+                    let v = varint(b, &mut p);
+                    out.push((k >> 3, v.to_le_bytes().to_vec()));
+                }
+                1 => {
+                    out.push((k >> 3, b[p..p + 8].to_vec()));
+                    p += 8;
+                }
+                2 => {
+                    let n = varint(b, &mut p) as usize;
+                    out.push((k >> 3, b[p..p + n].to_vec()));
+                    p += n;
+                }
+                w => panic!("wire type {w}"),
+            }
+        }
+        out
+    }
+    fields(b)
+        .into_iter()
+        .filter(|(f, _)| *f == 3)
+        .map(|(_, layer)| {
+            let lf = fields(&layer);
+            let name = lf
+                .iter()
+                .find(|(f, _)| *f == 1)
+                .map(|(_, v)| String::from_utf8(v.clone()).unwrap())
+                .unwrap();
+            (name, lf.iter().filter(|(f, _)| *f == 2).count())
+        })
+        .collect()
+}
+
+/// The slippy-map tile holding a point (the standard Web Mercator formula).
+fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let l = lat.to_radians();
+    let y =
+        ((1.0 - (l.tan() + 1.0 / l.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+#[tokio::test]
+async fn a_vector_tile_holds_every_layer_of_the_fixture() {
+    let (_d, s) = fixture();
+    // The whole fixture (76.90–77.00, 43.20–43.25) lies in one zoom-9 tile.
+    let (x, y) = tile_of(76.95, 43.225, 9);
+    assert_eq!(tile_of(76.90, 43.25, 9), (x, y));
+    assert_eq!(tile_of(77.00, 43.20, 9), (x, y));
+    let (st, h, b) = get(&s, &format!("/api/tiles/9/{x}/{y}.pbf")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h["content-type"], "application/vnd.mapbox-vector-tile");
+    let mut layers = mvt_layers(&b);
+    layers.sort();
+    assert_eq!(
+        layers,
+        vec![
+            ("admin".into(), 2),
+            ("findings".into(), 2),
+            ("precincts".into(), 5),
+            ("stations".into(), 4)
+        ]
+    );
+    // A tile far away is empty.
+    let (st, _, b) = get(&s, "/api/tiles/9/0/0").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(b.is_empty());
+}
+
+#[tokio::test]
+async fn bad_tile_coordinates_are_400s() {
+    let (d, s) = fixture();
+    let bad = StatusCode::BAD_REQUEST;
+    assert_client_error(&s, d.path(), "/api/tiles/23/0/0", bad, "z from 0").await;
+    assert_client_error(&s, d.path(), "/api/tiles/2/4/0", bad, "below 4").await;
+    assert_client_error(&s, d.path(), "/api/tiles/a/b/c", bad, "whole numbers").await;
+    assert_client_error(&s, d.path(), "/api/tiles/1/0/0?x=1", bad, "unknown").await;
+}
+
+#[tokio::test]
+async fn downloads_serve_the_report_files_and_nothing_else() {
+    let (d, s) = fixture();
+    let (st, h, b) = get(&s, "/download/report.geojson").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("report.geojson")
+    );
+    assert_eq!(
+        b.as_ref(),
+        std::fs::read(d.path().join("report.geojson"))
+            .unwrap()
+            .as_slice()
+    );
+    let (st, h, b) = get(&s, "/download/findings.csv").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(b.starts_with(b"code,severity"));
+    let (st, _, b) = get(&s, "/download/reconciliation.xlsx").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(b.starts_with(b"PK"), "an XLSX is a zip");
+    assert_client_error(
+        &s,
+        d.path(),
+        "/download/summary.json",
+        StatusCode::NOT_FOUND,
+        "downloads are",
+    )
+    .await;
+    assert_client_error(
+        &s,
+        d.path(),
+        "/download/..%2F..%2Fetc%2Fpasswd",
+        StatusCode::NOT_FOUND,
+        "downloads are",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_names_every_endpoint() {
+    let (_d, s) = fixture();
+    let (st, v) = get_json(&s, "/api/openapi.json").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["openapi"], "3.1.0");
+    for p in [
+        "/api/precincts",
+        "/api/precincts/{no}",
+        "/api/findings",
+        "/api/stats",
+        "/api/search",
+        "/api/reconciliation/stats",
+        "/api/reconciliation/{category}",
+        "/api/tiles/{z}/{x}/{y}",
+        "/download/{file}",
+    ] {
+        assert!(v["paths"].get(p).is_some(), "{p} documented");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_endpoint_is_a_json_404() {
+    let (d, s) = fixture();
+    assert_client_error(
+        &s,
+        d.path(),
+        "/api/nothing",
+        StatusCode::NOT_FOUND,
+        "no such endpoint",
+    )
+    .await;
+}
+
+#[test]
+fn loading_a_directory_without_a_report_names_the_missing_file() {
+    let d = tempfile::tempdir().unwrap();
+    let e = AppState::load(d.path(), &LoadOptions::default())
+        .err()
+        .unwrap();
+    assert!(matches!(
+        e,
+        ServerError::Missing {
+            file: "report.geojson",
+            ..
+        }
+    ));
+    std::fs::write(d.path().join("report.geojson"), "{not json").unwrap();
+    let e = AppState::load(d.path(), &LoadOptions::default())
+        .err()
+        .unwrap();
+    assert!(matches!(
+        e,
+        ServerError::Parse {
+            file: "report.geojson",
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn without_a_basemap_basemap_tiles_are_404() {
+    let (d, s) = fixture();
+    assert_client_error(
+        &s,
+        d.path(),
+        "/basemap/0/0/0",
+        StatusCode::NOT_FOUND,
+        "no basemap",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_mbtiles_basemap_is_served_with_the_tms_row_flipped() {
+    let d = tempfile::tempdir().unwrap();
+    fx::write_fixture(d.path());
+    let mb = d.path().join("base.mbtiles");
+    {
+        let c = rusqlite::Connection::open(&mb).unwrap();
+        c.execute_batch(
+            "CREATE TABLE metadata (name TEXT, value TEXT);
+             CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+             INSERT INTO metadata VALUES ('format', 'png'), ('minzoom', '0'), ('maxzoom', '2');",
+        )
+        .unwrap();
+        // XYZ 2/1/0 is TMS row 3.
+        c.execute(
+            "INSERT INTO tiles VALUES (2, 1, 3, ?1)",
+            [b"\x89PNG-tile".to_vec()],
+        )
+        .unwrap();
+    }
+    let s = state_for(d.path(), Some(mb));
+    let (st, h, b) = get(&s, "/basemap/2/1/0.png").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h["content-type"], "image/png");
+    assert_eq!(b.as_ref(), b"\x89PNG-tile");
+    let (st, _, _) = get(&s, "/basemap/2/1/3.png").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, v) = get_json(&s, "/api/meta").await;
+    assert_eq!(v["basemap"]["kind"], "png");
+}
+
+#[tokio::test]
+async fn a_pmtiles_basemap_is_served_from_its_directory() {
+    let d = tempfile::tempdir().unwrap();
+    fx::write_fixture(d.path());
+    // A v3 archive, uncompressed directories, one MVT tile at z1/x1/y0 (tile id 4 by the
+    // spec's Hilbert numbering: z0 has id 0, z1 ids 1..4 in order (0,0) (0,1) (1,1) (1,0)).
+    let tile = b"vector-tile-bytes".to_vec();
+    let mut dir = Vec::new();
+    for v in [1u8, 4, 1, tile.len() as u8, 1] {
+        dir.push(v); // num entries, tile id delta, run length, length, offset+1 (all < 128)
+    }
+    let root_off = 127u64;
+    let meta = br#"{"vector_layers":[{"id":"roads"}]}"#;
+    let meta_off = root_off + dir.len() as u64;
+    let data_off = meta_off + meta.len() as u64;
+    let mut h = vec![0u8; 127];
+    h[0..7].copy_from_slice(b"PMTiles");
+    h[7] = 3;
+    let put = |h: &mut Vec<u8>, at: usize, v: u64| h[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    put(&mut h, 8, root_off);
+    put(&mut h, 16, dir.len() as u64);
+    put(&mut h, 24, meta_off);
+    put(&mut h, 32, meta.len() as u64);
+    put(&mut h, 40, data_off);
+    put(&mut h, 48, 0);
+    put(&mut h, 56, data_off);
+    put(&mut h, 64, tile.len() as u64);
+    h[97] = 1; // internal compression: none
+    h[98] = 1; // tile compression: none
+    h[99] = 1; // MVT
+    h[100] = 0;
+    h[101] = 1;
+    let mut file = h;
+    file.extend_from_slice(&dir);
+    file.extend_from_slice(meta);
+    file.extend_from_slice(&tile);
+    let p = d.path().join("base.pmtiles");
+    std::fs::write(&p, file).unwrap();
+    let s = state_for(d.path(), Some(p));
+    let (st, h, b) = get(&s, "/basemap/1/1/0").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h["content-type"], "application/vnd.mapbox-vector-tile");
+    assert_eq!(b.as_ref(), tile.as_slice());
+    let (st, _, _) = get(&s, "/basemap/1/0/0").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, v) = get_json(&s, "/api/meta").await;
+    assert_eq!(v["basemap"]["vector_layers"][0], "roads");
+}

@@ -1,0 +1,604 @@
+// The precincts map page. Everything comes from this server: MapLibre GL JS (embedded), the
+// vector tiles (/api/tiles), the JSON API. No online basemap, no fonts or glyphs from outside:
+// labels are HTML markers.
+import * as maplibregl from '/static/maplibre-gl.mjs';
+
+const ORIGIN = window.location.origin;
+
+// ---------------------------------------------------------------- strings (kk / ru / en)
+const I18N = {
+  title: { kk: 'Сайлау учаскелері', ru: 'Избирательные участки', en: 'Polling precincts' },
+  search_placeholder: { kk: 'Учаске №, ҚАТО, мекенжай…', ru: '№ участка, КАТО, адрес…', en: 'Precinct no., KATO, address…' },
+  tab_flagged: { kk: 'Ескертулер', ru: 'Замечания', en: 'Flagged' },
+  tab_recon: { kk: 'Салыстыру', ru: 'Сверка', en: 'Reconciliation' },
+  tab_stats: { kk: 'Статистика', ru: 'Статистика', en: 'Statistics' },
+  filter_code: { kk: 'Ескерту', ru: 'Замечание', en: 'Finding' },
+  filter_unit: { kk: 'ӘАБ', ru: 'АТЕ', en: 'Unit' },
+  sort_by: { kk: 'Сұрыптау', ru: 'Сортировка', en: 'Sort' },
+  all: { kk: 'Барлығы', ru: 'Все', en: 'All' },
+  sort_load: { kk: 'Жүктеме', ru: 'Загрузка', en: 'Load' },
+  sort_precinct: { kk: 'Нөмір', ru: 'Номер', en: 'Number' },
+  sort_findings: { kk: 'Ескертулер саны', ru: 'Число замечаний', en: 'Number of findings' },
+  sort_outside: { kk: 'Шектен тыс үлесі', ru: 'Доля вне АТЕ', en: 'Share outside unit' },
+  sort_voters: { kk: 'Сайлаушылар', ru: 'Избиратели', en: 'Voters' },
+  col_precinct: { kk: 'Учаске', ru: 'Участок', en: 'Precinct' },
+  col_unit: { kk: 'ӘАБ', ru: 'АТЕ', en: 'Unit' },
+  col_load: { kk: 'Жүктеме', ru: 'Загрузка', en: 'Load' },
+  col_findings: { kk: 'Ескертулер', ru: 'Замечания', en: 'Findings' },
+  flagged_count: { kk: 'Ескертуі бар учаскелер: {n}', ru: 'Участков с замечаниями: {n}', en: 'Flagged precincts: {n}' },
+  prev: { kk: '← Алдыңғы', ru: '← Назад', en: '← Previous' },
+  next: { kk: 'Келесі →', ru: 'Далее →', en: 'Next →' },
+  page: { kk: '{p} / {n} бет', ru: 'стр. {p} из {n}', en: 'page {p} of {n}' },
+  close: { kk: 'Жабу', ru: 'Закрыть', en: 'Close' },
+  card_title: { kk: '№{n} учаске', ru: 'Участок №{n}', en: 'Precinct {n}' },
+  by_polygon: { kk: 'Полигон бойынша сайлаушылар', ru: 'Избирателей по полигону', en: 'Voters by polygon' },
+  by_list: { kk: 'Тізім бойынша сайлаушылар', ru: 'Избирателей по списку', en: 'Voters by voter list' },
+  by_address_list: { kk: 'Мекенжай тізімі бойынша', ru: 'По списку адресов', en: 'By address list' },
+  cap: { kk: 'Шек', ru: 'Предел', en: 'Cap' },
+  load: { kk: 'Жүктеме', ru: 'Загрузка', en: 'Load' },
+  unit: { kk: 'Әкімшілік-аумақтық бірлік', ru: 'Административно-территориальная единица', en: 'Administrative unit' },
+  outside_share: { kk: 'ӘАБ-тан тыс үлесі', ru: 'Доля вне АТЕ', en: 'Share outside the unit' },
+  units_touched: { kk: 'Қамтылған ӘАБ', ru: 'Затронутые АТЕ', en: 'Units touched' },
+  station: { kk: 'Дауыс беру үй-жайы', ru: 'Помещение для голосования', en: 'Polling station' },
+  no_station: { kk: 'Үй-жай жоқ', ru: 'Помещение не указано', en: 'No polling station' },
+  findings: { kk: 'Ескертулер', ru: 'Замечания', en: 'Findings' },
+  no_findings: { kk: 'Ескерту жоқ', ru: 'Замечаний нет', en: 'No findings' },
+  border_entries: { kk: 'Шекара сипаттамасы', ru: 'Описание границ', en: 'Border entries' },
+  recon_counts: { kk: 'Салыстыру санаттары', ru: 'Категории сверки', en: 'Reconciliation categories' },
+  category: { kk: 'Санат', ru: 'Категория', en: 'Category' },
+  total: { kk: 'Барлығы', ru: 'Всего', en: 'Total' },
+  no_recon: { kk: 'Бұл есепте салыстыру жоқ.', ru: 'В этом отчёте нет сверки.', en: 'This report has no reconciliation.' },
+  per_precinct: { kk: 'Учаскелер бойынша', ru: 'По участкам', en: 'Per precinct' },
+  per_unit: { kk: 'Аудандар бойынша', ru: 'По районам', en: 'Per district' },
+  lists: { kk: 'Санаттар тізімдері', ru: 'Списки по категориям', en: 'Category lists' },
+  rows: { kk: 'жол', ru: 'строк', en: 'rows' },
+  reveal: { kk: 'ЖСН толық көрсету', ru: 'Показать ИИН полностью', en: 'Reveal IINs' },
+  reveal_confirm: { kk: 'Жеке деректер: ЖСН толық көрсетілсін бе?', ru: 'Персональные данные: показать ИИН полностью?', en: 'Personal data: show full IINs?' },
+  stats_precincts: { kk: 'Учаскелер', ru: 'Участков', en: 'Precincts' },
+  stats_flagged: { kk: 'Ескертуі бар', ru: 'С замечаниями', en: 'Flagged' },
+  stats_overfull: { kk: 'Шектен асқан', ru: 'Переполненных', en: 'Over the cap' },
+  stats_cross: { kk: 'ӘАБ шекарасын кесетін', ru: 'Пересекающих границу АТЕ', en: 'Crossing a unit boundary' },
+  stats_findings: { kk: 'Барлық ескертулер', ru: 'Всего замечаний', en: 'All findings' },
+  downloads: { kk: 'Жүктеп алу', ru: 'Скачать', en: 'Downloads' },
+  legend: { kk: 'Шартты белгілер', ru: 'Условные обозначения', en: 'Legend' },
+  lg_load: { kk: 'Жүктеме (сайлаушылар / шек)', ru: 'Загрузка (избиратели / предел)', en: 'Load (voters / cap)' },
+  lg_overfull: { kk: 'Шектен асқан учаске', ru: 'Переполненный участок', en: 'Over the cap' },
+  lg_cross: { kk: 'ӘАБ шекарасын кесетін учаске', ru: 'Участок пересекает границу АТЕ', en: 'Crosses a unit boundary' },
+  lg_outside: { kk: 'ӘАБ-тан тыс бөлігі', ru: 'Часть вне своей АТЕ', en: 'Part outside its unit' },
+  lg_overlap: { kk: 'Қабаттасу', ru: 'Перекрытие', en: 'Overlap' },
+  lg_gap: { kk: 'Учаскесіз мекенжай (саңылау)', ru: 'Адрес вне участков (разрыв)', en: 'Address in no precinct (gap)' },
+  lg_station: { kk: 'Дауыс беру үй-жайы', ru: 'Помещение для голосования', en: 'Polling station' },
+  lg_voter: { kk: 'Басқа учаскедегі сайлаушы мекенжайы', ru: 'Адрес избирателя из другого участка', en: 'Address of a voter listed elsewhere' },
+  lg_admin: { kk: 'ӘАБ шекарасы', ru: 'Граница АТЕ', en: 'Unit boundary' },
+  not_found: { kk: 'Табылмады', ru: 'Не найдено', en: 'Nothing found' },
+  error: { kk: 'Қате', ru: 'Ошибка', en: 'Error' },
+  yes: { kk: 'иә', ru: 'да', en: 'yes' },
+  no: { kk: 'жоқ', ru: 'нет', en: 'no' },
+};
+
+const state = {
+  lang: (localStorage.getItem('precincts.lang') || 'ru'),
+  codes: {},          // code -> {title_kk, ...}
+  stats: null,
+  meta: null,
+  admin: [],
+  adminByKato: {},
+  list: { page: 1, per_page: 50, sort: 'load', order: 'desc', code: '', unit: '', data: null },
+  card: null,         // last card JSON
+  tab: 'flagged',
+  recon: { stats: null, view: 'precinct', category: null, page: 1, reveal: false, data: null, missing: false },
+  markers: [],
+};
+if (!['kk', 'ru', 'en'].includes(state.lang)) state.lang = 'ru';
+
+function t(key, vars) {
+  const e = I18N[key];
+  let s = e ? (e[state.lang] || e.en) : key;
+  if (vars) for (const [k, v] of Object.entries(vars)) s = s.replace('{' + k + '}', v);
+  return s;
+}
+function codeTitle(code) {
+  const c = state.codes[code];
+  return c ? c['title_' + state.lang] : code;
+}
+function esc(s) {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+function fmtNum(v) {
+  if (v === null || v === undefined) return '—';
+  return Number(v).toLocaleString(state.lang === 'en' ? 'en-GB' : 'ru-RU');
+}
+function fmtPct(v) {
+  if (v === null || v === undefined) return '—';
+  return Math.round(Number(v) * 1000) / 10 + ' %';
+}
+async function api(path) {
+  const r = await fetch(path);
+  const body = await r.json().catch(() => null);
+  if (!r.ok) {
+    const err = new Error((body && body.error && body.error.message) || r.statusText);
+    err.status = r.status;
+    throw err;
+  }
+  return body;
+}
+const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------- the map
+const LOAD_COLOR = ['interpolate', ['linear'], ['get', 'load'],
+  0, '#1a9850', 0.5, '#91cf60', 0.8, '#fee08b', 1.0, '#fc8d59', 1.2, '#d73027', 1.5, '#7f0000'];
+
+function style(meta) {
+  const sources = {
+    data: {
+      type: 'vector',
+      tiles: [ORIGIN + '/api/tiles/{z}/{x}/{y}.pbf'],
+      minzoom: 0,
+      maxzoom: 14,
+    },
+  };
+  const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } }];
+  const bm = meta.basemap;
+  if (bm) {
+    if (bm.kind === 'vector') {
+      sources.basemap = { type: 'vector', tiles: [ORIGIN + '/basemap/{z}/{x}/{y}'], minzoom: bm.minzoom, maxzoom: bm.maxzoom };
+      for (const name of bm.vector_layers) {
+        layers.push({ id: 'bm-fill-' + name, type: 'fill', source: 'basemap', 'source-layer': name,
+          filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#e4e0d6', 'fill-opacity': 0.6 } });
+        layers.push({ id: 'bm-line-' + name, type: 'line', source: 'basemap', 'source-layer': name,
+          paint: { 'line-color': '#c9c3b6', 'line-width': 0.6 } });
+      }
+    } else {
+      sources.basemap = { type: 'raster', tiles: [ORIGIN + '/basemap/{z}/{x}/{y}'], tileSize: 256, minzoom: bm.minzoom, maxzoom: bm.maxzoom };
+      layers.push({ id: 'bm-raster', type: 'raster', source: 'basemap' });
+    }
+  }
+  layers.push(
+    { id: 'admin-fill', type: 'fill', source: 'data', 'source-layer': 'admin',
+      paint: { 'fill-color': ['match', ['get', 'rank'], 1, '#ebe6da', 2, '#efeadf', '#f2eee5'], 'fill-opacity': 0.8 } },
+    { id: 'precinct-fill', type: 'fill', source: 'data', 'source-layer': 'precincts',
+      paint: { 'fill-color': LOAD_COLOR, 'fill-opacity': 0.55 } },
+    { id: 'precinct-line', type: 'line', source: 'data', 'source-layer': 'precincts',
+      paint: { 'line-color': '#555', 'line-width': ['interpolate', ['linear'], ['zoom'], 6, 0.2, 12, 0.8, 15, 1.2] } },
+    { id: 'admin-line', type: 'line', source: 'data', 'source-layer': 'admin',
+      paint: { 'line-color': '#6a3d9a', 'line-width': ['match', ['get', 'rank'], 1, 2.5, 2, 1.8, 1.2], 'line-dasharray': [3, 2] } },
+    { id: 'outside-fill', type: 'fill', source: 'data', 'source-layer': 'findings',
+      filter: ['all', ['==', ['get', 'code'], 'PRECINCT_CROSSES_ADMIN_BOUNDARY'], ['==', ['geometry-type'], 'Polygon']],
+      paint: { 'fill-color': '#ff7f00', 'fill-opacity': 0.75 } },
+    { id: 'overlap-fill', type: 'fill', source: 'data', 'source-layer': 'findings',
+      filter: ['all', ['==', ['get', 'code'], 'PRECINCT_OVERLAP'], ['==', ['geometry-type'], 'Polygon']],
+      paint: { 'fill-color': '#984ea3', 'fill-opacity': 0.75 } },
+    { id: 'cross-line', type: 'line', source: 'data', 'source-layer': 'precincts',
+      filter: ['==', ['get', 'cross_boundary'], true],
+      paint: { 'line-color': '#ff7f00', 'line-width': 3 } },
+    { id: 'overfull-line', type: 'line', source: 'data', 'source-layer': 'precincts',
+      filter: ['==', ['get', 'overfull'], true],
+      paint: { 'line-color': '#67000d', 'line-width': 3.5, 'line-dasharray': [2, 1] } },
+    { id: 'gap-points', type: 'circle', source: 'data', 'source-layer': 'findings',
+      filter: ['all', ['==', ['get', 'code'], 'ADDRESS_IN_NO_PRECINCT'], ['==', ['geometry-type'], 'Point']],
+      minzoom: 11, paint: { 'circle-radius': 4, 'circle-color': '#000', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
+    { id: 'voter-points', type: 'circle', source: 'data', 'source-layer': 'findings',
+      filter: ['all', ['==', ['get', 'code'], 'VOTER_IN_OTHER_PRECINCT'], ['==', ['geometry-type'], 'Point']],
+      minzoom: 13, paint: { 'circle-radius': 4, 'circle-color': '#e7298a', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
+    { id: 'other-points', type: 'circle', source: 'data', 'source-layer': 'findings',
+      filter: ['all', ['==', ['geometry-type'], 'Point'],
+        ['!', ['in', ['get', 'code'], ['literal', ['ADDRESS_IN_NO_PRECINCT', 'VOTER_IN_OTHER_PRECINCT']]]]],
+      minzoom: 12, paint: { 'circle-radius': 3, 'circle-color': '#444' } },
+    { id: 'stations', type: 'circle', source: 'data', 'source-layer': 'stations',
+      minzoom: 9, paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 9, 2.5, 15, 6], 'circle-color': '#084594', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } },
+    { id: 'selected-line', type: 'line', source: 'data', 'source-layer': 'precincts',
+      filter: ['==', ['get', 'precinct'], ''], paint: { 'line-color': '#00e5ff', 'line-width': 4 } },
+  );
+  return { version: 8, sources, layers };
+}
+
+let map;
+
+function initialBounds(meta) {
+  const b = meta.bounds;
+  return b ? [[b[0], b[1]], [b[2], b[3]]] : [[46, 40], [88, 56]];
+}
+
+function initMap(meta) {
+  map = new maplibregl.Map({
+    container: 'map',
+    style: style(meta),
+    bounds: initialBounds(meta),
+    fitBoundsOptions: { padding: 20 },
+    maxZoom: 19,
+    attributionControl: false,
+    hash: false,
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  map.on('click', 'precinct-fill', (e) => {
+    const f = e.features && e.features[0];
+    if (f) openCard(String(f.properties.precinct), false);
+  });
+  map.on('mouseenter', 'precinct-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
+  map.on('mouseleave', 'precinct-fill', () => { map.getCanvas().style.cursor = ''; });
+  map.once('idle', () => {
+    window.__app.firstRender = performance.now();
+    document.body.dataset.mapReady = '1';
+  });
+  map.on('moveend', updateLabels);
+  map.on('load', updateLabels);
+}
+
+// Labels as HTML markers (no glyph server needed; any script renders).
+let labelSeq = 0;
+async function updateLabels() {
+  const seq = ++labelSeq;
+  const z = map.getZoom();
+  const b = map.getBounds();
+  const [w, s, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+  const want = [];
+  const canvas = map.getCanvas();
+  const width = canvas.clientWidth;
+  const degPerPx = (e - w) / Math.max(1, width);
+  for (const a of state.admin) {
+    if (!a.label || !a.bbox) continue;
+    const [lx, ly] = a.label;
+    if (lx < w || lx > e || ly < s || ly > n) continue;
+    const px = (a.bbox[2] - a.bbox[0]) / degPerPx;
+    if (px < 70 || px > width * 1.6) continue;
+    want.push({ kind: 'admin', text: a.name || a.kato, lngLat: a.label, px });
+  }
+  want.sort((x, y) => y.px - x.px);
+  want.length = Math.min(want.length, 60);
+  if (z >= 12) {
+    try {
+      const r = await api(`/api/precincts?bbox=${w},${s},${e},${n}&per_page=300&sort=precinct`);
+      if (seq !== labelSeq) return;
+      for (const p of r.items) {
+        if (p.label) want.push({ kind: 'precinct', text: '№' + p.precinct, lngLat: p.label, no: p.precinct });
+      }
+    } catch (_) { /* labels are optional */ }
+  }
+  if (seq !== labelSeq) return;
+  for (const m of state.markers) m.remove();
+  state.markers = want.map((l) => {
+    const el = document.createElement('div');
+    el.className = 'label label-' + l.kind;
+    el.textContent = l.text;
+    if (l.no) el.addEventListener('click', () => openCard(l.no, false));
+    return new maplibregl.Marker({ element: el }).setLngLat(l.lngLat).addTo(map);
+  });
+}
+
+function flyTo(bbox, point) {
+  if (bbox) {
+    map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 60, maxZoom: 16, duration: 800 });
+  } else if (point) {
+    map.flyTo({ center: point, zoom: 15 });
+  }
+}
+
+// ---------------------------------------------------------------- card
+async function openCard(no, fly) {
+  try {
+    const c = await api('/api/precincts/' + encodeURIComponent(no));
+    state.card = c;
+    renderCard();
+    map.setFilter('selected-line', ['==', ['get', 'precinct'], c.precinct]);
+    if (fly) flyTo(c.bbox, c.label);
+  } catch (e) {
+    state.card = { error: e.message };
+    renderCard();
+  }
+}
+
+function renderCard() {
+  const el = $('card');
+  const c = state.card;
+  if (!c) { el.hidden = true; el.innerHTML = ''; return; }
+  el.hidden = false;
+  if (c.error) {
+    el.innerHTML = `<p class="error">${esc(t('error'))}: ${esc(c.error)}</p>`;
+    return;
+  }
+  const p = c.properties || {};
+  const n = c.numbers || {};
+  const rows = [
+    ['by_polygon', fmtNum(n.by_polygon)],
+    ['by_list', fmtNum(n.by_list)],
+    ['by_address_list', fmtNum(n.by_address_list)],
+    ['cap', fmtNum(n.cap)],
+    ['load', fmtPct(n.load)],
+    ['unit', esc([p.admin_unit, p.admin_name].filter(Boolean).join(' '))],
+    ['outside_share', fmtPct(p.outside_share)],
+    ['units_touched', esc((p.admin_units_touched || []).join(', '))],
+  ];
+  const st = c.station;
+  const station = st
+    ? `<p>${esc(st.facility || '')}${st.address ? ', ' + esc(st.address) : ''}</p>`
+    : `<p class="muted">${esc(t('no_station'))}</p>`;
+  const findings = c.findings.length
+    ? '<ul class="findings">' + c.findings.map((f) =>
+      `<li class="sev-${esc(f.severity)}"><b>${esc(codeTitle(f.code))}</b> <code>${esc(f.code)}</code><br>${esc(f.message)}</li>`).join('') + '</ul>'
+    : `<p class="muted">${esc(t('no_findings'))}</p>`;
+  let borders = '';
+  if (c.border_entries) {
+    const list = Array.isArray(c.border_entries) ? c.border_entries : [c.border_entries];
+    borders = `<h4>${esc(t('border_entries'))}</h4><ul class="borders">` +
+      list.map((b) => `<li>${esc(typeof b === 'string' ? b : JSON.stringify(b))}</li>`).join('') + '</ul>';
+  }
+  let recon = '';
+  if (c.reconciliation && typeof c.reconciliation === 'object') {
+    const keys = Object.keys(c.reconciliation);
+    recon = `<h4>${esc(t('recon_counts'))}</h4><table class="kv"><tbody>` +
+      keys.map((k) => `<tr><th>${esc(k === 'total' ? t('total') : t('category') + ' ' + k)}</th><td class="num" data-recon="${esc(k)}">${fmtNum(c.reconciliation[k])}</td></tr>`).join('') +
+      '</tbody></table>';
+  }
+  el.innerHTML = `
+    <div class="card-head"><h3 id="card-title">${esc(t('card_title', { n: c.precinct }))}</h3>
+      <button type="button" id="card-close">${esc(t('close'))}</button></div>
+    ${p.overfull ? `<span class="badge badge-overfull">${esc(t('lg_overfull'))}</span>` : ''}
+    ${p.cross_boundary ? `<span class="badge badge-cross">${esc(t('lg_cross'))}</span>` : ''}
+    <table class="kv" id="card-numbers"><tbody>${rows.map(([k, v]) =>
+      `<tr><th>${esc(t(k))}</th><td class="num" data-field="${k}">${v}</td></tr>`).join('')}</tbody></table>
+    <h4>${esc(t('station'))}</h4>${station}
+    <h4>${esc(t('findings'))}</h4>${findings}
+    ${borders}${recon}`;
+  $('card-close').addEventListener('click', () => {
+    state.card = null;
+    map.setFilter('selected-line', ['==', ['get', 'precinct'], '']);
+    renderCard();
+  });
+}
+
+// ---------------------------------------------------------------- flagged list
+async function loadList() {
+  const l = state.list;
+  const q = new URLSearchParams({ flagged: 'true', sort: l.sort, order: l.order, page: l.page, per_page: l.per_page });
+  if (l.code) q.set('code', l.code);
+  if (l.unit) q.set('unit', l.unit);
+  try {
+    l.data = await api('/api/precincts?' + q.toString());
+  } catch (e) {
+    l.data = { error: e.message };
+  }
+  renderList();
+}
+
+function renderFilters() {
+  const l = state.list;
+  const counts = (state.stats && state.stats.findings_by_code) || {};
+  const codeSel = $('f-code');
+  codeSel.innerHTML = `<option value="">${esc(t('all'))}</option>` +
+    Object.keys(state.codes).filter((c) => counts[c]).map((c) =>
+      `<option value="${esc(c)}">${esc(codeTitle(c))} (${counts[c]})</option>`).join('');
+  codeSel.value = l.code;
+  const unitSel = $('f-unit');
+  const units = state.admin.filter((a) => a.kato).slice().sort((a, b) => (a.name || '').localeCompare(b.name || ''));
+  unitSel.innerHTML = `<option value="">${esc(t('all'))}</option>` +
+    units.map((a) => `<option value="${esc(a.kato)}">${esc(a.name)} (${esc(a.kato)})</option>`).join('');
+  unitSel.value = l.unit;
+  const sortSel = $('f-sort');
+  sortSel.innerHTML = [['load', 'sort_load'], ['precinct', 'sort_precinct'], ['findings', 'sort_findings'],
+    ['outside_share', 'sort_outside'], ['voters', 'sort_voters']]
+    .map(([v, k]) => `<option value="${v}">${esc(t(k))}</option>`).join('');
+  sortSel.value = l.sort;
+  $('f-order').textContent = l.order === 'desc' ? '↓' : '↑';
+}
+
+function renderList() {
+  const l = state.list;
+  const table = $('flagged');
+  table.tHead.innerHTML = `<tr><th>${esc(t('col_precinct'))}</th><th>${esc(t('col_unit'))}</th><th>${esc(t('col_load'))}</th><th>${esc(t('col_findings'))}</th></tr>`;
+  const body = table.tBodies[0];
+  const d = l.data;
+  if (!d) { body.innerHTML = ''; return; }
+  if (d.error) { body.innerHTML = `<tr><td colspan="4" class="error">${esc(d.error)}</td></tr>`; return; }
+  $('flagged-count').textContent = t('flagged_count', { n: d.total });
+  body.innerHTML = d.items.map((p) => `<tr data-precinct="${esc(p.precinct)}" class="${p.overfull ? 'overfull' : ''} ${p.cross_boundary ? 'cross' : ''}">
+      <td>${esc(p.precinct)}</td><td>${esc(p.admin_name || p.admin_unit || '')}</td>
+      <td class="num">${fmtPct(p.load)}</td>
+      <td>${(p.findings || []).map((c) => `<span class="chip" title="${esc(codeTitle(c))}">${esc(codeTitle(c))}</span>`).join(' ')}</td></tr>`).join('');
+  for (const tr of body.rows) {
+    tr.addEventListener('click', () => openCard(tr.dataset.precinct, true));
+  }
+  const pages = Math.max(1, Math.ceil(d.total / d.per_page));
+  $('flagged-pager').innerHTML = `<button type="button" id="pg-prev" ${l.page <= 1 ? 'disabled' : ''}>${esc(t('prev'))}</button>
+    <span>${esc(t('page', { p: l.page, n: pages }))}</span>
+    <button type="button" id="pg-next" ${l.page >= pages ? 'disabled' : ''}>${esc(t('next'))}</button>`;
+  $('pg-prev').addEventListener('click', () => { l.page--; loadList(); });
+  $('pg-next').addEventListener('click', () => { l.page++; loadList(); });
+}
+
+// ---------------------------------------------------------------- reconciliation
+async function loadRecon() {
+  const r = state.recon;
+  if (!r.stats && !r.missing) {
+    try {
+      r.stats = await api('/api/reconciliation/stats');
+    } catch (e) {
+      r.missing = e.status === 404;
+      r.error = r.missing ? null : e.message;
+    }
+  }
+  if (r.category) {
+    const q = new URLSearchParams({ page: r.page, per_page: 50 });
+    if (r.reveal) q.set('reveal', 'true');
+    try {
+      r.data = await api('/api/reconciliation/' + encodeURIComponent(r.category) + '?' + q.toString());
+    } catch (e) {
+      r.data = { error: e.message };
+    }
+  }
+  renderRecon();
+}
+
+function countsTable(rows, keyCol, labelFn) {
+  const cats = new Set();
+  for (const row of rows) for (const k of Object.keys(row.counts || {})) cats.add(k);
+  const order = [...cats].sort((a, b) => (a === 'total') - (b === 'total') || a.localeCompare(b, undefined, { numeric: true }));
+  return `<table class="list recon"><thead><tr><th>${esc(keyCol)}</th>${order.map((c) =>
+    `<th class="num">${esc(c === 'total' ? t('total') : c)}</th>`).join('')}</tr></thead><tbody>` +
+    rows.map((row) => `<tr>${labelFn(row)}${order.map((c) => `<td class="num">${fmtNum(row.counts[c] ?? 0)}</td>`).join('')}</tr>`).join('') +
+    '</tbody></table>';
+}
+
+function renderRecon() {
+  const el = $('tab-recon');
+  const r = state.recon;
+  if (r.missing) { el.innerHTML = `<p class="muted" id="recon-missing">${esc(t('no_recon'))}</p>`; return; }
+  if (r.error) { el.innerHTML = `<p class="error">${esc(r.error)}</p>`; return; }
+  if (!r.stats) { el.innerHTML = ''; return; }
+  const s = r.stats;
+  let html = `<div class="seg"><button type="button" data-view="precinct" class="${r.view === 'precinct' ? 'on' : ''}">${esc(t('per_precinct'))}</button>
+    <button type="button" data-view="unit" class="${r.view === 'unit' ? 'on' : ''}">${esc(t('per_unit'))}</button></div>`;
+  if (r.view === 'precinct') {
+    html += countsTable(s.by_precinct, t('col_precinct'), (row) => `<td><a href="#" data-precinct="${esc(row.precinct)}">${esc(row.precinct)}</a></td>`);
+  } else {
+    html += countsTable(s.by_unit, t('col_unit'), (row) => `<td>${esc(row.admin_name || row.admin_unit)}</td>`);
+  }
+  html += `<h4>${esc(t('lists'))}</h4><div class="cats">` + s.categories.map((c) =>
+    `<button type="button" data-cat="${esc(c.category)}" class="${r.category === c.category ? 'on' : ''}">${esc(c.category)} (${c.rows} ${esc(t('rows'))})</button>`).join(' ') + '</div>';
+  if (r.category && r.data) {
+    const d = r.data;
+    if (d.error) {
+      html += `<p class="error">${esc(d.error)}</p>`;
+    } else {
+      const pages = Math.max(1, Math.ceil(d.total / d.per_page));
+      html += `<label class="reveal"><input type="checkbox" id="reveal" ${r.reveal ? 'checked' : ''}> ${esc(t('reveal'))}</label>
+        <table class="list" id="recon-rows"><thead><tr>${d.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>` +
+        d.rows.map((row) => `<tr>${row.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('') + `</tbody></table>
+        <div class="pager"><button type="button" id="rc-prev" ${r.page <= 1 ? 'disabled' : ''}>${esc(t('prev'))}</button>
+        <span>${esc(t('page', { p: r.page, n: pages }))}</span>
+        <button type="button" id="rc-next" ${r.page >= pages ? 'disabled' : ''}>${esc(t('next'))}</button></div>`;
+    }
+  }
+  el.innerHTML = html;
+  el.querySelectorAll('[data-view]').forEach((b) => b.addEventListener('click', () => { r.view = b.dataset.view; renderRecon(); }));
+  el.querySelectorAll('a[data-precinct]').forEach((a) => a.addEventListener('click', (e) => { e.preventDefault(); openCard(a.dataset.precinct, true); }));
+  el.querySelectorAll('[data-cat]').forEach((b) => b.addEventListener('click', () => { r.category = b.dataset.cat; r.page = 1; loadRecon(); }));
+  const rv = $('reveal');
+  if (rv) rv.addEventListener('change', () => {
+    if (rv.checked && !window.confirm(t('reveal_confirm'))) { rv.checked = false; return; }
+    r.reveal = rv.checked; loadRecon();
+  });
+  const pp = $('rc-prev'); if (pp) pp.addEventListener('click', () => { r.page--; loadRecon(); });
+  const pn = $('rc-next'); if (pn) pn.addEventListener('click', () => { r.page++; loadRecon(); });
+}
+
+// ---------------------------------------------------------------- statistics
+function renderStats() {
+  const el = $('tab-stats');
+  const s = state.stats;
+  if (!s) { el.innerHTML = ''; return; }
+  const rows = [['stats_precincts', s.precincts], ['stats_flagged', s.flagged], ['stats_overfull', s.overfull],
+    ['stats_cross', s.cross_boundary], ['stats_findings', s.findings]];
+  const byCode = Object.entries(s.findings_by_code || {});
+  const dl = (state.meta && state.meta.downloads) || {};
+  el.innerHTML = `<table class="kv" id="stats-table"><tbody>${rows.map(([k, v]) =>
+    `<tr><th>${esc(t(k))}</th><td class="num">${fmtNum(v)}</td></tr>`).join('')}</tbody></table>
+    <h4>${esc(t('findings'))}</h4><table class="kv"><tbody>${byCode.map(([c, n]) =>
+    `<tr><th>${esc(codeTitle(c))}</th><td class="num">${fmtNum(n)}</td></tr>`).join('')}</tbody></table>
+    <h4>${esc(t('downloads'))}</h4><ul class="downloads">${Object.entries(dl).filter(([, ok]) => ok).map(([f]) =>
+    `<li><a href="/download/${esc(f)}" download>${esc(f)}</a></li>`).join('')}</ul>`;
+}
+
+// ---------------------------------------------------------------- legend
+function renderLegend() {
+  const sw = (cls, style) => `<span class="sw ${cls}" style="${style}"></span>`;
+  $('legend').innerHTML = `<h4>${esc(t('legend'))}</h4>
+    <div>${esc(t('lg_load'))}</div>
+    <div class="ramp"><span style="background:#1a9850"></span><span style="background:#91cf60"></span><span style="background:#fee08b"></span><span style="background:#fc8d59"></span><span style="background:#d73027"></span><span style="background:#7f0000"></span></div>
+    <div class="ramp-labels"><span>0</span><span>50%</span><span>80%</span><span>100%</span><span>120%</span><span>150%</span></div>
+    <div>${sw('line', 'border-color:#67000d;border-style:dashed')} ${esc(t('lg_overfull'))}</div>
+    <div>${sw('line', 'border-color:#ff7f00')} ${esc(t('lg_cross'))}</div>
+    <div>${sw('fill', 'background:#ff7f00')} ${esc(t('lg_outside'))}</div>
+    <div>${sw('fill', 'background:#984ea3')} ${esc(t('lg_overlap'))}</div>
+    <div>${sw('dot', 'background:#000')} ${esc(t('lg_gap'))}</div>
+    <div>${sw('dot', 'background:#084594')} ${esc(t('lg_station'))}</div>
+    <div>${sw('dot', 'background:#e7298a')} ${esc(t('lg_voter'))}</div>
+    <div>${sw('line', 'border-color:#6a3d9a;border-style:dashed')} ${esc(t('lg_admin'))}</div>`;
+}
+
+// ---------------------------------------------------------------- search
+let searchSeq = 0;
+async function doSearch(q) {
+  const seq = ++searchSeq;
+  const ul = $('search-results');
+  if (!q.trim()) { ul.hidden = true; return; }
+  let r;
+  try {
+    r = await api('/api/search?q=' + encodeURIComponent(q.trim()));
+  } catch (e) {
+    r = { results: [], error: e.message };
+  }
+  if (seq !== searchSeq) return;
+  ul.innerHTML = r.results.length
+    ? r.results.map((x, i) => `<li data-i="${i}">${esc(x.label)}</li>`).join('')
+    : `<li class="muted">${esc(t('not_found'))}</li>`;
+  ul.hidden = false;
+  ul.querySelectorAll('li[data-i]').forEach((li) => li.addEventListener('click', () => {
+    const x = r.results[Number(li.dataset.i)];
+    ul.hidden = true;
+    if (x.kind === 'precinct') openCard(x.id, true);
+    else flyTo(x.bbox, x.point);
+  }));
+}
+
+// ---------------------------------------------------------------- language, tabs
+function applyStatic() {
+  document.documentElement.lang = state.lang;
+  document.title = t('title');
+  document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+  document.querySelectorAll('[data-lang]').forEach((b) => b.classList.toggle('on', b.dataset.lang === state.lang));
+  document.querySelectorAll('[data-tab]').forEach((b) => b.classList.toggle('on', b.dataset.tab === state.tab));
+}
+
+function setLang(lang) {
+  state.lang = lang;
+  localStorage.setItem('precincts.lang', lang);
+  applyStatic();
+  renderFilters();
+  renderList();
+  renderCard();
+  renderRecon();
+  renderStats();
+  renderLegend();
+}
+
+function setTab(tab) {
+  state.tab = tab;
+  for (const id of ['flagged', 'recon', 'stats']) $('tab-' + id).hidden = id !== tab;
+  applyStatic();
+  if (tab === 'recon') loadRecon();
+  if (tab === 'stats') renderStats();
+}
+
+async function main() {
+  window.__app = { state, firstRender: null, get map() { return map; } };
+  const [meta, codes, stats, admin] = await Promise.all([
+    api('/api/meta'), api('/api/codes'), api('/api/stats'), api('/api/admin')]);
+  state.meta = meta;
+  for (const c of codes) state.codes[c.code] = c;
+  state.stats = stats;
+  state.admin = admin;
+  initMap(meta);
+  applyStatic();
+  renderFilters();
+  renderLegend();
+  document.querySelectorAll('[data-lang]').forEach((b) => b.addEventListener('click', () => setLang(b.dataset.lang)));
+  document.querySelectorAll('[data-tab]').forEach((b) => b.addEventListener('click', () => setTab(b.dataset.tab)));
+  $('f-code').addEventListener('change', (e) => { state.list.code = e.target.value; state.list.page = 1; loadList(); });
+  $('f-unit').addEventListener('change', (e) => { state.list.unit = e.target.value; state.list.page = 1; loadList(); });
+  $('f-sort').addEventListener('change', (e) => { state.list.sort = e.target.value; state.list.page = 1; loadList(); });
+  $('f-order').addEventListener('click', () => {
+    state.list.order = state.list.order === 'desc' ? 'asc' : 'desc'; state.list.page = 1; renderFilters(); loadList();
+  });
+  let timer;
+  $('search').addEventListener('input', (e) => { clearTimeout(timer); timer = setTimeout(() => doSearch(e.target.value), 200); });
+  $('search').addEventListener('keydown', (e) => { if (e.key === 'Escape') $('search-results').hidden = true; });
+  await loadList();
+  document.body.dataset.listReady = '1';
+}
+
+main().catch((e) => {
+  document.body.dataset.error = String(e && e.message);
+  console.error(e);
+});
