@@ -1,0 +1,439 @@
+//! Applies the address lists to every address point (once per point: an index street →
+//! entries), then checks them against the polygons, the admin units and the voters, who map
+//! through their geocoded address index.
+
+use super::{BorderTable, StreetAliases, Target};
+use crate::address::{House, normalise_locality, normalise_street, parse_house};
+use crate::model::{
+    AddressPoint, AdminUnit, Finding, FindingCode, PrecinctNo, PrecinctPolygon, VoterField,
+    VoterTable,
+};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Everything the checks of the address lists read.
+pub struct BordersInput<'a> {
+    pub table: &'a BorderTable,
+    pub addresses: &'a [AddressPoint],
+    /// Per address: index into `precincts` (by polygon); `None` when there are no polygons.
+    pub address_polygon: Option<&'a [Option<u32>]>,
+    pub precincts: &'a [PrecinctPolygon],
+    /// Per address: index into `admin` (the containment level).
+    pub address_admin: &'a [Option<u32>],
+    pub admin: &'a [AdminUnit],
+    pub voters: Option<&'a VoterTable>,
+    /// Per voter row: index into `addresses` (geocoded), `None` when not found.
+    pub voter_address: &'a [Option<u32>],
+    pub aliases: Option<&'a StreetAliases>,
+    pub cap: u32,
+}
+
+/// What the checks of the address lists found.
+#[derive(Debug, Default)]
+pub struct BordersOutcome {
+    pub findings: Vec<Finding>,
+    /// Per address: the precinct its list gives (the first matching entry's).
+    pub address_list: Vec<Option<PrecinctNo>>,
+    /// Per precinct: voters whose address its list holds.
+    pub voters_by_list: HashMap<PrecinctNo, u64>,
+}
+
+/// The entries indexed for matching.
+struct EntryIndex<'a> {
+    /// (locality key, street key) → entries; locality "" = any locality.
+    streets: HashMap<(&'a str, String), Vec<u32>>,
+    /// settlement locality key → entries.
+    settlements: HashMap<String, Vec<u32>>,
+    /// Localities the table covers; `None` = every locality.
+    localities: Option<HashSet<String>>,
+}
+
+fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> EntryIndex<'a> {
+    let mut streets: HashMap<(&str, String), Vec<u32>> = HashMap::new();
+    let mut settlements: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut localities = Some(HashSet::new());
+    for (i, e) in table.entries.iter().enumerate() {
+        let loc = table.precincts[e.precinct].locality_key.as_str();
+        match &e.target {
+            Target::Street { key, .. } => {
+                let key = aliases.map(|a| a.resolve(loc, key)).unwrap_or(key);
+                streets
+                    .entry((loc, key.to_string()))
+                    .or_default()
+                    .push(i as u32);
+                if loc.is_empty() {
+                    localities = None;
+                } else if let Some(l) = &mut localities {
+                    l.insert(loc.to_string());
+                }
+            }
+            Target::NoStreet => {
+                streets.entry((loc, String::new())).or_default().push(i as u32);
+                if loc.is_empty() {
+                    localities = None;
+                } else if let Some(l) = &mut localities {
+                    l.insert(loc.to_string());
+                }
+            }
+            Target::Settlement { key, .. } => {
+                settlements.entry(key.clone()).or_default().push(i as u32);
+                if let Some(l) = &mut localities {
+                    l.insert(key.clone());
+                }
+            }
+        }
+    }
+    EntryIndex {
+        streets,
+        settlements,
+        localities,
+    }
+}
+
+/// One address point resolved against the lists.
+struct Resolved {
+    loc: String,
+    street: String,
+    house: Option<House>,
+    /// Matching entries, in table order.
+    entries: Vec<u32>,
+}
+
+fn house_matches(set: &super::HouseSet, h: Option<&House>) -> bool {
+    match h {
+        Some(h) => set.contains(h),
+        // A house number that does not parse is covered only by "every house".
+        None => set.is_all(),
+    }
+}
+
+fn resolve(
+    table: &BorderTable,
+    ix: &EntryIndex,
+    aliases: Option<&StreetAliases>,
+    a: &AddressPoint,
+) -> Resolved {
+    let loc = normalise_locality(&a.locality);
+    let street0 = normalise_street(&a.street);
+    let street = match aliases {
+        Some(al) => al.resolve(&loc, &street0).to_string(),
+        None => street0,
+    };
+    let house = parse_house(&a.house, &a.building);
+    let mut entries = Vec::new();
+    let mut try_list = |list: Option<&Vec<u32>>| {
+        for &e in list.into_iter().flatten() {
+            if house_matches(&table.entries[e as usize].houses, house.as_ref()) {
+                entries.push(e);
+            }
+        }
+    };
+    try_list(ix.streets.get(&(loc.as_str(), street.clone())));
+    if !loc.is_empty() {
+        try_list(ix.streets.get(&("", street.clone())));
+    }
+    try_list(ix.settlements.get(&loc));
+    entries.sort_unstable();
+    entries.dedup();
+    Resolved {
+        loc,
+        street,
+        house,
+        entries,
+    }
+}
+
+fn address_text(a: &AddressPoint) -> String {
+    let mut s = format!("{}, {} {}", a.locality, a.street, a.house);
+    if !a.building.is_empty() {
+        s.push_str(&format!(" корп. {}", a.building));
+    }
+    s
+}
+
+/// Runs the checks of the address lists. See the module docs for the findings and keys.
+pub fn check_borders(input: &BordersInput) -> BordersOutcome {
+    let table = input.table;
+    let ix = build_index(table, input.aliases);
+    let resolved: Vec<Resolved> = input
+        .addresses
+        .par_iter()
+        .map(|a| resolve(table, &ix, input.aliases, a))
+        .collect();
+    let mut findings = Vec::new();
+
+    // Precinct numbers interned: per address the distinct listed precincts.
+    let mut ids: HashMap<&PrecinctNo, u32> = HashMap::new();
+    let mut nos: Vec<&PrecinctNo> = Vec::new();
+    for p in &table.precincts {
+        ids.entry(&p.no).or_insert_with(|| {
+            nos.push(&p.no);
+            (nos.len() - 1) as u32
+        });
+    }
+    let entry_pid: Vec<u32> = table
+        .entries
+        .iter()
+        .map(|e| ids[&table.precincts[e.precinct].no])
+        .collect();
+    let listed: Vec<Vec<u32>> = resolved
+        .iter()
+        .map(|r| {
+            let mut v: Vec<u32> = Vec::with_capacity(r.entries.len());
+            for &e in &r.entries {
+                let p = entry_pid[e as usize];
+                if !v.contains(&p) {
+                    v.push(p);
+                }
+            }
+            v
+        })
+        .collect();
+    let address_list: Vec<Option<PrecinctNo>> = listed
+        .iter()
+        .map(|v| v.first().map(|&p| nos[p as usize].clone()))
+        .collect();
+
+    // Addresses in no list / several lists.
+    let mut entry_hits = vec![0u64; table.entries.len()];
+    for (i, (r, a)) in resolved.iter().zip(input.addresses).enumerate() {
+        for &e in &r.entries {
+            entry_hits[e as usize] += 1;
+        }
+        let covered = ix.localities.as_ref().is_none_or(|l| l.contains(&r.loc));
+        if listed[i].is_empty() && covered {
+            findings.push(
+                Finding::new(
+                    FindingCode::AddressInNoList,
+                    format!("address {}", address_text(a)),
+                    "no precinct's address list (Appendix 3) covers this address",
+                )
+                .at(&a.source.file, a.source.line)
+                .geometry(geo::Point(a.coord)),
+            );
+        }
+        if listed[i].len() > 1 {
+            let mut ps: Vec<&PrecinctNo> = listed[i].iter().map(|&p| nos[p as usize]).collect();
+            ps.sort();
+            let which = r
+                .entries
+                .iter()
+                .map(|&e| {
+                    let en = &table.entries[e as usize];
+                    format!("precinct {} ({}: «{}»)", table.precinct_of(e as usize), en.source, en.text)
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            findings.push(
+                Finding::new(
+                    FindingCode::AddressInSeveralLists,
+                    format!("address {}", address_text(a)),
+                    format!("the address is in the lists of {} precincts: {which}", ps.len()),
+                )
+                .precinct(ps[0])
+                .at(&a.source.file, a.source.line)
+                .geometry(geo::Point(a.coord)),
+            );
+        }
+    }
+
+    // Entries (rows) that match nothing.
+    let mut known: HashMap<(&str, &str), (House, House, usize)> = HashMap::new();
+    {
+        let wanted: HashSet<(&str, &str)> = ix
+            .streets
+            .keys()
+            .map(|(l, s)| (*l, s.as_str()))
+            .collect();
+        for r in &resolved {
+            let Some(h) = &r.house else { continue };
+            for l in [r.loc.as_str(), ""] {
+                if wanted.contains(&(l, r.street.as_str())) {
+                    let e = known
+                        .entry((l, r.street.as_str()))
+                        .or_insert_with(|| (h.clone(), h.clone(), 0));
+                    if h < &e.0 {
+                        e.0 = h.clone();
+                    }
+                    if h > &e.1 {
+                        e.1 = h.clone();
+                    }
+                    e.2 += 1;
+                }
+            }
+        }
+    }
+    let mut by_row: BTreeMap<(usize, u64), (Vec<usize>, usize)> = BTreeMap::new();
+    for (i, e) in table.entries.iter().enumerate() {
+        let r = by_row.entry((e.precinct, e.source.line)).or_default();
+        r.1 += 1;
+        if entry_hits[i] == 0 {
+            r.0.push(i);
+        }
+    }
+    for ((p, line), (dead, _total)) in by_row {
+        if dead.is_empty() {
+            continue;
+        }
+        let pb = &table.precincts[p];
+        let mut why = Vec::new();
+        for &i in &dead {
+            let e = &table.entries[i];
+            why.push(match &e.target {
+                Target::Street { key, name, .. } => {
+                    let key = input.aliases.map(|a| a.resolve(&pb.locality_key, key)).unwrap_or(key);
+                    match known.get(&(pb.locality_key.as_str(), key)) {
+                        None => format!("«{name}»: no such street among the address points of «{}»", pb.locality),
+                        Some((lo, hi, n)) => format!(
+                            "«{name}» {}: no known house matches ({n} known houses, {lo}..{hi})",
+                            e.houses
+                        ),
+                    }
+                }
+                Target::Settlement { name, .. } => format!("settlement «{name}»: no address point"),
+                Target::NoStreet => format!("houses {} without a street: no address point", e.houses),
+            });
+        }
+        let e0 = &table.entries[dead[0]];
+        findings.push(
+            Finding::new(
+                FindingCode::BorderEntryMatchesNothing,
+                format!("precinct {}, borders row {line}", pb.no),
+                why.join("; "),
+            )
+            .precinct(&pb.no)
+            .at(&e0.source.file, line),
+        );
+    }
+
+    // Lists crossing admin units.
+    let mut admin_of: BTreeMap<u32, BTreeMap<u32, u64>> = BTreeMap::new();
+    for (i, ps) in listed.iter().enumerate() {
+        if let Some(Some(u)) = input.address_admin.get(i) {
+            for &p in ps {
+                *admin_of.entry(p).or_default().entry(*u).or_default() += 1;
+            }
+        }
+    }
+    for (p, units) in &admin_of {
+        if units.len() > 1 {
+            let no = nos[*p as usize];
+            let parts = units
+                .iter()
+                .map(|(u, n)| {
+                    let unit = &input.admin[*u as usize];
+                    format!("{} {} ({n})", unit.kato, unit.name.as_deref().unwrap_or(""))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            findings.push(
+                Finding::new(
+                    FindingCode::BorderListCrossesAdmin,
+                    format!("precinct {no}"),
+                    format!("the address list covers addresses in {} administrative units: {parts}", units.len()),
+                )
+                .precinct(no),
+            );
+        }
+    }
+
+    // List vs polygon.
+    if let Some(ap) = input.address_polygon {
+        let mut pairs: BTreeMap<(&PrecinctNo, &PrecinctNo), u64> = BTreeMap::new();
+        for (i, ps) in listed.iter().enumerate() {
+            let Some(Some(b)) = ap.get(i) else { continue };
+            let Some(poly) = input.precincts.get(*b as usize) else { continue };
+            if poly.derived {
+                continue;
+            }
+            for &p in ps {
+                let a = nos[p as usize];
+                if *a != poly.no {
+                    *pairs.entry((a, &poly.no)).or_default() += 1;
+                }
+            }
+        }
+        for ((a, b), n) in pairs {
+            findings.push(
+                Finding::new(
+                    FindingCode::BorderListPolygonMismatch,
+                    format!("precinct {a} / polygon {b}"),
+                    format!("{n} addresses listed for precinct {a} lie in the polygon of precinct {b}"),
+                )
+                .precinct(a),
+            );
+        }
+    }
+
+    // Voters: the list's precinct vs the record's.
+    let mut voters_by_list: HashMap<PrecinctNo, u64> = HashMap::new();
+    if let Some(v) = input.voters {
+        let by_str: HashMap<&str, u32> = nos.iter().enumerate().map(|(i, p)| (p.as_str(), i as u32)).collect();
+        let n = v.len().min(input.voter_address.len());
+        let (counts, found) = (0..n)
+            .into_par_iter()
+            .fold(
+                || (vec![0u64; nos.len()], Vec::new()),
+                |(mut counts, mut found), i| {
+                    let Some(a) = input.voter_address[i] else {
+                        return (counts, found);
+                    };
+                    let ps = &listed[a as usize];
+                    let Some(&first) = ps.first() else {
+                        return (counts, found);
+                    };
+                    counts[first as usize] += 1;
+                    let r = v.get(i);
+                    let code = r.field(VoterField::Precinct).trim();
+                    let code = code.strip_prefix('№').unwrap_or(code).trim();
+                    if code.is_empty() {
+                        return (counts, found);
+                    }
+                    let ok = by_str.get(code).is_some_and(|p| ps.contains(p));
+                    if !ok {
+                        found.push((i, first));
+                    }
+                    (counts, found)
+                },
+            )
+            .reduce(
+                || (vec![0u64; nos.len()], Vec::new()),
+                |(mut c1, mut f1), (c2, f2)| {
+                    for (a, b) in c1.iter_mut().zip(c2) {
+                        *a += b;
+                    }
+                    f1.extend(f2);
+                    (c1, f1)
+                },
+            );
+        for (i, c) in counts.into_iter().enumerate() {
+            if c > 0 {
+                voters_by_list.insert(nos[i].clone(), c);
+            }
+        }
+        let mut found = found;
+        found.sort_unstable();
+        for (i, first) in found {
+            let r = v.get(i);
+            let code = r.field(VoterField::Precinct).trim();
+            let Ok(listed_no) = code.parse::<PrecinctNo>() else { continue };
+            let list_no = nos[first as usize];
+            findings.push(
+                Finding::new(
+                    FindingCode::VoterListPrecinctMismatch,
+                    format!("record {}", r.code()),
+                    format!(
+                        "the voter is listed in precinct {listed_no}, but the address list (Appendix 3) gives their address to precinct {list_no}"
+                    ),
+                )
+                .precinct(&listed_no)
+                .record(r.code(), r.file(), r.line()),
+            );
+        }
+    }
+    BordersOutcome {
+        findings,
+        address_list,
+        voters_by_list,
+    }
+}

@@ -1,0 +1,911 @@
+//! The house-list language of Appendix 3 and the free-text border paragraphs. The grammar is
+//! written down in `data/FORMATS-borders.md`; this file implements it.
+
+use crate::address::{
+    House, StreetKind, Tok, TokKind, house_at, normalise_locality, street_parts, tokenize,
+};
+use std::fmt;
+
+/// Even or odd house numbers (of the number part: `12А` is even).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Parity {
+    Any,
+    Even,
+    Odd,
+}
+
+impl Parity {
+    pub fn admits(self, n: u32) -> bool {
+        match self {
+            Parity::Any => true,
+            Parity::Even => n % 2 == 0,
+            Parity::Odd => n % 2 == 1,
+        }
+    }
+}
+
+/// One item of a house list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HouseItem {
+    /// One building. A bare number (`12`) also covers its blocks (`12к2`), not its letters
+    /// (`12А`) or fractions (`12/1`).
+    One(House),
+    /// `from..=to` in the total order of houses; a bound without letter (`36`) covers the
+    /// letters, fractions and blocks of its number (`36А`). `to = None`: to the end.
+    Range {
+        from: House,
+        to: Option<House>,
+        parity: Parity,
+    },
+    /// Every house (of a parity).
+    All(Parity),
+}
+
+impl HouseItem {
+    /// How specifically the item names `h`: 3 the very building, 2 its house without the
+    /// block, 1 a range, 0 everything; `None` when it does not cover `h`.
+    pub fn specificity(&self, h: &House) -> Option<u8> {
+        match self {
+            HouseItem::One(s) => {
+                if s == h {
+                    Some(3)
+                } else if s.block.is_none() && h.block.is_some() && h.without_block() == *s {
+                    Some(2)
+                } else {
+                    None
+                }
+            }
+            HouseItem::Range { from, to, parity } => (parity.admits(h.num)
+                && h >= from
+                && to.as_ref().is_none_or(|t| h.le_bound(t)))
+            .then_some(1),
+            HouseItem::All(p) => p.admits(h.num).then_some(0),
+        }
+    }
+}
+
+/// The houses of one entry: what it includes, minus what it excludes. Where an inclusion and
+/// an exclusion both cover a house, the more specific one wins, an exclusion on a tie
+/// (`1-15 кроме 5`, `12 кроме 12к2`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HouseSet {
+    pub include: Vec<HouseItem>,
+    pub exclude: Vec<HouseItem>,
+}
+
+impl HouseSet {
+    /// Every house.
+    pub fn all() -> Self {
+        HouseSet {
+            include: vec![HouseItem::All(Parity::Any)],
+            exclude: vec![],
+        }
+    }
+
+    pub fn contains(&self, h: &House) -> bool {
+        let best = |items: &[HouseItem]| items.iter().filter_map(|i| i.specificity(h)).max();
+        match (best(&self.include), best(&self.exclude)) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(i), Some(e)) => i > e,
+        }
+    }
+
+    /// Whether it is "every house" without exclusions.
+    pub fn is_all(&self) -> bool {
+        self.exclude.is_empty() && self.include.contains(&HouseItem::All(Parity::Any))
+    }
+}
+
+/// What an entry applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A street, microdistrict, residential complex, quarter or military unit of the
+    /// precinct's locality; `key` as [`crate::address::normalise_street`] gives it.
+    Street {
+        kind: StreetKind,
+        key: String,
+        name: String,
+    },
+    /// A whole settlement (village, station...): every address whose locality is it.
+    Settlement { key: String, name: String },
+    /// Addresses of the precinct's locality written without a street.
+    NoStreet,
+}
+
+/// One parsed border entry: a target and its houses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedEntry {
+    pub target: Target,
+    pub houses: HouseSet,
+}
+
+/// Which cell of the row a parse error is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    AddressType,
+    Address,
+    House,
+}
+
+impl Cell {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cell::AddressType => "address_type",
+            Cell::Address => "address",
+            Cell::House => "house",
+        }
+    }
+}
+
+/// A text that does not parse: the cell, the 1-based character position, what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub cell: Cell,
+    /// 1-based position of the offending character in the cell.
+    pub pos: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} column, char {}: {}", self.cell.as_str(), self.pos, self.message)
+    }
+}
+
+// ---------------------------------------------------------------- compact notation
+
+impl fmt::Display for HouseItem {
+    /// The compact notation of the corpus: `12А`, `2..36`, `2..36 even`, `40..`, `all odd`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let par = |p: &Parity| match p {
+            Parity::Any => "",
+            Parity::Even => " even",
+            Parity::Odd => " odd",
+        };
+        match self {
+            HouseItem::One(h) => write!(f, "{h}"),
+            HouseItem::Range { from, to, parity } => {
+                write!(f, "{from}..")?;
+                if let Some(t) = to {
+                    write!(f, "{t}")?;
+                }
+                f.write_str(par(parity))
+            }
+            HouseItem::All(p) => write!(f, "all{}", par(p)),
+        }
+    }
+}
+
+impl fmt::Display for HouseSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |v: &[HouseItem]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+        f.write_str(&join(&self.include))?;
+        if !self.exclude.is_empty() {
+            write!(f, " except {}", join(&self.exclude))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Street { key, .. } => write!(f, "street:{key}"),
+            Target::Settlement { key, .. } => write!(f, "settlement:{key}"),
+            Target::NoStreet => f.write_str("nostreet"),
+        }
+    }
+}
+
+impl fmt::Display for ParsedEntry {
+    /// `street:кенесары = 2..36 even`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} = {}", self.target, self.houses)
+    }
+}
+
+// ---------------------------------------------------------------- word classes
+
+fn parity_word(w: &str) -> Option<Parity> {
+    match w {
+        "четные" | "четная" | "четных" | "четн" | "чет" | "четный" | "четной" | "четным"
+        | "четное" | "жуп" => Some(Parity::Even),
+        "нечетные" | "нечетная" | "нечетных" | "нечетн" | "нечет" | "нечетный" | "нечетной"
+        | "нечетным" | "нечетное" | "так" => Some(Parity::Odd),
+        _ => None,
+    }
+}
+
+/// `дом` / `д.` / `үй`: one building follows (`д. 12-14` is one building).
+fn house_word_singular(w: &str) -> bool {
+    matches!(w, "дом" | "д" | "уй" | "уйи")
+}
+
+fn house_word_plural(w: &str) -> bool {
+    matches!(
+        w,
+        "дома" | "дд" | "домов" | "домам" | "уйлер" | "уйлери" | "номера" | "номер" | "ном"
+    )
+}
+
+/// Words for "every house" / "the whole street".
+fn all_word(w: &str) -> bool {
+    matches!(
+        w,
+        "все" | "вся" | "весь" | "всех" | "барлык" | "полностью" | "целиком" | "толыгымен" | "тугел"
+            | "тутас"
+    )
+}
+
+/// Filler words after an "all" or parity word: `все дома`, `вся улица`, `четная сторона`.
+fn filler_word(w: &str) -> bool {
+    matches!(
+        w,
+        "дома"
+            | "домов"
+            | "улица"
+            | "улицы"
+            | "уйлер"
+            | "уйлери"
+            | "уйлерi"
+            | "сторона"
+            | "стороны"
+            | "жагы"
+            | "номера"
+            | "кошеси"
+            | "кошенин"
+            | "территория"
+            | "аумагы"
+    )
+}
+
+fn separator_word(w: &str) -> bool {
+    matches!(w, "и" | "жане" | "также" | "а" | "мен" | "пен" | "бен")
+}
+
+/// Kazakh ablative endings (`5-тен`, `2-ден`): "from" / "than".
+fn ablative(w: &str) -> bool {
+    matches!(w, "ден" | "дан" | "тен" | "тан" | "нен" | "нан")
+}
+
+/// Kazakh dative endings (`36-ға`, `40-қа` folded): "to".
+fn dative(w: &str) -> bool {
+    matches!(
+        w,
+        "га" | "ге" | "ка" | "ке" | "на" | "не" | "а" | "е" | "ына" | "ине"
+    )
+}
+
+fn settlement_word(w: &str) -> bool {
+    matches!(
+        w,
+        "село"
+            | "с"
+            | "ауылы"
+            | "ауыл"
+            | "аул"
+            | "поселок"
+            | "пос"
+            | "п"
+            | "кенти"
+            | "кент"
+            | "станция"
+            | "ст"
+            | "стансасы"
+            | "разъезд"
+            | "зимовка"
+            | "пгт"
+    )
+}
+
+/// Words that start the house part of a segment written without a colon.
+fn house_start_word(w: &str) -> bool {
+    house_word_singular(w)
+        || house_word_plural(w)
+        || parity_word(w).is_some()
+        || all_word(w)
+        || matches!(
+            w,
+            "с" | "от" | "до" | "кроме" | "за" | "исключая" | "границы" | "нет"
+        )
+}
+
+// ---------------------------------------------------------------- the house list
+
+struct HouseParser<'a> {
+    toks: &'a [Tok],
+    /// Position (0-based char) just past the list, for "expected ... at the end" errors.
+    end: usize,
+    cell: Cell,
+}
+
+impl HouseParser<'_> {
+    fn err_at(&self, i: usize, message: impl Into<String>) -> ParseError {
+        let pos = self.toks.get(i).map(|t| t.start).unwrap_or(self.end);
+        ParseError {
+            cell: self.cell,
+            pos: pos + 1,
+            message: message.into(),
+        }
+    }
+
+    fn word(&self, i: usize) -> Option<&str> {
+        self.toks.get(i).and_then(Tok::word)
+    }
+
+    fn describe(&self, i: usize) -> String {
+        match self.toks.get(i).map(|t| &t.kind) {
+            None => "the end of the text".to_string(),
+            Some(TokKind::Num(n)) => format!("«{n}»"),
+            Some(TokKind::Word(w)) => format!("«{w}»"),
+            Some(TokKind::Punct('#')) => "«№»".to_string(),
+            Some(TokKind::Punct(c)) => format!("«{c}»"),
+        }
+    }
+
+    /// Skips `№`, dots and house words before a number; returns the index of the number.
+    fn skip_to_number(&self, mut i: usize) -> usize {
+        while let Some(t) = self.toks.get(i) {
+            match &t.kind {
+                TokKind::Punct('#' | '.') => i += 1,
+                TokKind::Word(w) if house_word_plural(w) || house_word_singular(w) => i += 1,
+                TokKind::Word(_) | TokKind::Num(_) | TokKind::Punct(_) => break,
+            }
+        }
+        i
+    }
+
+    /// A house at `i` (a number must be there).
+    fn house(&self, i: usize, span_ok: bool) -> Result<(House, usize), ParseError> {
+        house_at(self.toks, i, span_ok)
+            .ok_or_else(|| self.err_at(i, format!("expected a house number, got {}", self.describe(i))))
+    }
+
+    fn range(&self, from: House, to: Option<House>, at: usize) -> Result<HouseItem, ParseError> {
+        if let Some(t) = &to
+            && t < &from
+            && !from.le_bound(t)
+        {
+            return Err(self.err_at(at, format!("the range {from}-{t} runs backwards")));
+        }
+        Ok(HouseItem::Range {
+            from,
+            to,
+            parity: Parity::Any,
+        })
+    }
+
+    /// After `from` at `i`: `по`/`до`/`-` N, `до конца`, `и далее`; `None` when no range
+    /// continuation follows.
+    fn range_tail(&self, from: &House, i: usize) -> Result<Option<(HouseItem, usize)>, ParseError> {
+        let w = self.word(i);
+        let dash = self.toks.get(i).is_some_and(|t| t.is_punct('-'));
+        if dash || matches!(w, Some("по" | "до")) {
+            let j = self.skip_to_number(i + 1);
+            if self.toks.get(j).and_then(Tok::num).is_some() {
+                let (to, k) = self.house(j, false)?;
+                return Ok(Some((self.range(from.clone(), Some(to), j)?, k)));
+            }
+            if matches!(self.word(j), Some("конца" | "конец" | "последнего")) {
+                let mut k = j + 1;
+                if matches!(self.word(k), Some("улицы" | "дома")) {
+                    k += 1;
+                }
+                return Ok(Some((self.range(from.clone(), None, j)?, k)));
+            }
+            return Err(self.err_at(
+                j,
+                format!("expected a house number or «конца» after the range's start, got {}", self.describe(j)),
+            ));
+        }
+        if w == Some("и") && matches!(self.word(i + 1), Some("далее" | "выше" | "более")) {
+            return Ok(Some((self.range(from.clone(), None, i)?, i + 2)));
+        }
+        if matches!(w, Some("далее" | "выше")) {
+            return Ok(Some((self.range(from.clone(), None, i)?, i + 1)));
+        }
+        Ok(None)
+    }
+
+    fn parse(&self) -> Result<HouseSet, ParseError> {
+        let toks = self.toks;
+        // (item, excluded)
+        let mut items: Vec<(HouseItem, bool)> = Vec::new();
+        let mut exclude_mode = false;
+        let mut pending: Option<Parity> = None;
+        // Index of an item a following parity word applies to (`2-36 четные`).
+        let mut parity_target: Option<usize> = None;
+        let mut group_start = 0usize;
+        let mut groups: Vec<usize> = Vec::new();
+        let mut singular = false;
+        let mut i = 0;
+        let push = |items: &mut Vec<(HouseItem, bool)>,
+                    mut item: HouseItem,
+                    pending: Option<Parity>,
+                    exclude: bool| {
+            if let (HouseItem::Range { parity, .. } | HouseItem::All(parity), Some(p)) =
+                (&mut item, pending)
+                && *parity == Parity::Any
+            {
+                *parity = p;
+            }
+            items.push((item, exclude));
+        };
+        while i < toks.len() {
+            let t = &toks[i];
+            match &t.kind {
+                TokKind::Punct(',' | '.' | '#' | ':') => {
+                    if t.is_punct(',') {
+                        parity_target = None;
+                    }
+                    i += 1;
+                }
+                TokKind::Punct(';') => {
+                    pending = None;
+                    parity_target = None;
+                    exclude_mode = false;
+                    group_start = items.len();
+                    i += 1;
+                }
+                TokKind::Punct('(') => {
+                    groups.push(group_start);
+                    group_start = items.len();
+                    i += 1;
+                }
+                TokKind::Punct(')') => {
+                    let Some(g) = groups.pop() else {
+                        return Err(self.err_at(i, "«)» without «(»"));
+                    };
+                    group_start = g;
+                    i += 1;
+                }
+                TokKind::Punct(c) => {
+                    return Err(self.err_at(i, format!("unexpected «{c}»")));
+                }
+                TokKind::Word(w) => {
+                    let w = w.as_str();
+                    if house_word_singular(w) {
+                        singular = true;
+                        i += 1;
+                    } else if house_word_plural(w) || separator_word(w) || filler_word(w) {
+                        i += 1;
+                    } else if let Some(p) = parity_word(w) {
+                        match parity_target.and_then(|k| items.get_mut(k)) {
+                            Some((
+                                HouseItem::Range { parity, .. } | HouseItem::All(parity),
+                                _,
+                            )) if *parity == Parity::Any => *parity = p,
+                            _ => pending = Some(p),
+                        }
+                        parity_target = None;
+                        i += 1;
+                    } else if all_word(w) {
+                        push(&mut items, HouseItem::All(Parity::Any), pending, exclude_mode);
+                        parity_target = Some(items.len() - 1);
+                        group_start = items.len();
+                        i += 1;
+                    } else if matches!(w, "кроме" | "исключая") || (w == "за" && self.word(i + 1) == Some("исключением")) {
+                        exclude_mode = true;
+                        group_start = items.len();
+                        parity_target = None;
+                        i += if w == "за" { 2 } else { 1 };
+                        let j = self.skip_to_number(i);
+                        if j >= toks.len() {
+                            return Err(self.err_at(j, format!("expected the houses excluded after «{w}»")));
+                        }
+                    } else if matches!(w, "с" | "от") {
+                        let j = self.skip_to_number(i + 1);
+                        if toks.get(j).and_then(Tok::num).is_none() {
+                            return Err(self.err_at(j, format!("expected a house number after «{w}», got {}", self.describe(j))));
+                        }
+                        let (from, k) = self.house(j, false)?;
+                        match self.range_tail(&from, k)? {
+                            Some((item, next)) => {
+                                push(&mut items, item, pending, exclude_mode);
+                                parity_target = Some(items.len() - 1);
+                                i = next;
+                            }
+                            None => {
+                                return Err(self.err_at(k, format!("expected «по N», «до конца» or «и далее» after «{w} {from}», got {}", self.describe(k))));
+                            }
+                        }
+                    } else if w == "до" {
+                        let j = self.skip_to_number(i + 1);
+                        if toks.get(j).and_then(Tok::num).is_none() {
+                            return Err(self.err_at(j, format!("expected a house number after «до», got {}", self.describe(j))));
+                        }
+                        let (to, k) = self.house(j, false)?;
+                        push(&mut items, self.range(House::num(0), Some(to), j)?, pending, exclude_mode);
+                        parity_target = Some(items.len() - 1);
+                        i = k;
+                    } else {
+                        return Err(self.err_at(i, format!("unknown word «{w}»")));
+                    }
+                }
+                TokKind::Num(_) => {
+                    let (a, j) = self.house(i, singular)?;
+                    singular = false;
+                    // Kazakh: `5-тен басқа`, `40-тан бастап`, `2-ден 36-ға дейін`.
+                    if toks.get(j).is_some_and(|t| t.is_punct('-'))
+                        && self.word(j + 1).is_some_and(ablative)
+                    {
+                        let k = j + 2;
+                        match self.word(k) {
+                            Some("баска") => {
+                                for it in items[group_start..].iter_mut() {
+                                    it.1 = true;
+                                }
+                                items.push((HouseItem::One(a), true));
+                                group_start = items.len();
+                                parity_target = None;
+                                i = k + 1;
+                                continue;
+                            }
+                            Some("бастап") => {
+                                push(&mut items, self.range(a, None, i)?, pending, exclude_mode);
+                                parity_target = Some(items.len() - 1);
+                                i = k + 1;
+                                continue;
+                            }
+                            Some("аягына" | "сонына") if self.word(k + 1) == Some("дейин") => {
+                                push(&mut items, self.range(a, None, i)?, pending, exclude_mode);
+                                parity_target = Some(items.len() - 1);
+                                i = k + 2;
+                                continue;
+                            }
+                            _ => {}
+                        }
+                        if toks.get(k).and_then(Tok::num).is_some() {
+                            let (b, mut m) = self.house(k, false)?;
+                            if toks.get(m).is_some_and(|t| t.is_punct('-'))
+                                && self.word(m + 1).is_some_and(dative)
+                            {
+                                m += 2;
+                            }
+                            if self.word(m) != Some("дейин") {
+                                return Err(self.err_at(m, format!("expected «дейін» after «{b}», got {}", self.describe(m))));
+                            }
+                            push(&mut items, self.range(a, Some(b), k)?, pending, exclude_mode);
+                            parity_target = Some(items.len() - 1);
+                            i = m + 1;
+                            continue;
+                        }
+                        return Err(self.err_at(k, format!("expected «басқа», «бастап» or a house number, got {}", self.describe(k))));
+                    }
+                    match self.range_tail(&a, j)? {
+                        Some((item, next)) => {
+                            push(&mut items, item, pending, exclude_mode);
+                            parity_target = Some(items.len() - 1);
+                            i = next;
+                        }
+                        None => {
+                            items.push((HouseItem::One(a), exclude_mode));
+                            parity_target = None;
+                            i = j;
+                        }
+                    }
+                }
+            }
+        }
+        if !groups.is_empty() {
+            return Err(self.err_at(toks.len(), "«(» is not closed"));
+        }
+        let mut set = HouseSet::default();
+        for (item, ex) in items {
+            if ex {
+                set.exclude.push(item);
+            } else {
+                set.include.push(item);
+            }
+        }
+        if let Some(p) = pending
+            && set.include.is_empty()
+        {
+            set.include.push(HouseItem::All(p));
+        }
+        if set.include.is_empty() {
+            set.include.push(HouseItem::All(Parity::Any));
+        }
+        Ok(set)
+    }
+}
+
+/// Parses a house list (the "House" column).
+///
+/// # Examples
+/// ```
+/// use precincts::borders::parse_houses;
+/// assert_eq!(parse_houses("с 2 по 36 (четные)").unwrap().to_string(), "2..36 even");
+/// assert_eq!(parse_houses("все дома кроме 5, 7").unwrap().to_string(), "all except 5, 7");
+/// assert_eq!(parse_houses("5, 7-ден басқа барлық үйлер").unwrap().to_string(), "all except 5, 7");
+/// assert_eq!(parse_houses("2-36 чет, 40-").unwrap_err().pos, 13);
+/// ```
+pub fn parse_houses(text: &str) -> Result<HouseSet, ParseError> {
+    let toks = tokenize(text);
+    parse_house_tokens(&toks, text.chars().count(), Cell::House)
+}
+
+fn parse_house_tokens(toks: &[Tok], end: usize, cell: Cell) -> Result<HouseSet, ParseError> {
+    HouseParser { toks, end, cell }.parse()
+}
+
+// ---------------------------------------------------------------- rows and paragraphs
+
+/// Whether a folded type cell names a settlement.
+fn is_settlement_type(type_cell: &str) -> bool {
+    let toks = tokenize(type_cell);
+    let words: Vec<&str> = toks.iter().filter_map(Tok::word).collect();
+    matches!(words.as_slice(), [w] if settlement_word(w))
+        || matches!(words.as_slice(), ["населенный", "пункт"] | ["елди", "мекен"])
+}
+
+/// A street part of a segment → its target; a settlement when a settlement word leads or
+/// ends it (`с. Жанаталап`, `Жаңаталап ауылы`).
+fn target_of(street_text: &str, type_cell: &str) -> Target {
+    let toks = tokenize(street_text);
+    let words: Vec<&str> = toks.iter().filter_map(Tok::word).collect();
+    let content: Vec<&Tok> = toks.iter().filter(|t| !matches!(t.kind, TokKind::Punct(_))).collect();
+    let lead = words.first().is_some_and(|w| settlement_word(w)) && content.len() > 1;
+    let tail = words.last().is_some_and(|w| settlement_word(w) && w.chars().count() > 1)
+        && content.len() > 1
+        && content.last().and_then(|t| t.word()).is_some();
+    if lead || tail || (is_settlement_type(type_cell) && !street_text.trim().is_empty()) {
+        return Target::Settlement {
+            key: normalise_locality(street_text),
+            name: street_text.trim().to_string(),
+        };
+    }
+    let p = street_parts(street_text);
+    let p = if !p.typed && !type_cell.trim().is_empty() {
+        street_parts(&format!("{} {}", type_cell.trim(), street_text.trim()))
+    } else {
+        p
+    };
+    Target::Street {
+        kind: p.kind,
+        key: p.key,
+        name: street_text.trim().to_string(),
+    }
+}
+
+/// Whether a segment token starts the house part (no colon written).
+fn starts_houses(seg: &[Tok], k: usize) -> bool {
+    let t = &seg[k];
+    match &t.kind {
+        TokKind::Word(w) => {
+            // `с.`/`п.` at the start of a segment is a settlement: k >= 1 here.
+            house_start_word(w)
+        }
+        TokKind::Punct('#') => {
+            // `мкн № 5` keeps its number.
+            let prev = seg[..k].iter().rev().find(|t| !t.is_punct('.'));
+            !prev.and_then(Tok::word).is_some_and(area_type_word)
+        }
+        TokKind::Num(_) => {
+            let prev = seg[..k].iter().rev().find(|t| !t.is_punct('.'));
+            let prev_area = prev.and_then(Tok::word).is_some_and(area_type_word)
+                || prev.is_some_and(|p| p.is_punct('#'));
+            let hyphen_name = k >= 2
+                && seg[k - 1].is_punct('-')
+                && !seg[k - 1].space_before
+                && !t.space_before
+                && seg[k - 2].word().is_some();
+            // `5 мкр`, `5-й микрорайон`, `Самал-2 ш.а.`: a type word follows.
+            let mut j = k + 1;
+            while seg.get(j).is_some_and(|t| t.is_punct('-') || t.is_punct('.')) {
+                j += 1;
+            }
+            if seg
+                .get(j)
+                .and_then(Tok::word)
+                .is_some_and(|w| matches!(w, "й" | "ый" | "я" | "ая" | "ой" | "ий"))
+            {
+                j += 1;
+            }
+            let type_follows = seg
+                .get(j)
+                .and_then(Tok::word)
+                .is_some_and(|w| area_type_word(w) || street_type_start(w));
+            !(prev_area || hyphen_name || type_follows)
+        }
+        TokKind::Punct(_) => false,
+    }
+}
+
+/// Type words after which a number belongs to the name (`мкр 5`, `квартал 3`).
+fn area_type_word(w: &str) -> bool {
+    matches!(
+        w,
+        "мкр" | "мкрн" | "мкн" | "микрорайон" | "микр" | "квартал" | "кв" | "жк" | "вч" | "ч"
+            | "ыкшамауданы" | "аудан" | "ауданы" | "орам" | "орамы" | "блок"
+    )
+}
+
+/// Words that begin a street type written after a name (`5 мкр`, `5 ш.а.`, `Абай көшесі`).
+fn street_type_start(w: &str) -> bool {
+    matches!(
+        w,
+        "ш" | "шагын" | "ыкшам" | "ыкшамауданы" | "кошеси" | "коше" | "улица" | "ул" | "мкр"
+            | "микрорайон" | "квартал" | "орамы" | "дангылы" | "проспект" | "жк" | "кв"
+    )
+}
+
+/// Parses one row of Appendix 3 (type of address, address, house) into entries. A row whose
+/// house cell is empty may hold a whole paragraph in the address cell; every error found is
+/// returned with its cell and character, and the entries that did parse are kept.
+///
+/// # Examples
+/// ```
+/// use precincts::borders::parse_row;
+/// let (e, errs) = parse_row("", "Границы: улица Кенесары: дома 2-36 (четные); мкр. Самал-2", "");
+/// assert!(errs.is_empty());
+/// assert_eq!(e[0].to_string(), "street:кенесары = 2..36 even");
+/// assert_eq!(e[1].to_string(), "street:мкр самал 2 = all");
+/// ```
+pub fn parse_row(address_type: &str, address: &str, house: &str) -> (Vec<ParsedEntry>, Vec<ParseError>) {
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    if !house.trim().is_empty() {
+        let target = if address.trim().is_empty() {
+            if is_settlement_type(address_type) || address_type.trim().is_empty() {
+                Target::NoStreet
+            } else {
+                errors.push(ParseError {
+                    cell: Cell::Address,
+                    pos: 1,
+                    message: format!("the address is empty but its type is «{}»", address_type.trim()),
+                });
+                return (entries, errors);
+            }
+        } else {
+            target_of(address, address_type)
+        };
+        match parse_houses(house) {
+            Ok(houses) => entries.push(ParsedEntry { target, houses }),
+            Err(e) => errors.push(e),
+        }
+        return (entries, errors);
+    }
+    if address.trim().is_empty() {
+        if is_settlement_type(address_type) || address_type.trim().is_empty() {
+            errors.push(ParseError {
+                cell: Cell::Address,
+                pos: 1,
+                message: "both the address and the house cells are empty".into(),
+            });
+        } else {
+            errors.push(ParseError {
+                cell: Cell::Address,
+                pos: 1,
+                message: format!("the address is empty but its type is «{}»", address_type.trim()),
+            });
+        }
+        return (entries, errors);
+    }
+    paragraph(address_type, address, &mut entries, &mut errors);
+    (entries, errors)
+}
+
+/// A free-text cell: an optional header (`Границы:`, `Шекаралары:`), then segments
+/// separated by `;`, each `STREET[:] [HOUSES]`.
+fn paragraph(type_cell: &str, text: &str, entries: &mut Vec<ParsedEntry>, errors: &mut Vec<ParseError>) {
+    let toks = tokenize(text);
+    let chars: Vec<char> = text.chars().collect();
+    let mut start = 0;
+    // The header: words before the first colon naming the borders.
+    if let Some(c) = toks.iter().position(|t| t.is_punct(':'))
+        && toks[..c].iter().filter_map(Tok::word).any(|w| {
+            w.starts_with("границ") || w.starts_with("шекара") || w == "участок" || w == "учаске"
+        })
+    {
+        start = c + 1;
+    }
+    let mut seg_start = start;
+    for k in start..=toks.len() {
+        if k < toks.len() && !toks[k].is_punct(';') {
+            continue;
+        }
+        let seg = &toks[seg_start..k];
+        let seg_end_char = toks.get(k).map(|t| t.start).unwrap_or(chars.len());
+        seg_start = k + 1;
+        if seg.iter().all(|t| t.is_punct('.') || t.is_punct(',')) {
+            continue;
+        }
+        // Split street / houses.
+        let split = seg.iter().position(|t| t.is_punct(':'));
+        let (street_toks, house_toks) = match split {
+            Some(c) => (&seg[..c], &seg[c + 1..]),
+            None => {
+                let h = (1..seg.len()).find(|&k| starts_houses(seg, k)).unwrap_or(seg.len());
+                (&seg[..h], &seg[h..])
+            }
+        };
+        // Trailing separators of the street part.
+        let mut n = street_toks.len();
+        while n > 0 && matches!(street_toks[n - 1].kind, TokKind::Punct(',' | '-')) {
+            n -= 1;
+        }
+        let street_toks = &street_toks[..n];
+        if street_toks.is_empty() || street_toks.iter().all(|t| matches!(t.kind, TokKind::Punct(_))) {
+            errors.push(ParseError {
+                cell: Cell::Address,
+                pos: seg[0].start + 1,
+                message: "expected a street name before the houses".into(),
+            });
+            continue;
+        }
+        if let Some(bad) = street_toks
+            .iter()
+            .find(|t| matches!(t.kind, TokKind::Punct(c) if !matches!(c, '.' | '-' | '#' | ',' | '/' | '(' | ')')))
+        {
+            errors.push(ParseError {
+                cell: Cell::Address,
+                pos: bad.start + 1,
+                message: format!("unexpected «{}» in a street name", chars[bad.start]),
+            });
+            continue;
+        }
+        let street_text: String = chars[street_toks[0].start..street_toks[n - 1].end].iter().collect();
+        let target = target_of(&street_text, type_cell);
+        match parse_house_tokens(house_toks, seg_end_char, Cell::Address) {
+            Ok(houses) => entries.push(ParsedEntry { target, houses }),
+            Err(e) => errors.push(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(s: &str) -> String {
+        parse_houses(s).map(|h| h.to_string()).unwrap_or_else(|e| format!("ERR {}", e.pos))
+    }
+
+    #[test]
+    fn ranges_parities_and_open_ranges_parse() {
+        assert_eq!(set("2-36"), "2..36");
+        assert_eq!(set("№№ 2–36"), "2..36");
+        assert_eq!(set("с 2 по 36"), "2..36");
+        assert_eq!(set("2-36 (четные)"), "2..36 even");
+        assert_eq!(set("нечет. 1-15"), "1..15 odd");
+        assert_eq!(set("с 40 до конца"), "40..");
+        assert_eq!(set("от 40 и далее"), "40..");
+        assert_eq!(set("40-тан бастап"), "40..");
+        assert_eq!(set("2-ден 36-ға дейін жұп"), "2..36 even");
+        assert_eq!(set("все четные"), "all even");
+        assert_eq!(set("тақ"), "all odd");
+    }
+
+    #[test]
+    fn lists_letters_fractions_and_exclusions_parse() {
+        assert_eq!(set("1, 3, 5А"), "1, 3, 5А");
+        assert_eq!(set("12/1-12/5"), "12/1..12/5");
+        assert_eq!(set("2А-10Б"), "2А..10Б");
+        assert_eq!(set("1-15 кроме 5, 7"), "1..15 except 5, 7");
+        assert_eq!(set("1-15 (5-тен басқа)"), "1..15 except 5");
+        assert_eq!(set("д. 12-14"), "12-14");
+        assert_eq!(set("12 корп. 2, 14"), "12к2, 14");
+    }
+
+    #[test]
+    fn errors_point_at_the_character() {
+        assert_eq!(set("2-36 (четные"), "ERR 13");
+        assert_eq!(set("2-"), "ERR 3");
+        assert_eq!(set("от 40"), "ERR 6");
+        assert_eq!(set("1, 3 ? 5"), "ERR 6");
+        assert_eq!(set("36-2"), "ERR 4");
+    }
+
+    #[test]
+    fn specific_items_beat_general_ones() {
+        let s = parse_houses("12 кроме 12к2").unwrap();
+        let h = |t: &str| crate::address::parse_house(t, "").unwrap();
+        assert!(s.contains(&h("12")));
+        assert!(s.contains(&h("12к1")));
+        assert!(!s.contains(&h("12к2")));
+        let r = parse_houses("2-36").unwrap();
+        assert!(r.contains(&h("36А")) && !r.contains(&h("37")) && r.contains(&h("2")));
+    }
+}
