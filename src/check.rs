@@ -164,18 +164,7 @@ pub fn run(
     let voter_address: Vec<Option<u32>> = match &ds.voters {
         Some(v) => {
             let ix = AddressIndex::new(&ds.addresses);
-            (0..v.len())
-                .into_par_iter()
-                .map(|i| {
-                    let r = v.get(i);
-                    ix.find(
-                        r.field(VoterField::Residence),
-                        r.field(VoterField::Street),
-                        r.field(VoterField::House),
-                        r.field(VoterField::Building),
-                    )
-                })
-                .collect()
+            geocode(v, &ix)
         }
         None => Vec::new(),
     };
@@ -581,6 +570,33 @@ pub fn run(
     out.voter_address = voter_address;
     out.address_list = address_list;
     out
+}
+
+/// Geocodes every voter. Voters of one building share its address, so each chunk of the list
+/// normalises a distinct raw address once and remembers the answer.
+fn geocode(v: &crate::model::VoterTable, ix: &AddressIndex) -> Vec<Option<u32>> {
+    const CHUNK: usize = 1 << 16;
+    let chunks: Vec<Vec<Option<u32>>> = (0..v.len().div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut memo: HashMap<[&str; 4], Option<u32>> = HashMap::new();
+            (c * CHUNK..((c + 1) * CHUNK).min(v.len()))
+                .map(|i| {
+                    let r = v.get(i);
+                    let key = [
+                        r.field(VoterField::Residence),
+                        r.field(VoterField::Street),
+                        r.field(VoterField::House),
+                        r.field(VoterField::Building),
+                    ];
+                    *memo
+                        .entry(key)
+                        .or_insert_with(|| ix.find(key[0], key[1], key[2], key[3]))
+                })
+                .collect()
+        })
+        .collect();
+    chunks.concat()
 }
 
 fn figure<'a>(
