@@ -6,9 +6,15 @@
 //! The generator uses its own PRNG (SplitMix64) so the output does not depend on crate versions.
 
 pub mod borders;
+mod names;
+mod plan;
+mod rng;
 pub mod sailau;
+mod write;
 
-use crate::model::{IinSex, Kato, PrecinctNo, StationMark};
+pub use plan::CAP;
+
+use crate::model::{Iin, IinSex, Kato, PrecinctNo, StationMark};
 use chrono::NaiveDate;
 use geo::{Coord, Polygon};
 use std::collections::HashMap;
@@ -125,7 +131,7 @@ pub struct Street {
 /// A house number: `12`, `12А`, `12/1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HouseNo {
-    pub number: u16,
+    pub number: u32,
     pub suffix: HouseSuffix,
 }
 
@@ -162,6 +168,8 @@ pub struct Address {
     pub coord: Coord<f64>,
     /// The precinct whose polygon holds the point (`None`: a planted gap).
     pub precinct: Option<u32>,
+    /// The precinct its voters are listed in (= `precinct`, or the gap's neighbour).
+    pub listed: Option<u32>,
     /// 1-based line in `addresses.csv` (header = line 1).
     pub line: u64,
     /// The voters living here: `first_voter .. first_voter + voter_count`.
@@ -255,6 +263,28 @@ pub struct BadRow {
     pub field: String,
     /// What is wrong, for people.
     pub what: String,
+    pub kind: BadRowKind,
+    /// The record code written (voters), if any.
+    pub record: Option<u64>,
+    /// The identity index the row's personal data is built from (voters).
+    pub identity: u64,
+    /// The address the row is built from (an index into [`Town::addresses`]).
+    pub address: u32,
+}
+
+/// What is wrong with a planted bad row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadRowKind {
+    /// Voter: birth date `31.02.yyyy`.
+    MalformedDate,
+    /// Voter: the record code of an earlier row.
+    DuplicateCode,
+    /// Voter: empty record code.
+    MissingCode,
+    /// Voter: 25 cells instead of 26.
+    ShortRow,
+    /// Address: the longitude is `н/д`.
+    BadLongitude,
 }
 
 /// What was planted, by precinct number (region-wise lists at national scale).
@@ -298,8 +328,54 @@ pub struct Town {
 impl Town {
     /// Voter `i` (0-based, `i < voter_count`), rebuilt from the seed.
     pub fn voter(&self, i: usize) -> Voter {
-        let _ = i;
-        todo!("demo::Town::voter")
+        self.make_voter(i, self.voter_address_index(i))
+    }
+
+    /// The index of the address point voter `i` was generated at.
+    pub fn voter_address_index(&self, i: usize) -> usize {
+        self.addresses
+            .partition_point(|a| (a.first_voter + a.voter_count) as usize <= i)
+    }
+
+    /// Voter `i`, living at address `a` (callers walking addresses in order use this).
+    pub(crate) fn make_voter(&self, i: usize, a: usize) -> Voter {
+        let ad = &self.addresses[a];
+        let id = identity(self.seed, i as u64);
+        let j = i - ad.first_voter as usize;
+        let apartment = if ad.voter_count >= 6 { 1 + j / 2 } else { 0 };
+        let mut v = Voter {
+            index: i,
+            record: i as u64 + 1,
+            iin: id.iin,
+            surname: id.surname,
+            name: id.name,
+            middle_name: id.middle_name,
+            birth_date: id.birth_date,
+            sex: id.sex,
+            ethnicity: id.ethnicity,
+            address: VoterAddress::Point(a as u32),
+            apartment: apartment.min(u16::MAX as usize) as u16,
+            id_number: id.id_number,
+            id_issued: id.id_issued,
+            listed: ad.listed,
+            changed_on: id.changed_on,
+            added: id.added,
+            line: i as u64 + 2,
+        };
+        if let Some(o) = self.planted.voters.get(&(i as u32)) {
+            match o {
+                VoterOverride::ListedIn(p) => v.listed = Some(*p),
+                VoterOverride::NoPrecinct => v.listed = None,
+                VoterOverride::Unknown { street, house } => {
+                    v.address = VoterAddress::Unknown {
+                        region: ad.region,
+                        street: street.clone(),
+                        house: house.clone(),
+                    }
+                }
+            }
+        }
+        v
     }
 
     /// Every good voter in file order.
@@ -328,7 +404,175 @@ impl Town {
 }
 
 /// Generates the demo into `dir` (created if needed) and returns the plan.
+///
+/// Writes `admin.geojson`, `precincts.geojson`, `addresses.csv`, `voters.csv` (Appendix 1,
+/// Russian headers, `;`, UTF-8 with BOM), `stations.csv` (Appendix 2), then the border lists
+/// ([`borders::write`]) and the register ([`sailau::write`]), then `dataset.toml` and
+/// `expected.json`. Every file is written atomically.
 pub fn generate(dir: &Path, opts: &DemoOptions) -> Result<Town, DemoError> {
-    let _ = (dir, opts);
-    todo!("demo::generate")
+    let town = plan::plan(opts)?;
+    std::fs::create_dir_all(dir).map_err(|e| write::err(dir, e))?;
+    write::write_all(&town, dir)?;
+    let mut findings = town.expected.clone();
+    findings.extend(borders::write(&town, dir).map_err(|e| write::err(&dir.join("borders"), e))?);
+    sailau::write(&town, dir).map_err(|e| write::err(&dir.join("sailau"), e))?;
+    write::dataset_toml(&town, dir)?;
+    findings.sort();
+    let file = ExpectedFile {
+        findings,
+        rejects: town.rejects.clone(),
+    };
+    write::expected_json(dir, &file)?;
+    Ok(town)
+}
+
+/// Days from 1930-01-01 to 2007-12-31 inclusive.
+const N_DAYS: u64 = 28_489;
+/// A prime coprime to `N_DAYS * 1000` (= 2³·5³·31·919): `k -> k * PERM_MUL` permutes it.
+const PERM_MUL: u64 = 1_000_003;
+
+/// The personal data of identity `idx`: every index below 28,489,000 gets a distinct IIN
+/// (a distinct (birth date, serial) pair by construction).
+pub(crate) struct Identity {
+    pub iin: [u8; 12],
+    pub surname: &'static str,
+    pub name: &'static str,
+    pub middle_name: &'static str,
+    pub birth_date: NaiveDate,
+    pub sex: IinSex,
+    pub ethnicity: &'static str,
+    pub id_number: u32,
+    pub id_issued: NaiveDate,
+    pub changed_on: Option<NaiveDate>,
+    pub added: bool,
+}
+
+pub(crate) fn identity(seed: u64, idx: u64) -> Identity {
+    use chrono::Datelike;
+    let m = N_DAYS * 1000;
+    let k = ((idx % m) * PERM_MUL + rng::mix(seed) % m) % m;
+    let day = k % N_DAYS;
+    let serial = k / N_DAYS;
+    let epoch = NaiveDate::from_ymd_opt(1930, 1, 1).expect("valid date");
+    let birth_date = epoch + chrono::Days::new(day);
+    let mut r = rng::Rng::keyed(seed, &[21, idx]);
+    let male = r.chance(0.5);
+    let sex = if male { IinSex::Male } else { IinSex::Female };
+    let p = names::pools();
+    let sx =
+        |pair: &'static (String, String)| -> &'static str { if male { &pair.0 } else { &pair.1 } };
+    let people = r.f64();
+    let (surname, name, middle_name, ethnicity): (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ) = if people < 0.68 {
+        let name = if male {
+            *r.pick(names::KZ_MALE)
+        } else {
+            *r.pick(names::KZ_FEMALE)
+        };
+        let x = r.f64();
+        let middle = if x < 0.78 {
+            sx(r.pick(&p.kz_patronymics))
+        } else if x < 0.95 {
+            sx(r.pick(&p.kz_ru_patronymics))
+        } else {
+            ""
+        };
+        (sx(r.pick(&p.kz_surnames)), name, middle, "казах")
+    } else if people < 0.88 {
+        let name = if male {
+            *r.pick(names::RU_MALE)
+        } else {
+            *r.pick(names::RU_FEMALE)
+        };
+        let (pm, pf) = *r.pick(names::RU_PATRONYMICS);
+        let middle = if male { pm } else { pf };
+        (sx(r.pick(&p.ru_surnames)), name, middle, "русский")
+    } else if people < 0.94 {
+        let name = if male {
+            *r.pick(names::RU_MALE)
+        } else {
+            *r.pick(names::RU_FEMALE)
+        };
+        let (pm, pf) = *r.pick(names::RU_PATRONYMICS);
+        let middle = if male { pm } else { pf };
+        let (s, e) = *r.pick(names::FIXED_SURNAMES);
+        (s, name, middle, e)
+    } else {
+        let name = if male {
+            *r.pick(names::KZ_MALE)
+        } else {
+            *r.pick(names::KZ_FEMALE)
+        };
+        let o = r.pick(&p.other_surnames);
+        let middle = sx(r.pick(&p.kz_ru_patronymics));
+        (if male { &o.0 } else { &o.1 }, name, middle, o.2)
+    };
+    let iin = make_iin(birth_date, male, serial);
+    let id_number = r.below(100_000_000) as u32;
+    let sixteen =
+        NaiveDate::from_ymd_opt(birth_date.year() + 16, birth_date.month(), 1).expect("valid date");
+    let from = sixteen.max(NaiveDate::from_ymd_opt(2015, 1, 1).expect("valid date"));
+    let to = NaiveDate::from_ymd_opt(2025, 12, 31).expect("valid date");
+    let span = (to - from).num_days().max(1) as u64;
+    let id_issued = from + chrono::Days::new(r.below(span));
+    let changed_on = r.chance(0.03).then(|| {
+        NaiveDate::from_ymd_opt(2025, 1, 1).expect("valid date") + chrono::Days::new(r.below(365))
+    });
+    let added = r.chance(0.01);
+    Identity {
+        iin,
+        surname,
+        name,
+        middle_name,
+        birth_date,
+        sex,
+        ethnicity,
+        id_number,
+        id_issued,
+        changed_on,
+        added,
+    }
+}
+
+/// An IIN for a birth date, sex and serial (< 1000): the serial's thousands digit is
+/// raised until the number has a check digit (one of the first two always does).
+fn make_iin(d: NaiveDate, male: bool, serial: u64) -> [u8; 12] {
+    use chrono::Datelike;
+    let y = d.year();
+    let century = match (y >= 2000, male) {
+        (false, true) => 3,
+        (false, false) => 4,
+        (true, true) => 5,
+        (true, false) => 6,
+    };
+    let yy = (y % 100) as u8;
+    let (mo, da) = (d.month() as u8, d.day() as u8);
+    for j in 0..10u64 {
+        let s = serial + 1000 * j;
+        let digits: [u8; 11] = [
+            yy / 10,
+            yy % 10,
+            mo / 10,
+            mo % 10,
+            da / 10,
+            da % 10,
+            century,
+            (s / 1000 % 10) as u8,
+            (s / 100 % 10) as u8,
+            (s / 10 % 10) as u8,
+            (s % 10) as u8,
+        ];
+        if let Some(k) = Iin::check_digit(&digits) {
+            let mut out = [0u8; 12];
+            for (o, x) in out.iter_mut().zip(digits.iter().chain(std::iter::once(&k))) {
+                *o = b'0' + x;
+            }
+            return out;
+        }
+    }
+    unreachable!("changing the 8th digit changes the first weighted sum, so one of two works")
 }
