@@ -15,3 +15,6 @@ pub use overlaps::{Overlap, overlaps};
 pub use prepared::PreparedRings;
 pub use synthetic::synthetic_tiling;
 pub use validity::validate;
+
+#[cfg(test)]
+mod kz_admin_tests;
