@@ -4,6 +4,7 @@
 //! (Appendix 3). Problems come back as [`Finding`]s, never as errors.
 
 use crate::address::AddressIndex;
+use crate::borders::{BorderTable, BordersInput, StreetAliases};
 use crate::model::{
     AdminLevel, AdminUnit, Dataset, Finding, FindingCode, Kato, PrecinctNo, PrecinctPolygon,
     StationMark, VoterField,
@@ -79,6 +80,23 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
+    /// Adds findings made outside [`run`] (e.g. parse errors of the address lists): their
+    /// codes join their precincts' and the order stays stable.
+    pub fn add_findings(&mut self, more: Vec<Finding>) {
+        if more.is_empty() {
+            return;
+        }
+        for fd in &more {
+            if let Some(p) = &fd.precinct
+                && let Some(f) = self.precincts.iter_mut().find(|f| &f.no == p)
+            {
+                f.findings.insert(fd.code);
+            }
+        }
+        self.findings.extend(more);
+        sort_findings(&mut self.findings);
+    }
+
     /// The polygons the figures index into: the dataset's, or the derived ones.
     pub fn polygons<'a>(&'a self, ds: &'a Dataset) -> &'a [PrecinctPolygon] {
         if ds.precincts.is_empty() {
@@ -104,8 +122,8 @@ impl Progress for Quiet {
 /// Runs every check whose inputs are present.
 pub fn run(
     ds: &Dataset,
-    borders: Option<&()>,
-    aliases: Option<&()>,
+    borders: Option<&BorderTable>,
+    aliases: Option<&StreetAliases>,
     opts: &CheckOptions,
     progress: &dyn Progress,
 ) -> CheckResult {
@@ -169,13 +187,41 @@ pub fn run(
         None => Vec::new(),
     };
 
-    // --- Address lists (Appendix 3): wired in once the borders module lands.
-    let address_list: Option<Vec<Option<PrecinctNo>>> = None;
-    let voters_by_list: Option<HashMap<PrecinctNo, u64>> = None;
-    let _ = (borders, aliases);
+    // --- Address lists first when there are no polygons: they give the derived ones.
+    let units_owned: Vec<AdminUnit> = units.iter().map(|u| (*u).clone()).collect();
+    let run_borders = |address_polygon: Option<&[Option<u32>]>, polys: &[PrecinctPolygon]| {
+        borders.map(|table| {
+            crate::borders::check_borders(&BordersInput {
+                table,
+                addresses: &ds.addresses,
+                address_polygon,
+                precincts: polys,
+                address_admin: &address_admin,
+                admin: &units_owned,
+                voters: ds.voters.as_ref(),
+                voter_address: &voter_address,
+                aliases,
+                cap: opts.cap,
+            })
+        })
+    };
+    let mut address_list: Option<Vec<Option<PrecinctNo>>> = None;
+    let mut voters_by_list: Option<HashMap<PrecinctNo, u64>> = None;
     if ds.precincts.is_empty() {
+        if let Some(b) = run_borders(None, &[]) {
+            progress.step("deriving polygons from the address lists");
+            out.derived_polygons =
+                crate::borders::derive_polygons(&ds.addresses, &b.address_list, &units_owned);
+            findings.extend(b.findings);
+            address_list = Some(b.address_list);
+            voters_by_list = Some(b.voters_by_list);
+        } else {
+            out.skipped
+                .push("polygon checks: no precinct polygons and no address lists given".into());
+        }
+    } else if borders.is_none() {
         out.skipped
-            .push("polygon checks: no precinct polygons and no address lists given".into());
+            .push("address-list checks: no Appendix 3 address lists given".into());
     }
     let derived = ds.precincts.is_empty();
     let polygons: &[PrecinctPolygon] = if derived {
@@ -207,6 +253,15 @@ pub fn run(
         Some(ix) => ix.locate_all(&coords),
         None => vec![None; coords.len()],
     };
+
+    if !ds.precincts.is_empty()
+        && let Some(b) = run_borders(Some(&address_precinct), polygons)
+    {
+        progress.step("checking the address lists");
+        findings.extend(b.findings);
+        address_list = Some(b.address_list);
+        voters_by_list = Some(b.voters_by_list);
+    }
 
     // --- Gaps: address points inside a unit but in no precinct.
     if precinct_index.is_some() && admin_index.is_some() {
@@ -555,6 +610,17 @@ pub fn run(
             f.findings.insert(fd.code);
         }
     }
+    sort_findings(&mut findings);
+    out.precincts = figures.into_values().collect();
+    out.findings = findings;
+    out.address_precinct = address_precinct;
+    out.voter_address = voter_address;
+    out.address_list = address_list;
+    out
+}
+
+/// The report's order: by code, precinct, file, line, record.
+fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (a.code, &a.precinct, &a.file, a.line, &a.record).cmp(&(
             b.code,
@@ -564,12 +630,6 @@ pub fn run(
             &b.record,
         ))
     });
-    out.precincts = figures.into_values().collect();
-    out.findings = findings;
-    out.address_precinct = address_precinct;
-    out.voter_address = voter_address;
-    out.address_list = address_list;
-    out
 }
 
 /// Geocodes every voter. Voters of one building share its address, so each chunk of the list

@@ -213,9 +213,23 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
     let spinner = Spinner::new();
     let mut intake = Intake::default();
     let ds = read(&p, &mut intake, &spinner)?;
-    let borders: Option<()> = None;
-    let _ = (&p.borders, &p.street_aliases);
-    let result = check::run(&ds, borders.as_ref(), None, &p.opts, &spinner);
+    let mut border_findings = Vec::new();
+    let borders = match &p.borders {
+        Some(f) => {
+            spinner.step("reading the address lists (Appendix 3)");
+            let (table, parse_findings) = crate::borders::read_borders(f, &mut intake)?;
+            border_findings = parse_findings;
+            Some(table)
+        }
+        None => None,
+    };
+    let aliases = p
+        .street_aliases
+        .as_ref()
+        .map(|f| crate::borders::read_street_aliases(f, &mut intake))
+        .transpose()?;
+    let mut result = check::run(&ds, borders.as_ref(), aliases.as_ref(), &p.opts, &spinner);
+    result.add_findings(border_findings);
     spinner.step("writing the report");
     report::write_all(
         out,
