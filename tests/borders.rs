@@ -1,0 +1,323 @@
+//! Appendix 3 border lists: the corpus of entries, reading and writing tables, the checks,
+//! and the write-back round trip (property test).
+
+use geo::Coord;
+use precincts::borders::{
+    BorderTable, BordersInput, Lang, appendix3_rows, check_borders, parse_row, read_borders,
+    write_appendix3,
+};
+use precincts::io::Intake;
+use precincts::model::{AddressPoint, FindingCode, PrecinctNo, PrecinctPolygon, SourceRef};
+use proptest::prelude::*;
+
+fn corpus() -> Vec<(usize, [String; 4])> {
+    let text = include_str!("fixtures/borders/corpus.tsv");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.splitn(4, '\t').collect();
+            assert_eq!(f.len(), 4, "corpus line {} has {} fields", i + 1, f.len());
+            (i + 1, [f[0].into(), f[1].into(), f[2].into(), f[3].into()])
+        })
+        .collect()
+}
+
+fn compact(address_type: &str, address: &str, house: &str) -> String {
+    let (entries, errors) = parse_row(address_type, address, house);
+    let mut parts: Vec<String> = entries.iter().map(ToString::to_string).collect();
+    parts.extend(
+        errors
+            .iter()
+            .map(|e| format!("ERR {} {}", e.cell.as_str(), e.pos)),
+    );
+    parts.join(" | ")
+}
+
+#[test]
+fn every_corpus_entry_parses_to_its_expected_rules() {
+    let rows = corpus();
+    assert!(rows.len() >= 150, "the corpus has {} entries", rows.len());
+    let errors = rows.iter().filter(|(_, r)| r[3].contains("ERR")).count();
+    assert!(errors >= 20, "the corpus has {errors} malformed entries");
+    let mut wrong = Vec::new();
+    for (line, [t, a, h, want]) in &rows {
+        let got = compact(t, a, h);
+        if &got != want {
+            wrong.push(format!("line {line}: {t:?} {a:?} {h:?}\n   want {want}\n    got {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {} differ:\n{}", wrong.len(), rows.len(), wrong.join("\n"));
+}
+
+fn src(line: u64) -> SourceRef {
+    SourceRef {
+        file: "addresses.csv".into(),
+        line,
+    }
+}
+
+fn point(street: &str, house: &str, building: &str, x: f64, y: f64, line: u64) -> AddressPoint {
+    AddressPoint {
+        locality: "Алматы".into(),
+        street: street.into(),
+        house: house.into(),
+        building: building.into(),
+        coord: Coord { x, y },
+        source: src(line),
+    }
+}
+
+fn p(s: &str) -> PrecinctNo {
+    s.parse().unwrap()
+}
+
+/// Builds a table from rows as the reader would.
+fn table_of(rows: &[(&str, &str, &str, &str)]) -> BorderTable {
+    let mut t = BorderTable::default();
+    for (i, (no, ty, addr, house)) in rows.iter().enumerate() {
+        let (entries, errors) = parse_row(ty, addr, house);
+        assert!(errors.is_empty(), "{errors:?}");
+        t.push_row(
+            &p(no),
+            "город",
+            "Алматы",
+            entries,
+            addr,
+            SourceRef {
+                file: "borders.csv".into(),
+                line: i as u64 + 2,
+            },
+        );
+    }
+    t
+}
+
+#[test]
+fn the_checks_find_double_listed_uncovered_and_dead_entries() {
+    let addrs = vec![
+        point("ул. Абая", "1", "", 0.0, 0.0, 2),
+        point("ул. Абая", "2", "", 0.0, 0.0, 3),
+        point("ул. Абая", "3", "", 0.0, 0.0, 4),
+        point("ул. Гоголя", "5", "", 0.0, 0.0, 5),
+    ];
+    let table = table_of(&[
+        ("1", "улица", "Абая", "1-3"),
+        ("2", "улица", "Абая", "2 и 4"),
+        ("2", "улица", "Жамбыла", "все дома"),
+    ]);
+    let out = check_borders(&BordersInput {
+        table: &table,
+        addresses: &addrs,
+        address_polygon: None,
+        precincts: &[],
+        address_admin: &[None, None, None, None],
+        admin: &[],
+        voters: None,
+        voter_address: &[],
+        aliases: None,
+        cap: 3000,
+    });
+    let mut keys: Vec<(FindingCode, Option<String>, Option<u64>)> = out
+        .findings
+        .iter()
+        .map(|f| (f.code, f.precinct.as_ref().map(|p| p.to_string()), f.line))
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec![
+            (FindingCode::AddressInNoList, None, Some(5)),
+            (FindingCode::AddressInSeveralLists, Some("1".into()), Some(3)),
+            (FindingCode::BorderEntryMatchesNothing, Some("2".into()), Some(4)),
+        ]
+    );
+    assert_eq!(
+        out.address_list,
+        vec![Some(p("1")), Some(p("1")), Some(p("1")), None]
+    );
+}
+
+#[test]
+fn lists_are_compared_with_polygons_pair_by_pair() {
+    use geo::{MultiPolygon, polygon};
+    let sq = |x0: f64| {
+        MultiPolygon(vec![
+            polygon![(x: x0, y: 0.0), (x: x0 + 1.0, y: 0.0), (x: x0 + 1.0, y: 1.0), (x: x0, y: 1.0)],
+        ])
+    };
+    let polys = vec![
+        PrecinctPolygon {
+            no: p("1"),
+            geometry: sq(0.0),
+            derived: false,
+            source: src(1),
+        },
+        PrecinctPolygon {
+            no: p("2"),
+            geometry: sq(1.0),
+            derived: false,
+            source: src(2),
+        },
+    ];
+    let addrs: Vec<AddressPoint> = (1..=4)
+        .map(|n| point("ул. Абая", &n.to_string(), "", 0.5, 0.5, n as u64 + 1))
+        .collect();
+    // All four in polygon 1; the list gives 3 and 4 to precinct 2.
+    let table = table_of(&[("1", "", "ул. Абая", "1, 2"), ("2", "", "ул. Абая", "3-4")]);
+    let ap = vec![Some(0u32); 4];
+    let out = check_borders(&BordersInput {
+        table: &table,
+        addresses: &addrs,
+        address_polygon: Some(&ap),
+        precincts: &polys,
+        address_admin: &[None; 4],
+        admin: &[],
+        voters: None,
+        voter_address: &[],
+        aliases: None,
+        cap: 3000,
+    });
+    let m: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::BorderListPolygonMismatch)
+        .collect();
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].precinct, Some(p("2")));
+    assert!(m[0].message.starts_with("2 addresses"), "{}", m[0].message);
+}
+
+#[test]
+fn a_written_table_reads_back_from_csv_and_xlsx() {
+    let addrs = vec![
+        point("ул. Абая", "1", "", 0.0, 0.0, 2),
+        point("ул. Абая", "2", "", 0.0, 0.0, 3),
+        point("ул. Абая", "3", "", 0.0, 0.0, 4),
+        point("ул. Абая", "3", "2", 0.0, 0.0, 5),
+        point("мкр. Самал-2", "7А", "", 0.0, 0.0, 6),
+        point("Гоголь көшесі", "12/1", "", 0.0, 0.0, 7),
+    ];
+    let asg = vec![
+        Some(p("10")),
+        Some(p("11")),
+        Some(p("10")),
+        Some(p("11")),
+        Some(p("11")),
+        None,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for lang in [Lang::Ru, Lang::Kk] {
+        let csv = dir.path().join("a3.csv");
+        let xlsx = dir.path().join("a3.xlsx");
+        write_appendix3(&addrs, &asg, &csv, &xlsx, lang).unwrap();
+        for path in [&csv, &xlsx] {
+            let mut intake = Intake::default();
+            let (table, findings) = read_borders(path, &mut intake).unwrap();
+            assert!(findings.is_empty(), "{lang:?} {path:?}: {findings:?}");
+            let out = check_borders(&BordersInput {
+                table: &table,
+                addresses: &addrs,
+                address_polygon: None,
+                precincts: &[],
+                address_admin: &[None; 6],
+                admin: &[],
+                voters: None,
+                voter_address: &[],
+                aliases: None,
+                cap: 3000,
+            });
+            assert_eq!(out.address_list, asg, "{lang:?} {path:?}");
+        }
+    }
+}
+
+#[test]
+fn merged_precinct_cells_continue_the_row_above_and_bad_text_is_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.csv");
+    std::fs::write(
+        &path,
+        "№ участка;Тип населенного пункта;Населенный пункт;Тип адреса;Адрес;Дом\n\
+         1;город;Алматы;улица;Абая;1-15\n\
+         ;;;улица;Гоголя;2-?\n\
+         2;город;Алматы;;Границы: ул. Жамбыла: все дома;\n",
+    )
+    .unwrap();
+    let mut intake = Intake::default();
+    let (table, findings) = read_borders(&path, &mut intake).unwrap();
+    assert_eq!(table.entries.len(), 2);
+    assert_eq!(table.precinct_of(0).as_str(), "1");
+    assert_eq!(table.precinct_of(1).as_str(), "2");
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].code, FindingCode::BorderParseError);
+    assert_eq!(findings[0].line, Some(3));
+    assert_eq!(findings[0].precinct, Some(p("1")));
+    assert!(findings[0].message.contains("char 3"), "{}", findings[0].message);
+}
+
+fn house_strategy() -> impl Strategy<Value = String> {
+    (
+        1u32..40,
+        prop_oneof![
+            6 => Just(String::new()),
+            1 => Just("А".to_string()),
+            1 => Just("Б".to_string()),
+            1 => Just("/1".to_string()),
+            1 => Just("/2".to_string()),
+            1 => Just(" корп. 2".to_string()),
+        ],
+    )
+        .prop_map(|(n, s)| format!("{n}{s}"))
+}
+
+fn assignment_strategy() -> impl Strategy<Value = Vec<(usize, String, Option<u8>)>> {
+    prop::collection::vec(
+        (0usize..3, house_strategy(), prop::option::weighted(0.9, 0u8..3)),
+        1..60,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Write-back, then parse: the same assignment on every known address.
+    #[test]
+    fn written_lists_parse_back_to_the_same_assignment(spec in assignment_strategy(), kk in any::<bool>()) {
+        let streets = ["ул. Абая", "Кенесары көшесі", "мкр. Самал-2"];
+        let mut seen = std::collections::HashSet::new();
+        let mut addrs = Vec::new();
+        let mut asg = Vec::new();
+        for (s, h, a) in spec {
+            if !seen.insert((s, h.clone())) {
+                continue;
+            }
+            addrs.push(point(streets[s], &h, "", 0.0, 0.0, addrs.len() as u64 + 2));
+            asg.push(a.map(|k| p(&format!("{}", 100 + k))));
+        }
+        let lang = if kk { Lang::Kk } else { Lang::Ru };
+        let rows = appendix3_rows(&addrs, &asg, lang);
+        let mut table = BorderTable::default();
+        for (i, r) in rows.iter().enumerate() {
+            let (entries, errors) = parse_row(&r.address_type, &r.address, &r.houses);
+            prop_assert!(errors.is_empty(), "{:?} {:?}", r, errors);
+            table.push_row(&r.precinct, &r.locality_type, &r.locality, entries, &r.houses,
+                SourceRef { file: "w.csv".into(), line: i as u64 + 2 });
+        }
+        let none = vec![None; addrs.len()];
+        let out = check_borders(&BordersInput {
+            table: &table,
+            addresses: &addrs,
+            address_polygon: None,
+            precincts: &[],
+            address_admin: &none,
+            admin: &[],
+            voters: None,
+            voter_address: &[],
+            aliases: None,
+            cap: 3000,
+        });
+        prop_assert_eq!(&out.address_list, &asg, "rows: {:#?}", rows);
+        prop_assert!(!out.findings.iter().any(|f| f.code == FindingCode::AddressInSeveralLists));
+    }
+}
