@@ -337,6 +337,13 @@ impl Town {
             .partition_point(|a| (a.first_voter + a.voter_count) as usize <= i)
     }
 
+    /// The region of voter `i`'s home address, without building the voter (cheap).
+    pub fn voters_region_hint(&self, i: usize) -> Option<usize> {
+        self.addresses
+            .get(self.voter_address_index(i))
+            .map(|a| a.region as usize)
+    }
+
     /// Voter `i`, living at address `a` (callers walking addresses in order use this).
     pub(crate) fn make_voter(&self, i: usize, a: usize) -> Voter {
         let ad = &self.addresses[a];
@@ -575,4 +582,212 @@ fn make_iin(d: NaiveDate, male: bool, serial: u64) -> [u8; 12] {
         }
     }
     unreachable!("changing the 8th digit changes the first weighted sum, so one of two works")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Contains;
+    use std::collections::{BTreeSet, HashSet};
+
+    fn small() -> DemoOptions {
+        DemoOptions {
+            voters: 15_000,
+            precincts: 30,
+            addresses: Some(3_000),
+            seed: 7,
+        }
+    }
+
+    fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn the_same_seed_gives_identical_bytes_and_another_seed_does_not() {
+        let (a, b, c) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        generate(a.path(), &small()).unwrap();
+        generate(b.path(), &small()).unwrap();
+        generate(c.path(), &DemoOptions { seed: 8, ..small() }).unwrap();
+        let (fa, fb, fc) = (files(a.path()), files(b.path()), files(c.path()));
+        let names: Vec<&str> = fa.iter().map(|(n, _)| n.as_str()).collect();
+        for want in [
+            "admin.geojson",
+            "precincts.geojson",
+            "addresses.csv",
+            "voters.csv",
+            "stations.csv",
+            "dataset.toml",
+            "expected.json",
+        ] {
+            assert!(names.contains(&want), "{want} missing from {names:?}");
+        }
+        assert_eq!(fa, fb);
+        let voters =
+            |f: &[(String, Vec<u8>)]| f.iter().find(|(n, _)| n == "voters.csv").unwrap().1.clone();
+        assert_ne!(voters(&fa), voters(&fc));
+    }
+
+    #[test]
+    fn every_iin_is_valid_unique_and_agrees_with_birth_date_and_sex() {
+        let town = plan::plan(&small()).unwrap();
+        let mut seen = HashSet::new();
+        for v in town.voters() {
+            // The model's parser is the independent verifier of the check digit.
+            let iin: Iin = v.iin_str().parse().expect("a valid IIN");
+            assert_eq!(iin.birth_date(), Some(v.birth_date), "record {}", v.record);
+            assert_eq!(iin.sex(), Some(v.sex), "record {}", v.record);
+            assert!(
+                seen.insert(iin.as_u64()),
+                "IIN repeats at record {}",
+                v.record
+            );
+            assert!((1930..=2007).contains(&chrono::Datelike::year(&v.birth_date)));
+        }
+        assert_eq!(seen.len(), 15_000);
+    }
+
+    #[test]
+    fn only_the_planted_precincts_exceed_the_cap() {
+        let town = plan::plan(&small()).unwrap();
+        let n = town.precincts.len();
+        let (mut by_poly, mut by_list) = (vec![0u32; n], vec![0u32; n]);
+        for v in town.voters() {
+            if let VoterAddress::Point(a) = v.address
+                && let Some(p) = town.addresses[a as usize].precinct
+            {
+                by_poly[p as usize] += 1;
+            }
+            if let Some(p) = v.listed {
+                by_list[p as usize] += 1;
+            }
+        }
+        let over: BTreeSet<&str> = (0..n)
+            .filter(|&i| by_poly[i] > CAP || by_list[i] > CAP)
+            .map(|i| town.precincts[i].no.as_str())
+            .collect();
+        let planted: BTreeSet<&str> = town.planted.over_cap.iter().map(|p| p.as_str()).collect();
+        assert_eq!(over, planted);
+        assert_eq!(planted.len(), 2);
+    }
+
+    #[test]
+    fn every_address_point_lies_in_exactly_its_own_precinct_or_in_the_gap() {
+        let town = plan::plan(&small()).unwrap();
+        let gap: HashSet<u32> = town
+            .planted
+            .gap
+            .iter()
+            .flat_map(|(_, a)| a.clone())
+            .collect();
+        for (i, a) in town.addresses.iter().enumerate() {
+            let inside: Vec<usize> = town
+                .precincts
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.polygon.contains(&geo::Point::from(a.coord)))
+                .map(|(k, _)| k)
+                .collect();
+            match a.precinct {
+                Some(p) => assert_eq!(inside, vec![p as usize], "address line {}", a.line),
+                None => {
+                    assert!(inside.is_empty(), "gap address line {}", a.line);
+                    assert!(gap.contains(&(i as u32)));
+                }
+            }
+            let districts = town
+                .districts
+                .iter()
+                .filter(|d| d.polygon.contains(&geo::Point::from(a.coord)))
+                .count();
+            assert_eq!(districts, 1, "address line {} in one district", a.line);
+        }
+    }
+
+    #[test]
+    fn stations_stand_in_their_precinct_unless_planted_outside() {
+        let town = plan::plan(&small()).unwrap();
+        let outside: HashSet<&PrecinctNo> = town.planted.station_outside.iter().collect();
+        for s in &town.stations {
+            let Some(c) = s.coord else { continue };
+            let own = town.precincts.iter().find(|p| p.no == s.precinct).unwrap();
+            assert_eq!(
+                own.polygon.contains(&geo::Point::from(c)),
+                !outside.contains(&s.precinct),
+                "station of {}",
+                s.precinct
+            );
+        }
+    }
+
+    #[test]
+    fn every_kind_of_problem_is_planted_and_expected() {
+        let town = plan::plan(&small()).unwrap();
+        let codes: BTreeSet<&str> = town.expected.iter().map(|e| e.code.as_str()).collect();
+        for c in [
+            "PRECINCT_OVER_CAP",
+            "PRECINCT_CROSSES_ADMIN_BOUNDARY",
+            "PRECINCT_OUTSIDE_ADMIN",
+            "PRECINCT_OVERLAP",
+            "ADDRESS_IN_NO_PRECINCT",
+            "INVALID_GEOMETRY",
+            "VOTER_IN_OTHER_PRECINCT",
+            "VOTER_ADDRESS_NOT_FOUND",
+            "VOTER_WITHOUT_PRECINCT",
+            "STATION_OUTSIDE_PRECINCT",
+            "PRECINCT_MISSING_POLYGON",
+            "PRECINCT_MISSING_STATION",
+            "PRECINCT_MISSING_IN_VOTER_LIST",
+            "ELIMINATED_PRECINCT_IN_USE",
+            "DUPLICATE_PRECINCT_NO",
+        ] {
+            assert!(codes.contains(c), "{c} not planted");
+        }
+        let fields: BTreeSet<(&str, &str)> = town
+            .rejects
+            .iter()
+            .map(|r| (r.file.as_str(), r.field.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            BTreeSet::from([
+                ("addresses.csv", "lon"),
+                ("voters.csv", "birth_date"),
+                ("voters.csv", "code"),
+                ("voters.csv", "row"),
+            ])
+        );
+    }
+
+    #[test]
+    fn precinct_polygons_are_valid_except_the_planted_twist() {
+        use geo::Validation;
+        let town = plan::plan(&small()).unwrap();
+        let invalid: HashSet<&PrecinctNo> = town.planted.invalid.iter().collect();
+        for p in &town.precincts {
+            assert_eq!(
+                p.polygon.is_valid(),
+                !invalid.contains(&p.no),
+                "precinct {}",
+                p.no
+            );
+        }
+        for d in &town.districts {
+            assert!(d.polygon.is_valid(), "district {}", d.kato);
+        }
+    }
 }

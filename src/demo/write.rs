@@ -61,6 +61,13 @@ pub(super) fn atomic(
         f(&mut w).map_err(|e| err(&path, e))?;
         w.flush().map_err(|e| err(&path, e))?;
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A temporary file is private (0600); the data files are ordinary ones.
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| err(&path, e))?;
+    }
     tmp.persist(&path).map_err(|e| err(&path, e.error))?;
     Ok(())
 }
