@@ -131,11 +131,17 @@ pub fn run(
     let mut findings: Vec<Finding> = Vec::new();
 
     // --- Admin units: the level, validity, classifier.
+    // A chosen level, or else the finest units given: those with no sub-unit in the layer.
+    // (Real layers mix levels: Kazakhstan's district layer holds the city districts of
+    // Almaty, Astana and Shymkent beside ordinary districts.)
+    let units: Vec<&AdminUnit> = match opts.admin_level {
+        Some(l) => ds.admin.iter().filter(|u| u.level == l).collect(),
+        None => finest_units(&ds.admin),
+    };
     let level = opts
         .admin_level
-        .or_else(|| ds.admin.iter().map(|u| u.level).max());
+        .or_else(|| units.iter().map(|u| u.level).max());
     out.level = level;
-    let units: Vec<&AdminUnit> = ds.admin.iter().filter(|u| Some(u.level) == level).collect();
     if ds.admin.is_empty() {
         out.skipped
             .push("containment and gaps: no administrative units given".into());
@@ -619,6 +625,31 @@ pub fn run(
     out
 }
 
+/// The units with no sub-unit in the layer (by KATO: a unit is under another when the
+/// other's code, cut to the other's level, is a prefix of its own).
+fn finest_units(admin: &[AdminUnit]) -> Vec<&AdminUnit> {
+    let codes: std::collections::HashSet<&Kato> = admin.iter().map(|u| &u.kato).collect();
+    let mut parents: std::collections::HashSet<Kato> = std::collections::HashSet::new();
+    for u in admin {
+        for l in [
+            AdminLevel::Oblast,
+            AdminLevel::District,
+            AdminLevel::SubDistrict,
+        ] {
+            if l < u.level {
+                let a = u.kato.ancestor(l);
+                if a != u.kato && codes.contains(&a) {
+                    parents.insert(a);
+                }
+            }
+        }
+    }
+    admin
+        .iter()
+        .filter(|u| !parents.contains(&u.kato))
+        .collect()
+}
+
 /// The report's order: by code, precinct, file, line, record.
 fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
@@ -1033,5 +1064,25 @@ mod tests {
             "{:?}",
             codes(&r)
         );
+    }
+
+    #[test]
+    fn containment_uses_the_finest_units_even_when_levels_are_mixed() {
+        let mut ds = clean();
+        // The city (oblast level) over both districts: it has sub-units in the layer, so
+        // containment is measured against the two districts only.
+        ds.admin
+            .push(unit("750000000", rect(76.00, 43.00, 76.04, 43.02)));
+        let r = run_default(&ds);
+        assert!(r.findings.is_empty(), "{:?}", codes(&r));
+        assert_eq!(
+            r.precincts[2].admin_unit.as_ref().unwrap().as_str(),
+            "752000000"
+        );
+        let leaves: Vec<&str> = finest_units(&ds.admin)
+            .iter()
+            .map(|u| u.kato.as_str())
+            .collect();
+        assert_eq!(leaves, ["751000000", "752000000"]);
     }
 }
