@@ -17,6 +17,7 @@ fn state_for(dir: &Path, basemap: Option<std::path::PathBuf>) -> AppState {
         &LoadOptions {
             basemap,
             warm_tiles_to_zoom: None,
+            dataset: None,
         },
     )
     .expect("fixture loads")

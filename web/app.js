@@ -69,6 +69,7 @@ const I18N = {
   lg_gap: { kk: 'Учаскесіз мекенжай (саңылау)', ru: 'Адрес вне участков (разрыв)', en: 'Address in no precinct (gap)' },
   lg_station: { kk: 'Дауыс беру үй-жайы', ru: 'Помещение для голосования', en: 'Polling station' },
   lg_voter: { kk: 'Басқа учаскедегі сайлаушы мекенжайы', ru: 'Адрес избирателя из другого участка', en: 'Address of a voter listed elsewhere' },
+  lg_address: { kk: 'Мекенжай нүктесі', ru: 'Адресная точка', en: 'Address point' },
   lg_admin: { kk: 'ӘАБ шекарасы', ru: 'Граница АТЕ', en: 'Unit boundary' },
   not_found: { kk: 'Табылмады', ru: 'Не найдено', en: 'Nothing found' },
   error: { kk: 'Қате', ru: 'Ошибка', en: 'Error' },
@@ -174,6 +175,8 @@ function style(meta) {
     { id: 'overfull-line', type: 'line', source: 'data', 'source-layer': 'precincts',
       filter: ['==', ['get', 'overfull'], true],
       paint: { 'line-color': '#67000d', 'line-width': 3.5, 'line-dasharray': [2, 1] } },
+    { id: 'address-points', type: 'circle', source: 'data', 'source-layer': 'addresses',
+      minzoom: 14, paint: { 'circle-radius': 2.5, 'circle-color': '#8c8c8c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 0.5 } },
     { id: 'gap-points', type: 'circle', source: 'data', 'source-layer': 'findings',
       filter: ['all', ['==', ['get', 'code'], 'ADDRESS_IN_NO_PRECINCT'], ['==', ['geometry-type'], 'Point']],
       minzoom: 11, paint: { 'circle-radius': 4, 'circle-color': '#000', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
@@ -270,7 +273,7 @@ function flyTo(bbox, point) {
   if (bbox) {
     map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 60, maxZoom: 16, duration: 800 });
   } else if (point) {
-    map.flyTo({ center: point, zoom: 15 });
+    map.flyTo({ center: point, zoom: 17 });
   }
 }
 
@@ -513,6 +516,7 @@ function renderLegend() {
     <div>${sw('dot', 'background:#000')} ${esc(t('lg_gap'))}</div>
     <div>${sw('dot', 'background:#084594')} ${esc(t('lg_station'))}</div>
     <div>${sw('dot', 'background:#e7298a')} ${esc(t('lg_voter'))}</div>
+    <div>${sw('dot', 'background:#8c8c8c')} ${esc(t('lg_address'))}</div>
     <div>${sw('line', 'border-color:#6a3d9a;border-style:dashed')} ${esc(t('lg_admin'))}</div>`;
 }
 

@@ -543,6 +543,22 @@ async fn search(
     for r in st.precincts.iter().filter(|r| r.search.contains(&ql)) {
         push_p(&mut out, r, "address");
     }
+    if out.len() < 20 && ql.chars().count() >= 3 {
+        let room = 20 - out.len();
+        for (i, _) in st
+            .address_search
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.contains(&ql))
+            .take(room)
+        {
+            let a = &st.addresses[i];
+            out.push(
+                json!({"kind": "address", "id": i, "match": "address", "label": a.label,
+                "bbox": null, "point": [a.lon, a.lat]}),
+            );
+        }
+    }
     json_ok(json!({"q": query, "results": out}))
 }
 

@@ -56,6 +56,13 @@ pub fn router(state: AppState) -> Router {
     api::routes(state)
 }
 
+/// The `dataset.toml` a report directory was checked from, by the `<dataset dir>/out`
+/// convention of `serve --dataset` and `demo`: its address points are drawn at high zoom.
+fn dataset_beside(report_dir: &std::path::Path) -> Option<PathBuf> {
+    let d = report_dir.parent()?.join("dataset.toml");
+    (report_dir.file_name()? == "out" && d.is_file()).then_some(d)
+}
+
 /// Loads the report, binds, prints the address to open and serves until Ctrl-C.
 pub fn serve_blocking(opts: ServeOptions) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
@@ -64,6 +71,7 @@ pub fn serve_blocking(opts: ServeOptions) -> anyhow::Result<()> {
         &LoadOptions {
             basemap: opts.basemap.clone(),
             warm_tiles_to_zoom: Some(5),
+            dataset: dataset_beside(&opts.report_dir),
         },
     )?;
     let t = state.timings();

@@ -21,6 +21,57 @@ pub struct LoadOptions {
     pub basemap: Option<PathBuf>,
     /// Encode every tile up to this zoom at load (in parallel); `None` for none.
     pub warm_tiles_to_zoom: Option<u8>,
+    /// A `dataset.toml` whose address points are drawn at high zoom and searched.
+    pub dataset: Option<PathBuf>,
+}
+
+/// An address point for the map and the search.
+#[derive(Debug, Clone)]
+pub struct AddressRec {
+    pub label: String,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// The address points of a dataset, or none (with a note on stderr) when they cannot be read.
+fn read_dataset_addresses(dataset: &Path) -> Vec<AddressRec> {
+    let ds = match crate::cli::DatasetFile::load(dataset) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("note: address points not shown: {e:#}");
+            return Vec::new();
+        }
+    };
+    let Some(path) = ds.addresses.as_ref() else {
+        return Vec::new();
+    };
+    let mut intake = crate::io::Intake::default();
+    match crate::io::read_addresses(path, ds.crs.as_deref(), &mut intake) {
+        Ok(points) => points
+            .into_iter()
+            .map(|a| {
+                let mut label = a.street.clone();
+                for part in [&a.house, &a.building] {
+                    if !part.is_empty() {
+                        label.push(' ');
+                        label.push_str(part);
+                    }
+                }
+                if !a.locality.is_empty() {
+                    label = format!("{label}, {}", a.locality);
+                }
+                AddressRec {
+                    label,
+                    lon: a.coord.x,
+                    lat: a.coord.y,
+                }
+            })
+            .collect(),
+        Err(e) => {
+            eprintln!("note: address points not shown: {e}");
+            Vec::new()
+        }
+    }
 }
 
 /// One precinct of `report.geojson`.
@@ -88,6 +139,9 @@ pub(crate) struct Inner {
     pub recon_stats: Option<Value>,
     pub recon_lists: BTreeMap<String, ReconList>,
     pub tiles: TileSet,
+    pub addresses: Vec<AddressRec>,
+    /// Lower-case address labels, for the search.
+    pub address_search: Vec<String>,
     pub basemap: Option<Basemap>,
     pub timings: LoadTimings,
 }
@@ -480,11 +534,37 @@ impl AppState {
                 })
                 .collect(),
         );
+        let addresses = opts
+            .dataset
+            .as_deref()
+            .map(read_dataset_addresses)
+            .unwrap_or_default();
+        let address_layer = TileLayer::new(
+            "addresses",
+            14,
+            addresses
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| {
+                    let mg = project(&Geometry::Point(geo::Point::new(a.lon, a.lat)))?;
+                    Some(TileFeature::new(
+                        i as u64,
+                        mg,
+                        vec![("label", PropValue::Str(a.label.clone()))],
+                    ))
+                })
+                .collect(),
+        );
+        let address_search = addresses
+            .par_iter()
+            .map(|a| a.label.to_lowercase())
+            .collect();
         let tiles = TileSet::new(vec![
             admin_layer,
             precinct_layer,
             finding_layer,
             station_layer,
+            address_layer,
         ]);
         let tiles_t = t1.elapsed();
         let t2 = Instant::now();
@@ -507,6 +587,8 @@ impl AppState {
             recon_stats,
             recon_lists,
             tiles,
+            addresses,
+            address_search,
             basemap,
             timings: LoadTimings {
                 read,

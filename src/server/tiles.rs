@@ -204,6 +204,9 @@ impl TileFeature {
     }
 
     fn prepare(&mut self) {
+        if matches!(self.full, MGeom::Points(_)) {
+            return; // points are never simplified: no levels
+        }
         let full_n = self.full.vertices();
         let mut levels = vec![None; MAX_LEVEL as usize + 1];
         let mut current: Option<Arc<MGeom>> = None; // None = full
@@ -227,7 +230,7 @@ impl TileFeature {
     }
 
     fn at_zoom(&self, z: u8) -> Option<&MGeom> {
-        if z > MAX_LEVEL {
+        if z > MAX_LEVEL || self.levels.is_empty() {
             return Some(&self.full);
         }
         match &self.levels[z as usize] {

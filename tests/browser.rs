@@ -1,0 +1,507 @@
+//! The page in a real browser: the real binary serves the fixture report on loopback, headless
+//! Chromium (Debian's /usr/bin/chromium) loads it, driven over the DevTools protocol by a
+//! minimal client here. Skips with a note when Chromium is missing.
+
+mod server_fixture;
+
+use serde_json::{Value, json};
+use server_fixture as fx;
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Kills the child when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A minimal DevTools-protocol client over one browser WebSocket, flat sessions.
+struct Cdp {
+    ws: WebSocket<MaybeTlsStream<TcpStream>>,
+    next: u64,
+    session: Option<String>,
+    events: Vec<Value>,
+    /// Every URL any attached target (page, workers) requested.
+    requests: Vec<String>,
+    attached: Vec<String>,
+}
+
+impl Cdp {
+    fn connect(url: &str) -> Cdp {
+        let (ws, _) = tungstenite::connect(url).expect("connect to DevTools");
+        if let MaybeTlsStream::Plain(s) = ws.get_ref() {
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        }
+        Cdp {
+            ws,
+            next: 0,
+            session: None,
+            events: Vec::new(),
+            requests: Vec::new(),
+            attached: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, session: Option<&str>, method: &str, params: Value) -> u64 {
+        self.next += 1;
+        let mut m = json!({"id": self.next, "method": method, "params": params});
+        if let Some(s) = session {
+            m["sessionId"] = json!(s);
+        }
+        self.ws
+            .send(Message::text(m.to_string()))
+            .expect("send to DevTools");
+        self.next
+    }
+
+    fn read(&mut self) -> Value {
+        loop {
+            match self.ws.read().expect("read from DevTools (timed out?)") {
+                Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+                Message::Close(_) => panic!("DevTools closed the connection"),
+                _ => continue,
+            }
+        }
+    }
+
+    fn note_event(&mut self, v: Value) {
+        let method = v["method"].as_str().unwrap_or("");
+        if method == "Network.requestWillBeSent" {
+            if let Some(u) = v["params"]["request"]["url"].as_str() {
+                self.requests.push(u.to_string());
+            }
+        }
+        if method == "Target.attachedToTarget" {
+            if let Some(s) = v["params"]["sessionId"].as_str() {
+                self.attached.push(s.to_string());
+            }
+        }
+        self.events.push(v);
+    }
+
+    fn call_in(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        let id = self.send(session, method, params);
+        loop {
+            let v = self.read();
+            if v["id"].as_u64() == Some(id) {
+                if let Some(e) = v.get("error") {
+                    panic!("{method} failed: {e}");
+                }
+                return v["result"].clone();
+            }
+            self.note_event(v);
+        }
+    }
+
+    /// A call in the page's session; then starts any worker that attached meanwhile, with
+    /// its network recorded.
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let s = self.session.clone();
+        let r = self.call_in(s.as_deref(), method, params);
+        self.start_attached();
+        r
+    }
+
+    fn start_attached(&mut self) {
+        while let Some(s) = self.attached.pop() {
+            self.call_in(Some(&s), "Network.enable", json!({}));
+            self.call_in(Some(&s), "Runtime.runIfWaitingForDebugger", json!({}));
+        }
+    }
+
+    fn eval(&mut self, expr: &str) -> Value {
+        let r = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expr, "awaitPromise": true, "returnByValue": true}),
+        );
+        if let Some(e) = r.get("exceptionDetails") {
+            panic!("evaluating {expr}: {e}");
+        }
+        r["result"]["value"].clone()
+    }
+
+    fn wait_for(&mut self, expr: &str, what: &str) -> Value {
+        let t0 = Instant::now();
+        loop {
+            let v = self.eval(expr);
+            if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
+                return v;
+            }
+            if t0.elapsed() > Duration::from_secs(45) {
+                let err = self.eval("document.body.dataset.error || ''");
+                panic!("timed out waiting for {what} (page error: {err})");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// A real mouse click at page coordinates.
+    fn click_at(&mut self, x: f64, y: f64) {
+        for t in ["mouseMoved", "mousePressed", "mouseReleased"] {
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({"type": t, "x": x, "y": y, "button": "left", "clickCount": 1}),
+            );
+        }
+    }
+
+    fn screenshot(&mut self, path: &std::path::Path) {
+        use base64::Engine;
+        self.call(
+            "Runtime.evaluate",
+            json!({"expression": "window.__app.map.triggerRepaint()"}),
+        );
+        std::thread::sleep(Duration::from_millis(400));
+        let shot = self.call("Page.captureScreenshot", json!({"format": "png"}));
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap();
+        std::fs::write(path, &png).unwrap();
+    }
+
+    fn click_selector(&mut self, sel: &str) {
+        let expr = format!(
+            "(() => {{ const e = document.querySelector({s}); if (!e) return null; e.scrollIntoView({{block: 'center'}}); \
+             const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }})()",
+            s = serde_json::to_string(sel).unwrap()
+        );
+        let p = self.wait_for(&expr, sel);
+        self.click_at(p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+    }
+}
+
+fn digits(s: &Value) -> String {
+    s.as_str()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+#[test]
+fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
+    if !std::path::Path::new(CHROMIUM).exists() {
+        eprintln!(
+            "SKIPPED: {CHROMIUM} is missing (CI installs Debian's chromium); the browser test did not run"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    fx::write_fixture(&report);
+
+    // The real binary on a free loopback port; it prints the address to open.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_precincts"))
+        .args(["serve", "--report"])
+        .arg(&report)
+        .args(["--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start precincts serve");
+    let out = server.stdout.take().unwrap();
+    let server = Guard(server);
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("Open ")
+        .expect("serve prints the address")
+        .trim_end_matches('/')
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+
+    let profile = tempfile::tempdir().unwrap();
+    let mut chrome = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-default-apps",
+            "--disable-extensions",
+            "--use-angle=swiftshader",
+            "--enable-unsafe-swiftshader",
+            "--window-size=1400,900",
+            "--remote-debugging-port=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("about:blank")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    let err = chrome.stderr.take().unwrap();
+    let _chrome = Guard(chrome);
+    let mut ws_url = None;
+    for l in BufReader::new(err).lines() {
+        let l = l.unwrap();
+        if let Some(u) = l.strip_prefix("DevTools listening on ") {
+            ws_url = Some(u.trim().to_string());
+            break;
+        }
+    }
+    let ws_url = ws_url.expect("chromium prints its DevTools address");
+    let mut cdp = Cdp::connect(&ws_url);
+    let target = cdp.call_in(None, "Target.createTarget", json!({"url": "about:blank"}));
+    let attached = cdp.call_in(
+        None,
+        "Target.attachToTarget",
+        json!({"targetId": target["targetId"], "flatten": true}),
+    );
+    cdp.session = Some(attached["sessionId"].as_str().unwrap().to_string());
+    cdp.call("Network.enable", json!({}));
+    cdp.call("Page.enable", json!({}));
+    cdp.call("Runtime.enable", json!({}));
+    cdp.call(
+        "Target.setAutoAttach",
+        json!({"autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true}),
+    );
+    cdp.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    // Russian first (a fresh profile has no saved language).
+    cdp.call("Page.navigate", json!({"url": format!("{base}/")}));
+
+    // The map loads with its layers and renders tiles.
+    cdp.wait_for(
+        "document.body && document.body.dataset.mapReady === '1'",
+        "the map's first render",
+    );
+    let first_render = cdp.eval("window.__app.firstRender");
+    let layers = cdp.eval("window.__app.map.getStyle().layers.map(l => l.id)");
+    let layers: Vec<&str> = layers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for l in [
+        "admin-fill",
+        "precinct-fill",
+        "overfull-line",
+        "cross-line",
+        "outside-fill",
+        "overlap-fill",
+        "stations",
+        "voter-points",
+    ] {
+        assert!(layers.contains(&l), "layer {l} in {layers:?}");
+    }
+    let rendered = cdp.wait_for(
+        "(() => { const f = window.__app.map.queryRenderedFeatures({layers: ['precinct-fill']}); \
+         return f.length ? [...new Set(f.map(x => String(x.properties.precinct)))].sort() : null; })()",
+        "precinct polygons on the map",
+    );
+    assert_eq!(rendered, json!(["101", "102", "103", "201", "202"]));
+    let overfull = cdp.eval(
+        "[...new Set(window.__app.map.queryRenderedFeatures({layers: ['overfull-line']}).map(f => String(f.properties.precinct)))]",
+    );
+    assert_eq!(overfull, json!([fx::OVERFULL]));
+    let outside =
+        cdp.eval("window.__app.map.queryRenderedFeatures({layers: ['outside-fill']}).length");
+    assert!(
+        outside.as_u64().unwrap() >= 1,
+        "the outside part of the cross-boundary precinct is drawn"
+    );
+
+    // The flagged list shows the planted overfull and cross-boundary precincts.
+    cdp.wait_for(
+        "document.body.dataset.listReady === '1'",
+        "the flagged list",
+    );
+    let art = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    std::fs::create_dir_all(&art).unwrap();
+    cdp.screenshot(&art.join("map.png"));
+    let rows = cdp
+        .eval("[...document.querySelectorAll('#flagged tbody tr')].map(r => r.dataset.precinct)");
+    let rows: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        rows.contains(&fx::OVERFULL) && rows.contains(&fx::CROSS),
+        "flagged rows {rows:?}"
+    );
+    assert!(
+        !rows.contains(&fx::CLEAN),
+        "a clean precinct is not flagged: {rows:?}"
+    );
+    assert_eq!(
+        rows[0],
+        fx::OVERFULL,
+        "sorted by load, the overfull precinct comes first"
+    );
+
+    // Clicking its row opens its card with the right numbers.
+    cdp.click_selector(&format!(
+        "#flagged tbody tr[data-precinct='{}']",
+        fx::OVERFULL
+    ));
+    cdp.wait_for(
+        &format!(
+            "(document.getElementById('card-title') || {{}}).textContent === 'Участок №{}'",
+            fx::OVERFULL
+        ),
+        "the overfull precinct's card",
+    );
+    let field = |f: &str| {
+        format!("(document.querySelector('#card td[data-field={f}]') || {{}}).textContent")
+    };
+    assert_eq!(
+        digits(&cdp.eval(&field("by_polygon"))),
+        fx::OVERFULL_VOTERS.to_string()
+    );
+    assert_eq!(
+        digits(&cdp.eval(&field("by_list"))),
+        fx::OVERFULL_LISTED.to_string()
+    );
+    assert_eq!(
+        digits(&cdp.eval(&field("by_address_list"))),
+        fx::OVERFULL_BY_LIST.to_string()
+    );
+    assert_eq!(digits(&cdp.eval(&field("cap"))), "3000");
+    let card = cdp.eval("document.getElementById('card').textContent");
+    assert!(
+        card.as_str().unwrap().contains("Гимназия № 25"),
+        "station in the card"
+    );
+    assert!(
+        card.as_str()
+            .unwrap()
+            .contains("Превышен предел числа избирателей"),
+        "finding title in Russian"
+    );
+
+    // Clicking the cross-boundary precinct on the map opens its card.
+    cdp.wait_for("!window.__app.map.isMoving()", "the fly-to to finish");
+    cdp.wait_for("window.__app.map.loaded()", "tiles after the fly-to");
+    let p = cdp.eval(
+        "(() => { const r = document.getElementById('map').getBoundingClientRect(); \
+         const p = window.__app.map.project([76.942, 43.21]); return [r.left + p.x, r.top + p.y]; })()",
+    );
+    cdp.click_at(p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+    cdp.wait_for(
+        &format!(
+            "(document.getElementById('card-title') || {{}}).textContent === 'Участок №{}'",
+            fx::CROSS
+        ),
+        "the cross-boundary precinct's card after a click on the map",
+    );
+    assert_eq!(
+        digits(&cdp.eval(&field("by_polygon"))),
+        fx::CROSS_VOTERS.to_string()
+    );
+
+    // The card, for people (artifact).
+    cdp.screenshot(&art.join("card.png"));
+
+    // The language switch works: English, then Kazakh.
+    cdp.click_selector("button[data-lang='en']");
+    cdp.wait_for("document.documentElement.lang === 'en'", "English");
+    assert_eq!(
+        cdp.eval("document.getElementById('title').textContent"),
+        "Polling precincts"
+    );
+    assert_eq!(
+        cdp.eval("document.querySelector('#flagged thead th').textContent"),
+        "Precinct"
+    );
+    assert_eq!(
+        cdp.eval("document.getElementById('card-title').textContent"),
+        format!("Precinct {}", fx::CROSS)
+    );
+    cdp.click_selector("button[data-lang='kk']");
+    cdp.wait_for("document.documentElement.lang === 'kk'", "Kazakh");
+    assert_eq!(
+        cdp.eval("document.getElementById('title').textContent"),
+        "Сайлау учаскелері"
+    );
+    assert_eq!(
+        cdp.eval("document.querySelector('[data-tab=recon]').textContent"),
+        "Салыстыру"
+    );
+
+    // The reconciliation view masks IINs until asked.
+    cdp.click_selector("button[data-tab='recon']");
+    cdp.click_selector("button[data-cat='3']");
+    cdp.wait_for(
+        "document.querySelector('#recon-rows tbody tr')",
+        "the category list",
+    );
+    let first = cdp.eval("document.querySelector('#recon-rows tbody tr').children[1].textContent");
+    assert_eq!(first, "900101******");
+    assert!(
+        !cdp.eval("document.body.textContent")
+            .as_str()
+            .unwrap()
+            .contains(fx::IIN)
+    );
+
+    // Search by number.
+    cdp.call("Runtime.evaluate", json!({"expression":
+        "(() => { const s = document.getElementById('search'); s.value = '201'; s.dispatchEvent(new Event('input')); })()"}));
+    cdp.wait_for(
+        "!document.getElementById('search-results').hidden",
+        "search results",
+    );
+    cdp.click_selector("#search-results li[data-i='0']");
+    cdp.wait_for(
+        "(document.getElementById('card-title') || {}).textContent === '№201 учаске'",
+        "the card of the searched precinct (in Kazakh)",
+    );
+
+    // Nothing outside the server: every request went to it (or was a blob:/data: URL).
+    std::thread::sleep(Duration::from_millis(300));
+    cdp.call("Runtime.evaluate", json!({"expression": "1"}));
+    let outside: Vec<&String> = cdp
+        .requests
+        .iter()
+        .filter(|u| {
+            !(u.starts_with(&format!("{base}/"))
+                || u.starts_with("blob:")
+                || u.starts_with("data:"))
+        })
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "requests outside the server: {outside:?}"
+    );
+    assert!(
+        cdp.requests.iter().any(|u| u.contains("/api/tiles/")),
+        "tile requests were recorded: {:?}",
+        cdp.requests
+    );
+    let console_errors: Vec<&Value> = cdp
+        .events
+        .iter()
+        .filter(|e| e["method"] == "Runtime.exceptionThrown")
+        .collect();
+    assert!(
+        console_errors.is_empty(),
+        "no uncaught exceptions: {console_errors:?}"
+    );
+    eprintln!(
+        "page load to first map render: {:.0} ms; {} requests, all to {base}; screenshots in target/browser-artifacts/",
+        first_render.as_f64().unwrap_or(f64::NAN),
+        cdp.requests.len()
+    );
+    drop(server);
+}
