@@ -267,8 +267,50 @@ enum Bend {
     Short,
 }
 
-/// One Appendix 1 row (`;`, CRLF).
-fn voter_row(town: &Town, v: &Voter, record: Option<u64>, bend: Bend, b: &mut Vec<u8>) {
+/// The address part of a row, formatted once per address point.
+struct AddrText<'a> {
+    region: &'a str,
+    district: &'a str,
+    locality: &'a str,
+    street: String,
+    house: String,
+    building: String,
+}
+
+impl<'a> AddrText<'a> {
+    fn of(town: &'a Town, ai: usize) -> AddrText<'a> {
+        let a = &town.addresses[ai];
+        let home = a.listed.or(a.precinct).map(|p| &town.precincts[p as usize]);
+        let region = &town.regions[a.region as usize];
+        AddrText {
+            region: &region.name_ru,
+            district: home
+                .and_then(|p| p.district)
+                .map(|d| town.districts[d].name_ru.as_str())
+                .unwrap_or(""),
+            locality: &region.locality,
+            street: town.street(a).to_string(),
+            house: a.house.to_string(),
+            building: Town::building(a),
+        }
+    }
+}
+
+fn push_fixed(b: &mut Vec<u8>, n: u64, width: u32) {
+    for k in (0..width).rev() {
+        b.push(b'0' + (n / 10u64.pow(k) % 10) as u8);
+    }
+}
+
+/// One Appendix 1 row (`;`, CRLF). `at` is the text of the voter's home address point.
+fn voter_row(
+    town: &Town,
+    v: &Voter,
+    at: &AddrText<'_>,
+    record: Option<u64>,
+    bend: Bend,
+    b: &mut Vec<u8>,
+) {
     let sep = |b: &mut Vec<u8>| b.push(b';');
     if let (Some(r), false) = (record, bend == Bend::NoCode) {
         push_u64(b, r);
@@ -289,28 +331,13 @@ fn voter_row(town: &Town, v: &Voter, record: Option<u64>, bend: Bend, b: &mut Ve
     // Republican, oblast, district precincts: empty.
     b.extend_from_slice(b";;");
     sep(b);
-    let (a, street, house, building) = match &v.address {
-        VoterAddress::Point(a) => {
-            let ad = &town.addresses[*a as usize];
-            (
-                ad,
-                town.street(ad).to_string(),
-                ad.house.to_string(),
-                Town::building(ad),
-            )
-        }
-        VoterAddress::Unknown { street, house, .. } => {
-            let ad = &town.addresses[town.voter_address_index(v.index.min(town.voter_count - 1))];
-            (ad, street.clone(), house.clone(), String::new())
-        }
+    let (street, house, building) = match &v.address {
+        VoterAddress::Point(_) => (at.street.as_str(), at.house.as_str(), at.building.as_str()),
+        VoterAddress::Unknown { street, house, .. } => (street.as_str(), house.as_str(), ""),
     };
-    let home = a.listed.or(a.precinct).map(|p| &town.precincts[p as usize]);
-    let region = &town.regions[a.region as usize];
-    b.extend_from_slice(region.name_ru.as_bytes());
+    b.extend_from_slice(at.region.as_bytes());
     sep(b);
-    if let Some(d) = home.and_then(|p| p.district) {
-        b.extend_from_slice(town.districts[d].name_ru.as_bytes());
-    }
+    b.extend_from_slice(at.district.as_bytes());
     sep(b);
     if bend == Bend::BadDate {
         b.extend_from_slice(b"31.02.");
@@ -326,7 +353,7 @@ fn voter_row(town: &Town, v: &Voter, record: Option<u64>, bend: Bend, b: &mut Ve
         IinSex::Female => "Ж".as_bytes(),
     });
     sep(b);
-    b.extend_from_slice(region.locality.as_bytes());
+    b.extend_from_slice(at.locality.as_bytes());
     sep(b);
     b.extend_from_slice(street.as_bytes());
     sep(b);
@@ -338,8 +365,7 @@ fn voter_row(town: &Town, v: &Voter, record: Option<u64>, bend: Bend, b: &mut Ve
         push_u64(b, v.apartment as u64);
     }
     sep(b);
-    let id = format!("{:09}", v.id_number);
-    b.extend_from_slice(id.as_bytes());
+    push_fixed(b, v.id_number as u64, 9);
     sep(b);
     push_date(b, v.id_issued);
     sep(b);
@@ -387,9 +413,13 @@ fn voters(town: &Town, w: &mut impl Write) -> std::io::Result<()> {
                 let mut b = Vec::with_capacity(6 << 20);
                 for ai in range.clone() {
                     let a = &town.addresses[ai];
+                    if a.voter_count == 0 {
+                        continue;
+                    }
+                    let at = AddrText::of(town, ai);
                     for i in a.first_voter..a.first_voter + a.voter_count {
                         let v = town.make_voter(i as usize, ai);
-                        voter_row(town, &v, Some(v.record), Bend::None, &mut b);
+                        voter_row(town, &v, &at, Some(v.record), Bend::None, &mut b);
                     }
                 }
                 b
@@ -429,7 +459,8 @@ fn voters(town: &Town, w: &mut impl Write) -> std::io::Result<()> {
             added: false,
             line: bad.line,
         };
-        voter_row(town, &v, bad.record, bend, &mut b);
+        let at = AddrText::of(town, bad.address as usize);
+        voter_row(town, &v, &at, bad.record, bend, &mut b);
     }
     w.write_all(&b)
 }
