@@ -44,10 +44,18 @@ fn every_corpus_entry_parses_to_its_expected_rules() {
     for (line, [t, a, h, want]) in &rows {
         let got = compact(t, a, h);
         if &got != want {
-            wrong.push(format!("line {line}: {t:?} {a:?} {h:?}\n   want {want}\n    got {got}"));
+            wrong.push(format!(
+                "line {line}: {t:?} {a:?} {h:?}\n   want {want}\n    got {got}"
+            ));
         }
     }
-    assert!(wrong.is_empty(), "{} of {} differ:\n{}", wrong.len(), rows.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ:\n{}",
+        wrong.len(),
+        rows.len(),
+        wrong.join("\n")
+    );
 }
 
 fn src(line: u64) -> SourceRef {
@@ -128,8 +136,16 @@ fn the_checks_find_double_listed_uncovered_and_dead_entries() {
         keys,
         vec![
             (FindingCode::AddressInNoList, None, Some(5)),
-            (FindingCode::AddressInSeveralLists, Some("1".into()), Some(3)),
-            (FindingCode::BorderEntryMatchesNothing, Some("2".into()), Some(4)),
+            (
+                FindingCode::AddressInSeveralLists,
+                Some("1".into()),
+                Some(3)
+            ),
+            (
+                FindingCode::BorderEntryMatchesNothing,
+                Some("2".into()),
+                Some(4)
+            ),
         ]
     );
     assert_eq!(
@@ -253,7 +269,11 @@ fn merged_precinct_cells_continue_the_row_above_and_bad_text_is_a_finding() {
     assert_eq!(findings[0].code, FindingCode::BorderParseError);
     assert_eq!(findings[0].line, Some(3));
     assert_eq!(findings[0].precinct, Some(p("1")));
-    assert!(findings[0].message.contains("char 3"), "{}", findings[0].message);
+    assert!(
+        findings[0].message.contains("char 3"),
+        "{}",
+        findings[0].message
+    );
 }
 
 fn house_strategy() -> impl Strategy<Value = String> {
@@ -273,7 +293,11 @@ fn house_strategy() -> impl Strategy<Value = String> {
 
 fn assignment_strategy() -> impl Strategy<Value = Vec<(usize, String, Option<u8>)>> {
     prop::collection::vec(
-        (0usize..3, house_strategy(), prop::option::weighted(0.9, 0u8..3)),
+        (
+            0usize..3,
+            house_strategy(),
+            prop::option::weighted(0.9, 0u8..3),
+        ),
         1..60,
     )
 }

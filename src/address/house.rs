@@ -181,7 +181,9 @@ pub(crate) fn house_at(toks: &[Tok], i: usize, span_ok: bool) -> Option<(House, 
     };
     if let Some(next) = letter_at(j, &mut h) {
         j = next;
-    } else if toks.get(j).is_some_and(|t| t.is_punct('-') && !t.space_before)
+    } else if toks
+        .get(j)
+        .is_some_and(|t| t.is_punct('-') && !t.space_before)
         && toks
             .get(j + 1)
             .is_some_and(|t| !t.space_before && t.word().is_some_and(|w| w.chars().count() == 1))
@@ -274,7 +276,16 @@ mod tests {
             letter: "а".into(),
             ..House::default()
         };
-        for s in ["12А", "12а", "12 \"А\"", "12 «а»", "12-А", "12A", "д. 12А", "12 А"] {
+        for s in [
+            "12А",
+            "12а",
+            "12 \"А\"",
+            "12 «а»",
+            "12-А",
+            "12A",
+            "д. 12А",
+            "12 А",
+        ] {
             assert_eq!(h(s), want, "{s}");
         }
     }
@@ -293,7 +304,7 @@ mod tests {
 
     #[test]
     fn houses_are_totally_ordered_letters_between_numbers() {
-        let mut v = vec![h("13"), h("12Б"), h("12"), h("12А")];
+        let mut v = [h("13"), h("12Б"), h("12"), h("12А")];
         v.sort();
         let texts: Vec<String> = v.iter().map(ToString::to_string).collect();
         assert_eq!(texts, ["12", "12А", "12Б", "13"]);

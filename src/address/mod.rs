@@ -24,8 +24,8 @@
 mod house;
 pub(crate) mod text;
 
-pub use house::{House, parse_house};
 pub(crate) use house::house_at;
+pub use house::{House, parse_house};
 pub use text::{Tok, TokKind, tokenize};
 
 use crate::model::AddressPoint;
@@ -179,7 +179,10 @@ const LOCALITY_TYPES: &[&[&str]] = &[
 
 /// Ordinal endings written after a number: `5-й`, `5-ый`, `2-я`.
 fn is_ordinal_suffix(w: &str) -> bool {
-    matches!(w, "й" | "ый" | "ий" | "ой" | "я" | "ая" | "го" | "ши" | "шы" | "инши" | "ынши")
+    matches!(
+        w,
+        "й" | "ый" | "ий" | "ой" | "я" | "ая" | "го" | "ши" | "шы" | "инши" | "ынши"
+    )
 }
 
 /// The longest type pattern matching `words` at its start (`at_end` false) or end.
@@ -449,7 +452,8 @@ mod tests {
             assert_eq!(normalise_street(s), k, "{s}");
         }
         let a = normalise_street("пр. Абая");
-        for s in ["проспект Абая", "пр-т Абая", "Абай даңғылы", "Абая"] {
+        for s in ["проспект Абая", "пр-т Абая", "Абай даңғылы", "Абая"]
+        {
             assert_eq!(normalise_street(s), a, "{s}");
         }
         assert_eq!(normalise_street("Аль-Фараби пр."), "аль фараби");
@@ -470,16 +474,28 @@ mod tests {
             assert_eq!(normalise_street(s), "мкр 5", "{s}");
         }
         assert_eq!(normalise_street("Самал-2 ш.а."), "мкр самал 2");
-        assert_eq!(normalise_street("ЖК «Нурсая»"), normalise_street("Нұрсая тұрғын үй кешені"));
+        assert_eq!(
+            normalise_street("ЖК «Нурсая»"),
+            normalise_street("Нұрсая тұрғын үй кешені")
+        );
         assert_eq!(normalise_street("в/ч 12345"), "вч 12345");
     }
 
     #[test]
     fn localities_lose_their_type() {
-        for s in ["г. Алматы", "город Алматы", "Алматы қаласы", "Алматы", "г.Алматы"] {
+        for s in [
+            "г. Алматы",
+            "город Алматы",
+            "Алматы қаласы",
+            "Алматы",
+            "г.Алматы",
+        ] {
             assert_eq!(normalise_locality(s), "алматы", "{s}");
         }
-        assert_eq!(normalise_locality("с. Жанаталап"), normalise_locality("Жаңаталап ауылы"));
+        assert_eq!(
+            normalise_locality("с. Жанаталап"),
+            normalise_locality("Жаңаталап ауылы")
+        );
     }
 
     #[test]

@@ -118,7 +118,6 @@ pub fn fold_tokens(s: &str) -> Vec<String> {
     out
 }
 
-
 /// What a [`Tok`] is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokKind {
@@ -240,7 +239,10 @@ mod tests {
 
     #[test]
     fn kazakh_letters_and_yo_fold_to_russian_ones() {
-        assert_eq!(fold_tokens("Көшесі Ақжол Ёлка"), ["кошеси", "акжол", "елка"]);
+        assert_eq!(
+            fold_tokens("Көшесі Ақжол Ёлка"),
+            ["кошеси", "акжол", "елка"]
+        );
         assert_eq!(fold_tokens("Құрманғазы"), ["курмангазы"]);
     }
 

@@ -68,7 +68,10 @@ fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> E
                 }
             }
             Target::NoStreet => {
-                streets.entry((loc, String::new())).or_default().push(i as u32);
+                streets
+                    .entry((loc, String::new()))
+                    .or_default()
+                    .push(i as u32);
                 if loc.is_empty() {
                     localities = None;
                 } else if let Some(l) = &mut localities {
@@ -220,7 +223,12 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                 .iter()
                 .map(|&e| {
                     let en = &table.entries[e as usize];
-                    format!("precinct {} ({}: «{}»)", table.precinct_of(e as usize), en.source, en.text)
+                    format!(
+                        "precinct {} ({}: «{}»)",
+                        table.precinct_of(e as usize),
+                        en.source,
+                        en.text
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
@@ -228,7 +236,10 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                 Finding::new(
                     FindingCode::AddressInSeveralLists,
                     format!("address {}", address_text(a)),
-                    format!("the address is in the lists of {} precincts: {which}", ps.len()),
+                    format!(
+                        "the address is in the lists of {} precincts: {which}",
+                        ps.len()
+                    ),
                 )
                 .precinct(ps[0])
                 .at(&a.source.file, a.source.line)
@@ -240,11 +251,8 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
     // Entries (rows) that match nothing.
     let mut known: HashMap<(&str, &str), (House, House, usize)> = HashMap::new();
     {
-        let wanted: HashSet<(&str, &str)> = ix
-            .streets
-            .keys()
-            .map(|(l, s)| (*l, s.as_str()))
-            .collect();
+        let wanted: HashSet<(&str, &str)> =
+            ix.streets.keys().map(|(l, s)| (*l, s.as_str())).collect();
         for r in &resolved {
             let Some(h) = &r.house else { continue };
             for l in [r.loc.as_str(), ""] {
@@ -281,9 +289,15 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
             let e = &table.entries[i];
             why.push(match &e.target {
                 Target::Street { key, name, .. } => {
-                    let key = input.aliases.map(|a| a.resolve(&pb.locality_key, key)).unwrap_or(key);
+                    let key = input
+                        .aliases
+                        .map(|a| a.resolve(&pb.locality_key, key))
+                        .unwrap_or(key);
                     match known.get(&(pb.locality_key.as_str(), key)) {
-                        None => format!("«{name}»: no such street among the address points of «{}»", pb.locality),
+                        None => format!(
+                            "«{name}»: no such street among the address points of «{}»",
+                            pb.locality
+                        ),
                         Some((lo, hi, n)) => format!(
                             "«{name}» {}: no known house matches ({n} known houses, {lo}..{hi})",
                             e.houses
@@ -291,7 +305,9 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                     }
                 }
                 Target::Settlement { name, .. } => format!("settlement «{name}»: no address point"),
-                Target::NoStreet => format!("houses {} without a street: no address point", e.houses),
+                Target::NoStreet => {
+                    format!("houses {} without a street: no address point", e.houses)
+                }
             });
         }
         let e0 = &table.entries[dead[0]];
@@ -330,7 +346,10 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                 Finding::new(
                     FindingCode::BorderListCrossesAdmin,
                     format!("precinct {no}"),
-                    format!("the address list covers addresses in {} administrative units: {parts}", units.len()),
+                    format!(
+                        "the address list covers addresses in {} administrative units: {parts}",
+                        units.len()
+                    ),
                 )
                 .precinct(no),
             );
@@ -342,7 +361,9 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         let mut pairs: BTreeMap<(&PrecinctNo, &PrecinctNo), u64> = BTreeMap::new();
         for (i, ps) in listed.iter().enumerate() {
             let Some(Some(b)) = ap.get(i) else { continue };
-            let Some(poly) = input.precincts.get(*b as usize) else { continue };
+            let Some(poly) = input.precincts.get(*b as usize) else {
+                continue;
+            };
             if poly.derived {
                 continue;
             }
@@ -358,7 +379,9 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                 Finding::new(
                     FindingCode::BorderListPolygonMismatch,
                     format!("precinct {a} / polygon {b}"),
-                    format!("{n} addresses listed for precinct {a} lie in the polygon of precinct {b}"),
+                    format!(
+                        "{n} addresses listed for precinct {a} lie in the polygon of precinct {b}"
+                    ),
                 )
                 .precinct(a),
             );
@@ -368,7 +391,11 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
     // Voters: the list's precinct vs the record's.
     let mut voters_by_list: HashMap<PrecinctNo, u64> = HashMap::new();
     if let Some(v) = input.voters {
-        let by_str: HashMap<&str, u32> = nos.iter().enumerate().map(|(i, p)| (p.as_str(), i as u32)).collect();
+        let by_str: HashMap<&str, u32> = nos
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i as u32))
+            .collect();
         let n = v.len().min(input.voter_address.len());
         let (counts, found) = (0..n)
             .into_par_iter()
@@ -416,7 +443,9 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         for (i, first) in found {
             let r = v.get(i);
             let code = r.field(VoterField::Precinct).trim();
-            let Ok(listed_no) = code.parse::<PrecinctNo>() else { continue };
+            let Ok(listed_no) = code.parse::<PrecinctNo>() else {
+                continue;
+            };
             let list_no = nos[first as usize];
             findings.push(
                 Finding::new(

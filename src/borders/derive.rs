@@ -114,7 +114,10 @@ pub fn derive_polygons(
         .into_iter()
         .map(|(p, parts)| {
             let geometry = if parts.len() == 1 {
-                parts.into_iter().next().unwrap_or_else(|| MultiPolygon(vec![]))
+                parts
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| MultiPolygon(vec![]))
             } else {
                 geo::unary_union(&parts)
             };

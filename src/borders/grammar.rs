@@ -18,8 +18,8 @@ impl Parity {
     pub fn admits(self, n: u32) -> bool {
         match self {
             Parity::Any => true,
-            Parity::Even => n % 2 == 0,
-            Parity::Odd => n % 2 == 1,
+            Parity::Even => n.is_multiple_of(2),
+            Parity::Odd => !n.is_multiple_of(2),
         }
     }
 }
@@ -55,10 +55,10 @@ impl HouseItem {
                     None
                 }
             }
-            HouseItem::Range { from, to, parity } => (parity.admits(h.num)
-                && h >= from
-                && to.as_ref().is_none_or(|t| h.le_bound(t)))
-            .then_some(1),
+            HouseItem::Range { from, to, parity } => {
+                (parity.admits(h.num) && h >= from && to.as_ref().is_none_or(|t| h.le_bound(t)))
+                    .then_some(1)
+            }
             HouseItem::All(p) => p.admits(h.num).then_some(0),
         }
     }
@@ -149,7 +149,13 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} column, char {}: {}", self.cell.as_str(), self.pos, self.message)
+        write!(
+            f,
+            "{} column, char {}: {}",
+            self.cell.as_str(),
+            self.pos,
+            self.message
+        )
     }
 }
 
@@ -179,7 +185,12 @@ impl fmt::Display for HouseItem {
 
 impl fmt::Display for HouseSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let join = |v: &[HouseItem]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+        let join = |v: &[HouseItem]| {
+            v.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         f.write_str(&join(&self.include))?;
         if !self.exclude.is_empty() {
             write!(f, " except {}", join(&self.exclude))?;
@@ -225,7 +236,15 @@ fn house_word_singular(w: &str) -> bool {
 fn house_word_plural(w: &str) -> bool {
     matches!(
         w,
-        "дома" | "дд" | "домов" | "домам" | "уйлер" | "уйлери" | "номера" | "номер" | "ном"
+        "дома"
+            | "дд"
+            | "домов"
+            | "домам"
+            | "уйлер"
+            | "уйлери"
+            | "номера"
+            | "номер"
+            | "ном"
     )
 }
 
@@ -233,7 +252,15 @@ fn house_word_plural(w: &str) -> bool {
 fn all_word(w: &str) -> bool {
     matches!(
         w,
-        "все" | "вся" | "весь" | "всех" | "барлык" | "полностью" | "целиком" | "толыгымен" | "тугел"
+        "все"
+            | "вся"
+            | "весь"
+            | "всех"
+            | "барлык"
+            | "полностью"
+            | "целиком"
+            | "толыгымен"
+            | "тугел"
             | "тутас"
     )
 }
@@ -358,8 +385,12 @@ impl HouseParser<'_> {
 
     /// A house at `i` (a number must be there).
     fn house(&self, i: usize, span_ok: bool) -> Result<(House, usize), ParseError> {
-        house_at(self.toks, i, span_ok)
-            .ok_or_else(|| self.err_at(i, format!("expected a house number, got {}", self.describe(i))))
+        house_at(self.toks, i, span_ok).ok_or_else(|| {
+            self.err_at(
+                i,
+                format!("expected a house number, got {}", self.describe(i)),
+            )
+        })
     }
 
     fn range(&self, from: House, to: Option<House>, at: usize) -> Result<HouseItem, ParseError> {
@@ -396,10 +427,14 @@ impl HouseParser<'_> {
             }
             return Err(self.err_at(
                 j,
-                format!("expected a house number or «конца» after the range's start, got {}", self.describe(j)),
+                format!(
+                    "expected a house number or «конца» after the range's start, got {}",
+                    self.describe(j)
+                ),
             ));
         }
-        if w == Some("и") && matches!(self.word(i + 1), Some("далее" | "выше" | "более")) {
+        if w == Some("и") && matches!(self.word(i + 1), Some("далее" | "выше" | "более"))
+        {
             return Ok(Some((self.range(from.clone(), None, i)?, i + 2)));
         }
         if matches!(w, Some("далее" | "выше")) {
@@ -472,32 +507,48 @@ impl HouseParser<'_> {
                         i += 1;
                     } else if let Some(p) = parity_word(w) {
                         match parity_target.and_then(|k| items.get_mut(k)) {
-                            Some((
-                                HouseItem::Range { parity, .. } | HouseItem::All(parity),
-                                _,
-                            )) if *parity == Parity::Any => *parity = p,
+                            Some((HouseItem::Range { parity, .. } | HouseItem::All(parity), _))
+                                if *parity == Parity::Any =>
+                            {
+                                *parity = p
+                            }
                             _ => pending = Some(p),
                         }
                         parity_target = None;
                         i += 1;
                     } else if all_word(w) {
-                        push(&mut items, HouseItem::All(Parity::Any), pending, exclude_mode);
+                        push(
+                            &mut items,
+                            HouseItem::All(Parity::Any),
+                            pending,
+                            exclude_mode,
+                        );
                         parity_target = Some(items.len() - 1);
                         group_start = items.len();
                         i += 1;
-                    } else if matches!(w, "кроме" | "исключая") || (w == "за" && self.word(i + 1) == Some("исключением")) {
+                    } else if matches!(w, "кроме" | "исключая")
+                        || (w == "за" && self.word(i + 1) == Some("исключением"))
+                    {
                         exclude_mode = true;
                         group_start = items.len();
                         parity_target = None;
                         i += if w == "за" { 2 } else { 1 };
                         let j = self.skip_to_number(i);
                         if j >= toks.len() {
-                            return Err(self.err_at(j, format!("expected the houses excluded after «{w}»")));
+                            return Err(
+                                self.err_at(j, format!("expected the houses excluded after «{w}»"))
+                            );
                         }
                     } else if matches!(w, "с" | "от") {
                         let j = self.skip_to_number(i + 1);
                         if toks.get(j).and_then(Tok::num).is_none() {
-                            return Err(self.err_at(j, format!("expected a house number after «{w}», got {}", self.describe(j))));
+                            return Err(self.err_at(
+                                j,
+                                format!(
+                                    "expected a house number after «{w}», got {}",
+                                    self.describe(j)
+                                ),
+                            ));
                         }
                         let (from, k) = self.house(j, false)?;
                         match self.range_tail(&from, k)? {
@@ -513,10 +564,21 @@ impl HouseParser<'_> {
                     } else if w == "до" {
                         let j = self.skip_to_number(i + 1);
                         if toks.get(j).and_then(Tok::num).is_none() {
-                            return Err(self.err_at(j, format!("expected a house number after «до», got {}", self.describe(j))));
+                            return Err(self.err_at(
+                                j,
+                                format!(
+                                    "expected a house number after «до», got {}",
+                                    self.describe(j)
+                                ),
+                            ));
                         }
                         let (to, k) = self.house(j, false)?;
-                        push(&mut items, self.range(House::num(0), Some(to), j)?, pending, exclude_mode);
+                        push(
+                            &mut items,
+                            self.range(House::num(0), Some(to), j)?,
+                            pending,
+                            exclude_mode,
+                        );
                         parity_target = Some(items.len() - 1);
                         i = k;
                     } else {
@@ -548,7 +610,8 @@ impl HouseParser<'_> {
                                 i = k + 1;
                                 continue;
                             }
-                            Some("аягына" | "сонына") if self.word(k + 1) == Some("дейин") => {
+                            Some("аягына" | "сонына") if self.word(k + 1) == Some("дейин") =>
+                            {
                                 push(&mut items, self.range(a, None, i)?, pending, exclude_mode);
                                 parity_target = Some(items.len() - 1);
                                 i = k + 2;
@@ -564,14 +627,31 @@ impl HouseParser<'_> {
                                 m += 2;
                             }
                             if self.word(m) != Some("дейин") {
-                                return Err(self.err_at(m, format!("expected «дейін» after «{b}», got {}", self.describe(m))));
+                                return Err(self.err_at(
+                                    m,
+                                    format!(
+                                        "expected «дейін» after «{b}», got {}",
+                                        self.describe(m)
+                                    ),
+                                ));
                             }
-                            push(&mut items, self.range(a, Some(b), k)?, pending, exclude_mode);
+                            push(
+                                &mut items,
+                                self.range(a, Some(b), k)?,
+                                pending,
+                                exclude_mode,
+                            );
                             parity_target = Some(items.len() - 1);
                             i = m + 1;
                             continue;
                         }
-                        return Err(self.err_at(k, format!("expected «басқа», «бастап» or a house number, got {}", self.describe(k))));
+                        return Err(self.err_at(
+                            k,
+                            format!(
+                                "expected «басқа», «бастап» or a house number, got {}",
+                                self.describe(k)
+                            ),
+                        ));
                     }
                     match self.range_tail(&a, j)? {
                         Some((item, next)) => {
@@ -637,7 +717,10 @@ fn is_settlement_type(type_cell: &str) -> bool {
     let toks = tokenize(type_cell);
     let words: Vec<&str> = toks.iter().filter_map(Tok::word).collect();
     matches!(words.as_slice(), [w] if settlement_word(w))
-        || matches!(words.as_slice(), ["населенный", "пункт"] | ["елди", "мекен"])
+        || matches!(
+            words.as_slice(),
+            ["населенный", "пункт"] | ["елди", "мекен"]
+        )
 }
 
 /// A street part of a segment → its target; a settlement when a settlement word leads or
@@ -645,9 +728,14 @@ fn is_settlement_type(type_cell: &str) -> bool {
 fn target_of(street_text: &str, type_cell: &str) -> Target {
     let toks = tokenize(street_text);
     let words: Vec<&str> = toks.iter().filter_map(Tok::word).collect();
-    let content: Vec<&Tok> = toks.iter().filter(|t| !matches!(t.kind, TokKind::Punct(_))).collect();
+    let content: Vec<&Tok> = toks
+        .iter()
+        .filter(|t| !matches!(t.kind, TokKind::Punct(_)))
+        .collect();
     let lead = words.first().is_some_and(|w| settlement_word(w)) && content.len() > 1;
-    let tail = words.last().is_some_and(|w| settlement_word(w) && w.chars().count() > 1)
+    let tail = words
+        .last()
+        .is_some_and(|w| settlement_word(w) && w.chars().count() > 1)
         && content.len() > 1
         && content.last().and_then(|t| t.word()).is_some();
     if lead || tail || (is_settlement_type(type_cell) && !street_text.trim().is_empty()) {
@@ -693,7 +781,10 @@ fn starts_houses(seg: &[Tok], k: usize) -> bool {
                 && seg[k - 2].word().is_some();
             // `5 мкр`, `5-й микрорайон`, `Самал-2 ш.а.`: a type word follows.
             let mut j = k + 1;
-            while seg.get(j).is_some_and(|t| t.is_punct('-') || t.is_punct('.')) {
+            while seg
+                .get(j)
+                .is_some_and(|t| t.is_punct('-') || t.is_punct('.'))
+            {
                 j += 1;
             }
             if seg
@@ -717,8 +808,22 @@ fn starts_houses(seg: &[Tok], k: usize) -> bool {
 fn area_type_word(w: &str) -> bool {
     matches!(
         w,
-        "мкр" | "мкрн" | "мкн" | "микрорайон" | "микр" | "квартал" | "кв" | "жк" | "вч" | "ч"
-            | "ыкшамауданы" | "аудан" | "ауданы" | "орам" | "орамы" | "блок"
+        "мкр"
+            | "мкрн"
+            | "мкн"
+            | "микрорайон"
+            | "микр"
+            | "квартал"
+            | "кв"
+            | "жк"
+            | "вч"
+            | "ч"
+            | "ыкшамауданы"
+            | "аудан"
+            | "ауданы"
+            | "орам"
+            | "орамы"
+            | "блок"
     )
 }
 
@@ -726,8 +831,21 @@ fn area_type_word(w: &str) -> bool {
 fn street_type_start(w: &str) -> bool {
     matches!(
         w,
-        "ш" | "шагын" | "ыкшам" | "ыкшамауданы" | "кошеси" | "коше" | "улица" | "ул" | "мкр"
-            | "микрорайон" | "квартал" | "орамы" | "дангылы" | "проспект" | "жк" | "кв"
+        "ш" | "шагын"
+            | "ыкшам"
+            | "ыкшамауданы"
+            | "кошеси"
+            | "коше"
+            | "улица"
+            | "ул"
+            | "мкр"
+            | "микрорайон"
+            | "квартал"
+            | "орамы"
+            | "дангылы"
+            | "проспект"
+            | "жк"
+            | "кв"
     )
 }
 
@@ -743,7 +861,11 @@ fn street_type_start(w: &str) -> bool {
 /// assert_eq!(e[0].to_string(), "street:кенесары = 2..36 even");
 /// assert_eq!(e[1].to_string(), "street:мкр самал 2 = all");
 /// ```
-pub fn parse_row(address_type: &str, address: &str, house: &str) -> (Vec<ParsedEntry>, Vec<ParseError>) {
+pub fn parse_row(
+    address_type: &str,
+    address: &str,
+    house: &str,
+) -> (Vec<ParsedEntry>, Vec<ParseError>) {
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     if !house.trim().is_empty() {
@@ -754,7 +876,10 @@ pub fn parse_row(address_type: &str, address: &str, house: &str) -> (Vec<ParsedE
                 errors.push(ParseError {
                     cell: Cell::Address,
                     pos: 1,
-                    message: format!("the address is empty but its type is «{}»", address_type.trim()),
+                    message: format!(
+                        "the address is empty but its type is «{}»",
+                        address_type.trim()
+                    ),
                 });
                 return (entries, errors);
             }
@@ -778,7 +903,10 @@ pub fn parse_row(address_type: &str, address: &str, house: &str) -> (Vec<ParsedE
             errors.push(ParseError {
                 cell: Cell::Address,
                 pos: 1,
-                message: format!("the address is empty but its type is «{}»", address_type.trim()),
+                message: format!(
+                    "the address is empty but its type is «{}»",
+                    address_type.trim()
+                ),
             });
         }
         return (entries, errors);
@@ -789,7 +917,12 @@ pub fn parse_row(address_type: &str, address: &str, house: &str) -> (Vec<ParsedE
 
 /// A free-text cell: an optional header (`Границы:`, `Шекаралары:`), then segments
 /// separated by `;`, each `STREET[:] [HOUSES]`.
-fn paragraph(type_cell: &str, text: &str, entries: &mut Vec<ParsedEntry>, errors: &mut Vec<ParseError>) {
+fn paragraph(
+    type_cell: &str,
+    text: &str,
+    entries: &mut Vec<ParsedEntry>,
+    errors: &mut Vec<ParseError>,
+) {
     let toks = tokenize(text);
     let chars: Vec<char> = text.chars().collect();
     let mut start = 0;
@@ -817,7 +950,9 @@ fn paragraph(type_cell: &str, text: &str, entries: &mut Vec<ParsedEntry>, errors
         let (street_toks, house_toks) = match split {
             Some(c) => (&seg[..c], &seg[c + 1..]),
             None => {
-                let h = (1..seg.len()).find(|&k| starts_houses(seg, k)).unwrap_or(seg.len());
+                let h = (1..seg.len())
+                    .find(|&k| starts_houses(seg, k))
+                    .unwrap_or(seg.len());
                 (&seg[..h], &seg[h..])
             }
         };
@@ -827,7 +962,11 @@ fn paragraph(type_cell: &str, text: &str, entries: &mut Vec<ParsedEntry>, errors
             n -= 1;
         }
         let street_toks = &street_toks[..n];
-        if street_toks.is_empty() || street_toks.iter().all(|t| matches!(t.kind, TokKind::Punct(_))) {
+        if street_toks.is_empty()
+            || street_toks
+                .iter()
+                .all(|t| matches!(t.kind, TokKind::Punct(_)))
+        {
             errors.push(ParseError {
                 cell: Cell::Address,
                 pos: seg[0].start + 1,
@@ -846,7 +985,9 @@ fn paragraph(type_cell: &str, text: &str, entries: &mut Vec<ParsedEntry>, errors
             });
             continue;
         }
-        let street_text: String = chars[street_toks[0].start..street_toks[n - 1].end].iter().collect();
+        let street_text: String = chars[street_toks[0].start..street_toks[n - 1].end]
+            .iter()
+            .collect();
         let target = target_of(&street_text, type_cell);
         match parse_house_tokens(house_toks, seg_end_char, Cell::Address) {
             Ok(houses) => entries.push(ParsedEntry { target, houses }),
@@ -860,7 +1001,9 @@ mod tests {
     use super::*;
 
     fn set(s: &str) -> String {
-        parse_houses(s).map(|h| h.to_string()).unwrap_or_else(|e| format!("ERR {}", e.pos))
+        parse_houses(s)
+            .map(|h| h.to_string())
+            .unwrap_or_else(|e| format!("ERR {}", e.pos))
     }
 
     #[test]

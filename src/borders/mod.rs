@@ -43,7 +43,7 @@ mod write;
 pub use check::{BordersInput, BordersOutcome, check_borders};
 pub use derive::derive_polygons;
 pub use grammar::{
-    Cell, HouseItem, HouseSet, ParseError, ParsedEntry, Parity, Target, parse_houses, parse_row,
+    Cell, HouseItem, HouseSet, Parity, ParseError, ParsedEntry, Target, parse_houses, parse_row,
 };
 pub use write::{Lang, appendix3_rows, compact_houses, write_appendix3};
 
@@ -194,7 +194,14 @@ const BORDER_COLUMNS: &[Column] = &[
     },
     Column {
         key: "address",
-        aliases: &["Адрес", "Мекенжай", "Границы", "Шекаралары", "borders", "street"],
+        aliases: &[
+            "Адрес",
+            "Мекенжай",
+            "Границы",
+            "Шекаралары",
+            "borders",
+            "street",
+        ],
         required: true,
     },
     Column {
@@ -256,7 +263,12 @@ pub fn read_borders(
                     }
                 }
                 None => {
-                    intake.reject(f, row.line, "precinct", "no precinct number (and no row above)");
+                    intake.reject(
+                        f,
+                        row.line,
+                        "precinct",
+                        "no precinct number (and no row above)",
+                    );
                     return;
                 }
             },
@@ -359,7 +371,10 @@ const ALIAS_COLUMNS: &[Column] = &[
 
 /// Reads a street renamings table (columns locality, old, new; Russian / Kazakh headers
 /// accepted). Rows without both names are rejected.
-pub fn read_street_aliases(path: &Path, intake: &mut Intake) -> Result<StreetAliases, BordersError> {
+pub fn read_street_aliases(
+    path: &Path,
+    intake: &mut Intake,
+) -> Result<StreetAliases, BordersError> {
     let file: Arc<str> = file_name(path);
     let f = intake.open(&file, "street_aliases");
     let mut out = StreetAliases::default();

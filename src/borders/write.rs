@@ -2,8 +2,8 @@
 //! compact house lists (`2-36 четные`, `1, 3, 5А`, `все дома`, `1-15, кроме 7`) such that
 //! reading it again gives the same assignment on the known addresses.
 
-use super::grammar::{HouseItem, HouseSet, Parity};
 use super::BordersError;
+use super::grammar::{HouseItem, HouseSet, Parity};
 use crate::address::{House, normalise_locality, parse_house, street_parts, tokenize};
 use crate::model::{AddressPoint, PrecinctNo};
 use std::collections::BTreeMap;
@@ -134,7 +134,11 @@ fn render(set: &HouseSet, lang: Lang) -> String {
                     Some(HouseItem::One(h)) => h.num,
                     _ => 0,
                 };
-                s.push_str(&format!(" ({}-{} басқа)", exc.join(", "), ablative_for(last)));
+                s.push_str(&format!(
+                    " ({}-{} басқа)",
+                    exc.join(", "),
+                    ablative_for(last)
+                ));
             }
         }
     }
@@ -297,8 +301,10 @@ pub fn appendix3_rows(
             .iter()
             .map(|&i| parse_house(&addresses[i].house, &addresses[i].building))
             .collect();
-        let mut precincts: Vec<&PrecinctNo> =
-            idx.iter().filter_map(|&i| assignment.get(i)?.as_ref()).collect();
+        let mut precincts: Vec<&PrecinctNo> = idx
+            .iter()
+            .filter_map(|&i| assignment.get(i)?.as_ref())
+            .collect();
         precincts.sort();
         precincts.dedup();
         let parts = street_parts(&a0.street);
@@ -316,7 +322,12 @@ pub fn appendix3_rows(
             let street: Vec<(Option<House>, bool)> = idx
                 .iter()
                 .zip(&parsed)
-                .map(|(&i, h)| (h.clone(), assignment.get(i).and_then(|x| x.as_ref()) == Some(p)))
+                .map(|(&i, h)| {
+                    (
+                        h.clone(),
+                        assignment.get(i).and_then(|x| x.as_ref()) == Some(p),
+                    )
+                })
                 .collect();
             if let Some(houses) = compact_houses(&street, lang) {
                 rows.push(Appendix3Row {
@@ -434,7 +445,13 @@ mod tests {
     fn a_whole_street_is_every_house_and_short_runs_are_lists() {
         let s = street(&[("1", true), ("3", true), ("5А", true)]);
         assert_eq!(compact_houses(&s, Lang::Ru).unwrap(), "все дома");
-        let s = street(&[("1", true), ("2", false), ("3", true), ("5А", true), ("7", false)]);
+        let s = street(&[
+            ("1", true),
+            ("2", false),
+            ("3", true),
+            ("5А", true),
+            ("7", false),
+        ]);
         assert_eq!(compact_houses(&s, Lang::Ru).unwrap(), "1, 3, 5А");
     }
 
@@ -444,7 +461,10 @@ mod tests {
             (1..=10).map(|n| (Some(House::num(n)), true)).collect();
         s.extend(street(&[("10А", false), ("11", false)]));
         assert_eq!(compact_houses(&s, Lang::Ru).unwrap(), "1-10, кроме 10А");
-        assert_eq!(compact_houses(&s, Lang::Kk).unwrap(), "1-10 (10А-нан басқа)");
+        assert_eq!(
+            compact_houses(&s, Lang::Kk).unwrap(),
+            "1-10 (10А-нан басқа)"
+        );
     }
 
     #[test]
