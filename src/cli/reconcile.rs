@@ -57,8 +57,9 @@ pub fn run(a: ReconcileArgs) -> anyhow::Result<ExitCode> {
         None => Default::default(),
     };
     let need = |flag: Option<PathBuf>, key: Option<PathBuf>, name: &str| {
-        flag.or(key)
-            .with_context(|| format!("--{name} is required (or `{name}` in the [reconcile] table of --dataset)"))
+        flag.or(key).with_context(|| {
+            format!("--{name} is required (or `{name}` in the [reconcile] table of --dataset)")
+        })
     };
     let submission = need(a.submission, section.submission, "submission")?;
     let register = need(a.register, section.register, "register")?;
@@ -116,8 +117,16 @@ pub fn run(a: ReconcileArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or(0)
     };
     let mut inputs = vec![
-        ("submission".to_string(), submission.clone(), records(sub.file())),
-        ("register".to_string(), register.clone(), records(reg.file())),
+        (
+            "submission".to_string(),
+            submission.clone(),
+            records(sub.file()),
+        ),
+        (
+            "register".to_string(),
+            register.clone(),
+            records(reg.file()),
+        ),
     ];
     for (p, name) in refs.paths() {
         inputs.push(("reference".to_string(), p.to_path_buf(), records(name)));

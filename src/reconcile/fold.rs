@@ -251,9 +251,9 @@ mod tests {
     #[test]
     fn jaro_winkler_separates_variants_from_twins() {
         // Hand-computed: "аигерим" vs "аигул": m = 3, t = 0, jaro = (3/7 + 3/5 + 1) / 3
-        // = 0.6762, prefix 3 -> 0.6762 + 0.3 * 0.3238 = 0.7733.
+        // = 0.6762, below Winkler's 0.7 boost threshold, so the score stays 0.6762.
         let s = similarity(&fold("Айгерім"), &fold("Айгүл"));
-        assert!((s - 0.7733).abs() < 1e-3, "{s}");
+        assert!((s - 0.6762).abs() < 1e-3, "{s}");
         // One substituted letter in a six-letter name: "нурлан" / "нурлин": m = 5,
         // jaro = (5/6 + 5/6 + 1) / 3 = 0.8889, prefix 4 -> 0.8889 + 0.4 * 0.1111 = 0.9333.
         let s = similarity("нурлан", "нурлин");

@@ -37,7 +37,7 @@ mod region;
 pub use fold::{fold, fold_into, fold_surname, fold_surname_into, literal_eq, similarity};
 pub use output::{ActEntry, OutputSummary, write_outputs};
 pub use refs::{
-    DocumentRow, Documents, RefHit, RefKind, RefList, References, days, doc_key, dob_days,
+    DocumentRow, Documents, RefHit, RefKind, RefList, References, days, dob_days, doc_key,
     name_key, read_references, status_is_valid,
 };
 pub use region::oblast_of;
@@ -382,7 +382,10 @@ pub enum Evidence {
     Record,
     /// A field compared with the paired register record; `score` is the Jaro-Winkler
     /// similarity of the folded values for names.
-    Field { field: VoterField, score: Option<f32> },
+    Field {
+        field: VoterField,
+        score: Option<f32>,
+    },
     /// A row of a reference list.
     Reference { list: RefKind, hit: RefHit },
     /// A row of the documents list.
@@ -505,7 +508,6 @@ pub fn gender(s: &str) -> Option<IinSex> {
     }
 }
 
-
 /// Whether a person born on `dob` is under 18 on `date`.
 pub fn under_18(dob: NaiveDate, date: NaiveDate) -> bool {
     match dob.checked_add_months(chrono::Months::new(12 * 18)) {
@@ -608,7 +610,9 @@ pub fn reconcile(
             claimed[p as usize] = true;
         }
     }
-    let unpaired: Vec<u32> = (0..n as u32).filter(|&i| pair[i as usize] == NONE).collect();
+    let unpaired: Vec<u32> = (0..n as u32)
+        .filter(|&i| pair[i as usize] == NONE)
+        .collect();
     let left: Vec<(u32, Folded)> = unpaired
         .par_iter()
         .filter_map(|&i| folded(&sub.get(i as usize)).map(|f| (i, f)))
@@ -681,7 +685,9 @@ pub fn reconcile(
             }
         }
     }
-    let submission_only: Vec<u32> = (0..n as u32).filter(|&i| pair[i as usize] == NONE).collect();
+    let submission_only: Vec<u32> = (0..n as u32)
+        .filter(|&i| pair[i as usize] == NONE)
+        .collect();
     let register_only: Vec<u32> = (0..reg.len() as u32)
         .filter(|&j| !claimed[j as usize])
         .collect();
@@ -732,7 +738,8 @@ pub fn reconcile(
                             {
                                 push(Sub::IinBirthDate, Evidence::Record);
                             }
-                            if let (Some(g), Some(s)) = (gender(r.field(VoterField::Gender)), iin.sex())
+                            if let (Some(g), Some(s)) =
+                                (gender(r.field(VoterField::Gender)), iin.sex())
                                 && g != s
                             {
                                 push(Sub::IinSex, Evidence::Record);
@@ -833,13 +840,18 @@ pub fn reconcile(
                                     ),
                                 ))
                             });
-                            key.and_then(|(d, k)| l.by_name(d, k))
-                                .map(|line| RefHit { line, by_iin: false })
+                            key.and_then(|(d, k)| l.by_name(d, k)).map(|line| RefHit {
+                                line,
+                                by_iin: false,
+                            })
                         }
                         None => None,
                     };
                     if let Some(hit) = hit {
-                        push(Sub::for_ref(l.kind), Evidence::Reference { list: l.kind, hit });
+                        push(
+                            Sub::for_ref(l.kind),
+                            Evidence::Reference { list: l.kind, hit },
+                        );
                     }
                 }
                 // Under 18.
@@ -962,7 +974,10 @@ fn same_voter_groups(sub: &VoterTable, sub_iin: &[u64], pair: &[u32]) -> Vec<Vec
         by_name.entry((d, k)).or_default().push(i as u32);
     }
     for ((d, k), members) in by_name {
-        let mut iins: Vec<u64> = members.iter().filter_map(|&i| valid(sub_iin[i as usize])).collect();
+        let mut iins: Vec<u64> = members
+            .iter()
+            .filter_map(|&i| valid(sub_iin[i as usize]))
+            .collect();
         iins.sort_unstable();
         iins.dedup();
         let id = match iins.as_slice() {

@@ -12,8 +12,8 @@
 //! category files are listed in [`DISCREPANCY_COLUMNS`] (English keys in the README).
 
 use super::{
-    Category, Discrepancy, Evidence, Level, NONE, Reconciliation, ReconcileError, References,
-    Sub, literal_eq,
+    Category, Discrepancy, Evidence, Level, NONE, ReconcileError, Reconciliation, References, Sub,
+    literal_eq,
 };
 use crate::model::{Iin, VoterField, VoterRow, VoterTable};
 use rayon::prelude::*;
@@ -42,7 +42,10 @@ pub const DISCREPANCY_COLUMNS: [(&str, &str); 25] = [
     ("register_line", "Тізілім жолы / Строка регистра"),
     ("field", "Өріс / Поле"),
     ("submission_value", "Тізімдегі мән / Значение в списке"),
-    ("register_value", "Тізілімдегі (анықтамадағы) мән / Значение в регистре (справке)"),
+    (
+        "register_value",
+        "Тізілімдегі (анықтамадағы) мән / Значение в регистре (справке)",
+    ),
     ("score", "Ұқсастық / Сходство"),
     ("threshold", "Шегі / Порог"),
     ("agreed", "Сәйкес өрістер / Совпавшие поля"),
@@ -259,7 +262,12 @@ impl Ctx<'_> {
                 Sub::IinSex => {
                     field = "gender".into();
                     sv = r.field(VoterField::Gender).to_string();
-                    rv = match r.field(VoterField::Iin).parse::<Iin>().ok().and_then(|i| i.sex()) {
+                    rv = match r
+                        .field(VoterField::Iin)
+                        .parse::<Iin>()
+                        .ok()
+                        .and_then(|i| i.sex())
+                    {
                         Some(crate::model::IinSex::Male) => "ер / муж".into(),
                         Some(crate::model::IinSex::Female) => "әйел / жен".into(),
                         None => String::new(),
@@ -270,10 +278,7 @@ impl Ctx<'_> {
                     field = "oblast".into();
                     sv = r.field(VoterField::Oblast).to_string();
                     rv = qf(VoterField::Oblast);
-                    explanation.push_str(&format!(
-                        "; өңір / регион {}",
-                        self.res.options.region
-                    ));
+                    explanation.push_str(&format!("; өңір / регион {}", self.res.options.region));
                 }
                 Sub::Under18 => {
                     field = "birth_date".into();
@@ -323,8 +328,12 @@ impl Ctx<'_> {
             }
             Evidence::Reference { list, hit } => {
                 let l = self.refs.list(list);
-                field = if hit.by_iin { "iin" } else { "surname name middle_name birth_date" }
-                    .into();
+                field = if hit.by_iin {
+                    "iin"
+                } else {
+                    "surname name middle_name birth_date"
+                }
+                .into();
                 sv = if hit.by_iin {
                     r.field(VoterField::Iin).to_string()
                 } else {
@@ -444,7 +453,10 @@ fn counts_json(c: &Counts, records_with: u64) -> Value {
         let (n, subs) = c.get(&cat.number()).cloned().unwrap_or_default();
         let mut sm = Map::new();
         for s in Sub::ALL.iter().filter(|s| s.category() == cat) {
-            sm.insert(s.key().into(), json!(subs.get(s.key()).copied().unwrap_or(0)));
+            sm.insert(
+                s.key().into(),
+                json!(subs.get(s.key()).copied().unwrap_or(0)),
+            );
         }
         cats.insert(
             cat.number().to_string(),
@@ -559,12 +571,7 @@ pub fn write_outputs(
     let reg_rows: Vec<Vec<String>> = res
         .register_only
         .par_iter()
-        .map(|&j| {
-            ctx.list_row(
-                reg.get(j as usize),
-                "тізімде жоқ / отсутствует в списке",
-            )
-        })
+        .map(|&j| ctx.list_row(reg.get(j as usize), "тізімде жоқ / отсутствует в списке"))
         .collect();
     let path = dir.join("register_only.csv");
     write_csv(&path, &list_header, &reg_rows)?;
@@ -690,7 +697,10 @@ pub fn write_outputs(
         sub_rows,
     ));
     sheets.push((
-        "Тек тізілімде - Только в регистре".chars().take(31).collect(),
+        "Тек тізілімде - Только в регистре"
+            .chars()
+            .take(31)
+            .collect(),
         list_header.clone(),
         reg_rows,
     ));

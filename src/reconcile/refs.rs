@@ -17,8 +17,8 @@
 //! skips its check (the statistics say so). Rows that name neither a usable IIN nor a
 //! surname, name and date of birth are rejected into the intake.
 
-use super::fold::{fold_into, fold_surname_into};
 use super::ReconcileError;
+use super::fold::{fold_into, fold_surname_into};
 use crate::io::Intake;
 use crate::io::table::{Column, read_table};
 use crate::model::Iin;
@@ -317,7 +317,14 @@ pub fn read_references(dir: &Path, intake: &mut Intake) -> Result<References, Re
             },
             Column {
                 key: "status",
-                aliases: &["Статус", "Состояние", "Мәртебесі", "Күйі", "status", "state"],
+                aliases: &[
+                    "Статус",
+                    "Состояние",
+                    "Мәртебесі",
+                    "Күйі",
+                    "status",
+                    "state",
+                ],
                 required: false,
             },
             Column {
@@ -398,7 +405,8 @@ mod tests {
         for s in ["", "Действителен", "жарамды", "VALID", "active"] {
             assert!(status_is_valid(s), "{s}");
         }
-        for s in ["Недействителен", "утерян", "жарамсыз", "invalid", "stolen"] {
+        for s in ["Недействителен", "утерян", "жарамсыз", "invalid", "stolen"]
+        {
             assert!(!status_is_valid(s), "{s}");
         }
     }
@@ -436,7 +444,10 @@ mod tests {
         assert_eq!(l.by_iin(900101300017), Some(2));
         let dob = days(NaiveDate::from_ymd_opt(1987, 3, 5).unwrap());
         let mut b = String::new();
-        assert_eq!(l.by_name(dob, name_key("Akhmetov", "Erlan", "", &mut b)), Some(3));
+        assert_eq!(
+            l.by_name(dob, name_key("Akhmetov", "Erlan", "", &mut b)),
+            Some(3)
+        );
         assert_eq!(intake.rejects.len(), 1);
         assert_eq!(intake.rejects[0].line, 4);
         let d = r.documents.as_ref().unwrap();

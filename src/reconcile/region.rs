@@ -13,7 +13,10 @@ use super::fold::fold_into;
 const UNITS: &[(&str, &[&str])] = &[
     ("10", &["Абайская", "Абай", "Abai", "Abay"]),
     ("11", &["Акмолинская", "Ақмола", "Akmola", "Aqmola"]),
-    ("15", &["Актюбинская", "Ақтөбе", "Aktobe", "Aqtobe", "Aktyubinsk"]),
+    (
+        "15",
+        &["Актюбинская", "Ақтөбе", "Aktobe", "Aqtobe", "Aktyubinsk"],
+    ),
     ("19", &["Алматинская"]),
     ("23", &["Атырауская", "Атырау", "Atyrau"]),
     (
@@ -32,8 +35,14 @@ const UNITS: &[(&str, &[&str])] = &[
         &["Карагандинская", "Қарағанды", "Karaganda", "Qaragandy"],
     ),
     ("39", &["Костанайская", "Қостанай", "Kostanay", "Qostanai"]),
-    ("43", &["Кызылординская", "Қызылорда", "Kyzylorda", "Qyzylorda"]),
-    ("47", &["Мангистауская", "Мангыстауская", "Маңғыстау", "Mangystau"]),
+    (
+        "43",
+        &["Кызылординская", "Қызылорда", "Kyzylorda", "Qyzylorda"],
+    ),
+    (
+        "47",
+        &["Мангистауская", "Мангыстауская", "Маңғыстау", "Mangystau"],
+    ),
     ("55", &["Павлодарская", "Павлодар", "Pavlodar"]),
     (
         "59",
@@ -44,7 +53,10 @@ const UNITS: &[(&str, &[&str])] = &[
             "Soltustik Qazaqstan",
         ],
     ),
-    ("61", &["Туркестанская", "Түркістан", "Turkestan", "Turkistan"]),
+    (
+        "61",
+        &["Туркестанская", "Түркістан", "Turkestan", "Turkistan"],
+    ),
     ("62", &["Улытауская", "Ұлытау", "Ulytau"]),
     (
         "63",
@@ -135,7 +147,10 @@ mod tests {
         assert_eq!(oblast_of("Астана").as_deref(), Some("71"));
         assert_eq!(oblast_of("Нур-Султан").as_deref(), Some("71"));
         assert_eq!(oblast_of("Батыс Қазақстан облысы").as_deref(), Some("27"));
-        assert_eq!(oblast_of("Западно-Казахстанская обл.").as_deref(), Some("27"));
+        assert_eq!(
+            oblast_of("Западно-Казахстанская обл.").as_deref(),
+            Some("27")
+        );
         assert_eq!(oblast_of("Almaty city").as_deref(), Some("75"));
         assert_eq!(oblast_of("Алматинская область").as_deref(), Some("19"));
         assert_eq!(oblast_of("Алматы қаласы").as_deref(), Some("75"));

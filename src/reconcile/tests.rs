@@ -1,0 +1,440 @@
+//! Unit tests of the matching and of each category, on hand-made tables.
+
+use super::*;
+use crate::model::{VOTER_FIELDS, VoterTableBuilder};
+
+/// A record: code, IIN, surname, name, middle name, ISO birth date, gender, precinct.
+struct R<'a> {
+    code: &'a str,
+    iin: &'a str,
+    surname: &'a str,
+    name: &'a str,
+    middle: &'a str,
+    dob: &'a str,
+    gender: &'a str,
+    precinct: &'a str,
+}
+
+const BASE: R<'static> = R {
+    code: "1",
+    iin: "900101300017",
+    surname: "Ахметов",
+    name: "Ерлан",
+    middle: "Серікұлы",
+    dob: "1990-01-01",
+    gender: "М",
+    precinct: "101",
+};
+
+fn table(rows: &[R<'_>], tweak: impl Fn(usize, &mut [String; VOTER_FIELDS])) -> VoterTable {
+    let mut b = VoterTableBuilder::new("t.csv");
+    for (k, r) in rows.iter().enumerate() {
+        let mut f: [String; VOTER_FIELDS] = std::array::from_fn(|_| String::new());
+        f[VoterField::Code.index()] = r.code.into();
+        f[VoterField::Iin.index()] = r.iin.into();
+        f[VoterField::Surname.index()] = r.surname.into();
+        f[VoterField::Name.index()] = r.name.into();
+        f[VoterField::MiddleName.index()] = r.middle.into();
+        f[VoterField::BirthDate.index()] = r.dob.into();
+        f[VoterField::Gender.index()] = r.gender.into();
+        f[VoterField::Precinct.index()] = r.precinct.into();
+        f[VoterField::District.index()] = "Алмалинский".into();
+        f[VoterField::Oblast.index()] = "город Алматы".into();
+        f[VoterField::Residence.index()] = "Алматы".into();
+        f[VoterField::Street.index()] = "Абая".into();
+        f[VoterField::House.index()] = "1".into();
+        f[VoterField::IdNumber.index()] = format!("N{}", r.code);
+        tweak(k, &mut f);
+        let refs: [&str; VOTER_FIELDS] = std::array::from_fn(|i| f[i].as_str());
+        b.push(refs, k as u64 + 2).unwrap();
+    }
+    b.build()
+}
+
+fn opts() -> Options {
+    Options {
+        date: NaiveDate::from_ymd_opt(2026, 3, 15).unwrap(),
+        region: "750000000".parse().unwrap(),
+        thresholds: Thresholds::default(),
+    }
+}
+
+fn run(sub: &VoterTable, reg: &VoterTable) -> Reconciliation {
+    reconcile(sub, reg, &References::default(), &opts())
+}
+
+/// (subcategory, record code) of every discrepancy.
+fn found(res: &Reconciliation, sub: &VoterTable) -> Vec<(Sub, String)> {
+    let mut v: Vec<(Sub, String)> = res
+        .discrepancies
+        .iter()
+        .filter(|d| !matches!(d.sub, Sub::DocumentMissing))
+        .map(|d| (d.sub, sub.get(d.record as usize).code().to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn no_tweak(_: usize, _: &mut [String; VOTER_FIELDS]) {}
+
+#[test]
+fn published_and_hand_computed_iins_pass_or_fail_the_check_digit() {
+    // 900101300017: DESIGN.md's example.
+    // 870412400784: first weighted sum 241 ≡ 10 (mod 11), second 158 ≡ 4: check digit 4.
+    // 950315450121: first weighted sum 166 ≡ 1: check digit 1.
+    for s in ["900101300017", "870412400784", "950315450121"] {
+        assert_eq!(iin_code(s) < BAD_CHECK, true, "{s}");
+    }
+    for s in ["900101300018", "870412400785", "950315450123"] {
+        assert_eq!(iin_code(s), BAD_CHECK, "{s}");
+    }
+    for s in ["", "90010130001", "9001013000170", "90010130001x"] {
+        assert_eq!(iin_code(s), BAD_FORMAT, "{s:?}");
+    }
+}
+
+#[test]
+fn identical_records_pair_by_iin_and_raise_nothing() {
+    let sub = table(&[BASE], no_tweak);
+    let reg = table(&[BASE], no_tweak);
+    let res = run(&sub, &reg);
+    assert_eq!(res.pair, vec![0]);
+    assert!(res.name_matches.is_empty());
+    assert_eq!(found(&res, &sub), vec![]);
+    assert!(res.submission_only.is_empty() && res.register_only.is_empty());
+}
+
+#[test]
+fn a_differing_surname_is_reported_with_its_folded_score() {
+    let sub = table(
+        &[R {
+            surname: "Ахмедов",
+            ..BASE
+        }],
+        no_tweak,
+    );
+    let reg = table(&[BASE], no_tweak);
+    let res = run(&sub, &reg);
+    assert_eq!(found(&res, &sub), vec![(Sub::Surname, "1".into())]);
+    let Evidence::Field { score: Some(s), .. } = res.discrepancies[0].evidence else {
+        panic!("field evidence");
+    };
+    // "ахмед" / "ахмет": m = 4 of 5, jaro = (0.8 + 0.8 + 1) / 3 = 0.8667,
+    // prefix 4 -> 0.8667 + 0.4 * 0.1333 = 0.92.
+    assert!((s - 0.92).abs() < 1e-3, "{s}");
+}
+
+#[test]
+fn a_latin_spelling_without_iin_pairs_by_name_and_birth_date() {
+    let sub = table(
+        &[R {
+            iin: "",
+            surname: "Akhmetov",
+            name: "Yerlan",
+            middle: "Serikuly",
+            ..BASE
+        }],
+        no_tweak,
+    );
+    let reg = table(&[BASE], no_tweak);
+    let res = run(&sub, &reg);
+    assert_eq!(res.pair, vec![0]);
+    let m = res.name_matches[&0];
+    assert_eq!((m.surname, m.name, m.middle), (1.0, 1.0, Some(1.0)));
+    assert_eq!(
+        found(&res, &sub),
+        vec![
+            (Sub::IinFormat, "1".into()),
+            (Sub::Surname, "1".into()),
+            (Sub::Name, "1".into()),
+            (Sub::MiddleName, "1".into()),
+        ]
+    );
+}
+
+#[test]
+fn a_twin_with_another_name_or_a_namesake_born_another_day_does_not_pair() {
+    let sub = table(
+        &[
+            R {
+                code: "7",
+                iin: "",
+                name: "Ержан",
+                ..BASE
+            },
+            R {
+                code: "8",
+                iin: "",
+                dob: "1990-01-02",
+                ..BASE
+            },
+        ],
+        no_tweak,
+    );
+    let reg = table(&[BASE], no_tweak);
+    let res = run(&sub, &reg);
+    assert_eq!(res.pair, vec![NONE, NONE]);
+    assert_eq!(res.submission_only, vec![0, 1]);
+    assert_eq!(res.register_only, vec![0]);
+}
+
+#[test]
+fn two_equal_candidates_leave_the_record_unpaired() {
+    let sub = table(&[R { iin: "", ..BASE }], no_tweak);
+    let reg = table(
+        &[
+            BASE,
+            R {
+                code: "2",
+                iin: "900101300027",
+                ..BASE
+            },
+        ],
+        no_tweak,
+    );
+    let res = run(&sub, &reg);
+    assert_eq!(res.pair, vec![NONE]);
+    assert_eq!(res.ambiguous, vec![0]);
+}
+
+#[test]
+fn a_usable_iin_never_takes_a_register_record_already_paired_by_iin() {
+    // Record 2 has another valid IIN and the same name: a namesake, not a duplicate.
+    let sub = table(
+        &[
+            BASE,
+            R {
+                code: "2",
+                iin: "900101300027",
+                ..BASE
+            },
+        ],
+        no_tweak,
+    );
+    let reg = table(&[BASE], no_tweak);
+    let res = run(&sub, &reg);
+    assert_eq!(res.pair, vec![0, NONE]);
+    assert!(res.groups.is_empty());
+    assert_eq!(found(&res, &sub), vec![]);
+}
+
+#[test]
+fn a_valid_but_wrong_iin_pairs_by_name_when_the_register_record_is_free() {
+    let sub = table(
+        &[R {
+            iin: "900101300027",
+            ..BASE
+        }],
+        no_tweak,
+    );
+    let reg = table(&[BASE], no_tweak);
+    let res = run(&sub, &reg);
+    assert_eq!(res.pair, vec![0]);
+    assert_eq!(found(&res, &sub), vec![(Sub::IinDiffers, "1".into())]);
+}
+
+#[test]
+fn iin_date_and_sex_disagreements_are_warnings() {
+    let sub = table(
+        &[R {
+            dob: "1990-01-05",
+            gender: "Ж",
+            ..BASE
+        }],
+        no_tweak,
+    );
+    let reg = table(
+        &[R {
+            dob: "1990-01-05",
+            gender: "Ж",
+            ..BASE
+        }],
+        no_tweak,
+    );
+    let res = run(&sub, &reg);
+    assert_eq!(
+        found(&res, &sub),
+        vec![(Sub::IinBirthDate, "1".into()), (Sub::IinSex, "1".into())]
+    );
+    assert!(
+        res.discrepancies
+            .iter()
+            .all(|d| d.sub.level() == Level::Warning)
+    );
+}
+
+#[test]
+fn the_same_voter_twice_in_a_precinct_and_in_another_precinct() {
+    let sub = table(
+        &[
+            BASE,
+            R { code: "2", ..BASE },
+            R {
+                code: "3",
+                iin: "",
+                surname: "Akhmetov",
+                precinct: "102",
+                ..BASE
+            },
+        ],
+        no_tweak,
+    );
+    let reg = table(&[BASE], no_tweak);
+    let res = run(&sub, &reg);
+    let f = found(&res, &sub);
+    for want in [
+        (Sub::TwiceByIin, "1"),
+        (Sub::TwiceByIin, "2"),
+        (Sub::SeveralByIin, "1"),
+        (Sub::SeveralByIin, "2"),
+        (Sub::SeveralByNameDob, "3"),
+        (Sub::IinFormat, "3"),
+    ] {
+        assert!(
+            f.contains(&(want.0, want.1.to_string())),
+            "{want:?} in {f:?}"
+        );
+    }
+    assert!(!f.contains(&(Sub::TwiceByIin, "3".into())));
+    assert!(!f.contains(&(Sub::TwiceByNameDob, "3".into())));
+    assert_eq!(res.groups, vec![vec![0, 1, 2]]);
+}
+
+#[test]
+fn unpaired_records_without_iin_are_duplicates_by_folded_name() {
+    let sub = table(
+        &[
+            R { iin: "", ..BASE },
+            R {
+                code: "2",
+                iin: "",
+                surname: "Akhmetov",
+                ..BASE
+            },
+        ],
+        no_tweak,
+    );
+    let reg = table(&[], no_tweak);
+    let res = run(&sub, &reg);
+    let f = found(&res, &sub);
+    assert!(f.contains(&(Sub::TwiceByNameDob, "1".into())));
+    assert!(f.contains(&(Sub::TwiceByNameDob, "2".into())));
+}
+
+#[test]
+fn under_18_is_decided_on_the_reference_date() {
+    let day = NaiveDate::from_ymd_opt(2026, 3, 15).unwrap();
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert!(!under_18(d("2008-03-15"), day));
+    assert!(under_18(d("2008-03-16"), day));
+    // Born 29 February: 18 on 28 February of a common year.
+    assert!(!under_18(d("2008-02-29"), d("2026-02-28")));
+    assert!(under_18(d("2008-02-29"), d("2026-02-27")));
+    let sub = table(
+        &[R {
+            iin: "",
+            dob: "2008-06-01",
+            ..BASE
+        }],
+        no_tweak,
+    );
+    let res = run(&sub, &table(&[], no_tweak));
+    assert!(found(&res, &sub).contains(&(Sub::Under18, "1".into())));
+}
+
+#[test]
+fn another_oblast_in_the_register_or_the_list_is_category_5() {
+    let sub = table(
+        &[
+            BASE,
+            R {
+                code: "2",
+                iin: "870412400784",
+                ..BASE
+            },
+        ],
+        |k, f| {
+            if k == 1 {
+                f[VoterField::Oblast.index()] = "Қарағанды облысы".into();
+            }
+        },
+    );
+    let reg = table(
+        &[
+            BASE,
+            R {
+                code: "2",
+                iin: "870412400784",
+                ..BASE
+            },
+        ],
+        |k, f| {
+            if k == 0 {
+                f[VoterField::Oblast.index()] = "350000000".into();
+            }
+        },
+    );
+    let res = run(&sub, &reg);
+    let f = found(&res, &sub);
+    assert!(f.contains(&(Sub::RegisterOtherRegion, "1".into())));
+    assert!(f.contains(&(Sub::ListedOtherRegion, "2".into())));
+    assert!(!f.contains(&(Sub::RegisterOtherRegion, "2".into())));
+}
+
+#[test]
+fn reference_lists_and_documents_feed_categories_2_and_6_to_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |n: &str, s: &str| std::fs::write(dir.path().join(n), s).unwrap();
+    w("deceased.csv", "iin\n900101300017\n");
+    w(
+        "emigrated.csv",
+        "ИИН,Фамилия,Имя,Отчество,Дата рождения\n,Ахметов,Ерлан,Серікұлы,01.01.1990\n",
+    );
+    w("non_citizens.csv", "iin\n870412400784\n");
+    w(
+        "documents.csv",
+        "number,status,valid_until\nN1,valid,2026-03-14\nN2,утерян,\n",
+    );
+    let mut intake = crate::io::Intake::default();
+    let refs = read_references(dir.path(), &mut intake).unwrap();
+    let sub = table(
+        &[
+            BASE,
+            R {
+                code: "2",
+                iin: "870412400784",
+                surname: "Ким",
+                ..BASE
+            },
+        ],
+        no_tweak,
+    );
+    let reg = table(&[], no_tweak);
+    let res = reconcile(&sub, &reg, &refs, &opts());
+    let f = found(&res, &sub);
+    for want in [
+        (Sub::Deceased, "1"),
+        (Sub::Emigrated, "1"),
+        (Sub::DocumentExpired, "1"),
+        (Sub::NonCitizen, "2"),
+        (Sub::DocumentInvalid, "2"),
+    ] {
+        assert!(
+            f.contains(&(want.0, want.1.to_string())),
+            "{want:?} in {f:?}"
+        );
+    }
+    assert!(!f.contains(&(Sub::Emigrated, "2".into())));
+    assert!(res.skipped.contains(&"incapable"));
+}
+
+#[test]
+fn gender_words_in_three_languages_are_read() {
+    assert_eq!(gender("М"), Some(IinSex::Male));
+    assert_eq!(gender("ер"), Some(IinSex::Male));
+    assert_eq!(gender("male"), Some(IinSex::Male));
+    assert_eq!(gender("Ж"), Some(IinSex::Female));
+    assert_eq!(gender("әйел"), Some(IinSex::Female));
+    assert_eq!(gender("female"), Some(IinSex::Female));
+    assert_eq!(gender(""), None);
+}
