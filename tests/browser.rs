@@ -76,15 +76,15 @@ impl Cdp {
 
     fn note_event(&mut self, v: Value) {
         let method = v["method"].as_str().unwrap_or("");
-        if method == "Network.requestWillBeSent" {
-            if let Some(u) = v["params"]["request"]["url"].as_str() {
-                self.requests.push(u.to_string());
-            }
+        if method == "Network.requestWillBeSent"
+            && let Some(u) = v["params"]["request"]["url"].as_str()
+        {
+            self.requests.push(u.to_string());
         }
-        if method == "Target.attachedToTarget" {
-            if let Some(s) = v["params"]["sessionId"].as_str() {
-                self.attached.push(s.to_string());
-            }
+        if method == "Target.attachedToTarget"
+            && let Some(s) = v["params"]["sessionId"].as_str()
+        {
+            self.attached.push(s.to_string());
         }
         self.events.push(v);
     }

@@ -62,7 +62,7 @@ impl MGeom {
         match self {
             MGeom::Points(p) => p.iter().for_each(&mut add),
             MGeom::Lines(l) => l.iter().flatten().for_each(&mut add),
-            MGeom::Polygons(p) => p.iter().map(|rings| &rings[0]).flatten().for_each(&mut add),
+            MGeom::Polygons(p) => p.iter().flat_map(|rings| &rings[0]).for_each(&mut add),
         }
         any.then_some(b)
     }
@@ -275,6 +275,10 @@ impl TileLayer {
     pub fn len(&self) -> usize {
         self.features.len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
 }
 
 /// Clips a closed ring (as an open vertex list) to an axis-aligned box (Sutherland–Hodgman).
@@ -402,10 +406,15 @@ fn to_tile(g: &MGeom, x0: f64, y0: f64, scale: f64) -> Option<TileGeom> {
     }
 }
 
+/// Zoom, column, row.
+type TileKey = (u8, u32, u32);
+/// An encoded tile.
+type Tile = Arc<Vec<u8>>;
+
 /// All tile layers plus a cache of encoded tiles.
 pub struct TileSet {
     layers: Vec<TileLayer>,
-    cache: Mutex<HashMap<(u8, u32, u32), Arc<Vec<u8>>>>,
+    cache: Mutex<HashMap<TileKey, Tile>>,
 }
 
 impl TileSet {
@@ -467,7 +476,7 @@ impl TileSet {
         }
         keys.sort_unstable();
         keys.dedup();
-        let made: Vec<((u8, u32, u32), Arc<Vec<u8>>)> = keys
+        let made: Vec<(TileKey, Tile)> = keys
             .par_iter()
             .map(|&(z, x, y)| ((z, x, y), Arc::new(self.encode(z, x, y))))
             .collect();

@@ -177,7 +177,7 @@ pub fn write_national(dir: &Path, nx: usize, ny: usize) {
     for (i, t) in tiles.iter().enumerate() {
         let (_, kato) = unit_of(i);
         let h = (i as u64).wrapping_mul(2_654_435_761) % 1000;
-        let voters = 600 + (h * 3) as u64;
+        let voters = 600 + h * 3;
         let overfull = h >= 960;
         let voters = if overfull { 3000 + h } else { voters };
         let cross = h % 50 == 7;
