@@ -345,3 +345,125 @@ proptest! {
         prop_assert!(!out.findings.iter().any(|f| f.code == FindingCode::AddressInSeveralLists));
     }
 }
+
+/// The demo's `borders.csv` plants its four errors and gives exactly the findings the demo
+/// expects for the border codes (computed here through the real readers and indices).
+#[test]
+fn the_demo_border_lists_give_exactly_the_expected_border_findings() {
+    use precincts::address::AddressIndex;
+    use precincts::demo::{DemoOptions, ExpectedFile, generate};
+    use precincts::io::{VectorOptions, read_addresses, read_admin, read_precincts, read_voters};
+    use precincts::model::VoterField;
+    use precincts::spatial::PolygonIndex;
+
+    let dir = tempfile::tempdir().unwrap();
+    let opts = DemoOptions {
+        voters: 20_000,
+        precincts: 16,
+        addresses: None,
+        seed: 7,
+    };
+    generate(dir.path(), &opts).unwrap();
+    let d = dir.path();
+    let mut intake = Intake::default();
+    let vo = VectorOptions {
+        id_field: None,
+        level_field: None,
+        name_field: None,
+        crs: None,
+    };
+    let admin = read_admin(&d.join("admin.geojson"), &vo, &mut intake).unwrap();
+    let polys = read_precincts(&d.join("precincts.geojson"), &vo, &mut intake).unwrap();
+    let addrs = read_addresses(&d.join("addresses.csv"), None, &mut intake).unwrap();
+    let voters = read_voters(&d.join("voters.csv"), &mut intake).unwrap();
+    let (table, parse_findings) = read_borders(&d.join("borders.csv"), &mut intake).unwrap();
+    assert!(parse_findings.is_empty(), "{parse_findings:?}");
+
+    let level = admin.iter().map(|u| u.level).max();
+    let units: Vec<_> = admin
+        .iter()
+        .filter(|u| Some(u.level) == level)
+        .cloned()
+        .collect();
+    let coords: Vec<Coord<f64>> = addrs.iter().map(|a| a.coord).collect();
+    let unit_geoms: Vec<_> = units.iter().map(|u| u.geometry.clone()).collect();
+    let address_admin = PolygonIndex::new(&unit_geoms).locate_all(&coords);
+    let poly_geoms: Vec<_> = polys.iter().map(|p| p.geometry.clone()).collect();
+    let address_polygon = PolygonIndex::new(&poly_geoms).locate_all(&coords);
+    let ix = AddressIndex::new(&addrs);
+    let voter_address: Vec<Option<u32>> = voters
+        .iter()
+        .map(|r| {
+            ix.find(
+                r.field(VoterField::Residence),
+                r.field(VoterField::Street),
+                r.field(VoterField::House),
+                r.field(VoterField::Building),
+            )
+        })
+        .collect();
+    let out = check_borders(&BordersInput {
+        table: &table,
+        addresses: &addrs,
+        address_polygon: Some(&address_polygon),
+        precincts: &polys,
+        address_admin: &address_admin,
+        admin: &units,
+        voters: Some(&voters),
+        voter_address: &voter_address,
+        aliases: None,
+        cap: 3000,
+    });
+    let border_codes = [
+        FindingCode::BorderParseError,
+        FindingCode::AddressInNoList,
+        FindingCode::AddressInSeveralLists,
+        FindingCode::BorderEntryMatchesNothing,
+        FindingCode::BorderListCrossesAdmin,
+        FindingCode::BorderListPolygonMismatch,
+        FindingCode::VoterListPrecinctMismatch,
+    ];
+    let mut got: Vec<(String, Option<String>, Option<String>, Option<u64>)> = out
+        .findings
+        .iter()
+        .map(|f| {
+            let line = match f.code {
+                FindingCode::AddressInNoList | FindingCode::AddressInSeveralLists => f.line,
+                _ => None,
+            };
+            (
+                f.code.as_str().to_string(),
+                f.precinct.as_ref().map(|p| p.to_string()),
+                f.record.clone(),
+                line,
+            )
+        })
+        .collect();
+    got.sort();
+    let file: ExpectedFile =
+        serde_json::from_str(&std::fs::read_to_string(d.join("expected.json")).unwrap()).unwrap();
+    let mut want: Vec<(String, Option<String>, Option<String>, Option<u64>)> = file
+        .findings
+        .into_iter()
+        .filter(|e| border_codes.iter().any(|c| c.as_str() == e.code))
+        .map(|e| (e.code, e.precinct, e.record, e.line))
+        .collect();
+    want.sort();
+    for code in [
+        "ADDRESS_IN_SEVERAL_LISTS",
+        "ADDRESS_IN_NO_LIST",
+        "BORDER_LIST_POLYGON_MISMATCH",
+        "BORDER_LIST_CROSSES_ADMIN",
+    ] {
+        assert!(
+            want.iter().any(|w| w.0 == code),
+            "the demo plants no {code}"
+        );
+    }
+    let missing: Vec<_> = want.iter().filter(|w| !got.contains(w)).collect();
+    let extra: Vec<_> = got.iter().filter(|g| !want.contains(g)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+}

@@ -198,8 +198,8 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<Vec<Expected>> {
             }
         }
     }
-    // 2. An uncovered street: the street with the fewest addresses, all of clean, unused
-    // precincts and untouched.
+    // 2. An uncovered street: the street with the fewest addresses, none of them touched by
+    // the other plants or in their precincts.
     let mut street_addrs: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, a) in town.addresses.iter().enumerate() {
         street_addrs.entry(a.street).or_default().push(i);
@@ -208,8 +208,7 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<Vec<Expected>> {
         .iter()
         .filter(|(_, v)| {
             v.iter().all(|&i| {
-                ok_addr(i)
-                    && !touched.contains(&i)
+                !touched.contains(&i)
                     && town.addresses[i]
                         .precinct
                         .is_some_and(|p| !used.contains(&p))
