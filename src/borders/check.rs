@@ -10,6 +10,7 @@ use crate::model::{
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// Everything the checks of the address lists read.
 pub struct BordersInput<'a> {
@@ -41,7 +42,7 @@ pub struct BordersOutcome {
 /// The entries indexed for matching.
 struct EntryIndex<'a> {
     /// (locality key, street key) → entries; locality "" = any locality.
-    streets: HashMap<(&'a str, String), Vec<u32>>,
+    streets: HashMap<&'a str, HashMap<String, Vec<u32>>>,
     /// settlement locality key → entries.
     settlements: HashMap<String, Vec<u32>>,
     /// Localities the table covers; `None` = every locality.
@@ -49,7 +50,7 @@ struct EntryIndex<'a> {
 }
 
 fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> EntryIndex<'a> {
-    let mut streets: HashMap<(&str, String), Vec<u32>> = HashMap::new();
+    let mut streets: HashMap<&str, HashMap<String, Vec<u32>>> = HashMap::new();
     let mut settlements: HashMap<String, Vec<u32>> = HashMap::new();
     let mut localities = Some(HashSet::new());
     for (i, e) in table.entries.iter().enumerate() {
@@ -58,7 +59,9 @@ fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> E
             Target::Street { key, .. } => {
                 let key = aliases.map(|a| a.resolve(loc, key)).unwrap_or(key);
                 streets
-                    .entry((loc, key.to_string()))
+                    .entry(loc)
+                    .or_default()
+                    .entry(key.to_string())
                     .or_default()
                     .push(i as u32);
                 if loc.is_empty() {
@@ -69,7 +72,9 @@ fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> E
             }
             Target::NoStreet => {
                 streets
-                    .entry((loc, String::new()))
+                    .entry(loc)
+                    .or_default()
+                    .entry(String::new())
                     .or_default()
                     .push(i as u32);
                 if loc.is_empty() {
@@ -95,8 +100,8 @@ fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> E
 
 /// One address point resolved against the lists.
 struct Resolved {
-    loc: String,
-    street: String,
+    loc: Arc<str>,
+    street: Arc<str>,
     house: Option<House>,
     /// Matching entries, in table order.
     entries: Vec<u32>,
@@ -110,18 +115,38 @@ fn house_matches(set: &super::HouseSet, h: Option<&House>) -> bool {
     }
 }
 
+/// The last locality and street normalised by a thread: address points come grouped by
+/// street, so most points reuse them.
+#[derive(Default)]
+struct Cache {
+    loc_raw: String,
+    loc: Arc<str>,
+    street_raw: String,
+    street: Arc<str>,
+}
+
 fn resolve(
     table: &BorderTable,
     ix: &EntryIndex,
     aliases: Option<&StreetAliases>,
+    cache: &mut Cache,
     a: &AddressPoint,
 ) -> Resolved {
-    let loc = normalise_locality(&a.locality);
-    let street0 = normalise_street(&a.street);
-    let street = match aliases {
-        Some(al) => al.resolve(&loc, &street0).to_string(),
-        None => street0,
-    };
+    if cache.loc_raw != a.locality || cache.loc_raw.is_empty() {
+        cache.loc_raw.clone_from(&a.locality);
+        cache.loc = normalise_locality(&a.locality).into();
+        cache.street_raw.clear();
+    }
+    if cache.street_raw != a.street || cache.street_raw.is_empty() {
+        cache.street_raw.clone_from(&a.street);
+        let s = normalise_street(&a.street);
+        cache.street = match aliases {
+            Some(al) => al.resolve(&cache.loc, &s).into(),
+            None => s.into(),
+        };
+    }
+    let loc: &str = &cache.loc;
+    let street: &str = &cache.street;
     let house = parse_house(&a.house, &a.building);
     let mut entries = Vec::new();
     let mut try_list = |list: Option<&Vec<u32>>| {
@@ -131,16 +156,16 @@ fn resolve(
             }
         }
     };
-    try_list(ix.streets.get(&(loc.as_str(), street.clone())));
+    try_list(ix.streets.get(loc).and_then(|m| m.get(street)));
     if !loc.is_empty() {
-        try_list(ix.streets.get(&("", street.clone())));
+        try_list(ix.streets.get("").and_then(|m| m.get(street)));
     }
-    try_list(ix.settlements.get(&loc));
+    try_list(ix.settlements.get(loc));
     entries.sort_unstable();
     entries.dedup();
     Resolved {
-        loc,
-        street,
+        loc: cache.loc.clone(),
+        street: cache.street.clone(),
         house,
         entries,
     }
@@ -161,7 +186,9 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
     let resolved: Vec<Resolved> = input
         .addresses
         .par_iter()
-        .map(|a| resolve(table, &ix, input.aliases, a))
+        .map_init(Cache::default, |c, a| {
+            resolve(table, &ix, input.aliases, c, a)
+        })
         .collect();
     let mut findings = Vec::new();
 
@@ -203,7 +230,7 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         for &e in &r.entries {
             entry_hits[e as usize] += 1;
         }
-        let covered = ix.localities.as_ref().is_none_or(|l| l.contains(&r.loc));
+        let covered = ix.localities.as_ref().is_none_or(|l| l.contains(&*r.loc));
         if listed[i].is_empty() && covered {
             findings.push(
                 Finding::new(
@@ -251,14 +278,13 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
     // Entries (rows) that match nothing.
     let mut known: HashMap<(&str, &str), (House, House, usize)> = HashMap::new();
     {
-        let wanted: HashSet<(&str, &str)> =
-            ix.streets.keys().map(|(l, s)| (*l, s.as_str())).collect();
+        let wanted = |l: &str, s: &str| ix.streets.get(l).is_some_and(|m| m.contains_key(s));
         for r in &resolved {
             let Some(h) = &r.house else { continue };
-            for l in [r.loc.as_str(), ""] {
-                if wanted.contains(&(l, r.street.as_str())) {
+            for l in [&*r.loc, ""] {
+                if wanted(l, &r.street) {
                     let e = known
-                        .entry((l, r.street.as_str()))
+                        .entry((l, &*r.street))
                         .or_insert_with(|| (h.clone(), h.clone(), 0));
                     if h < &e.0 {
                         e.0 = h.clone();
