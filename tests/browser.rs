@@ -188,18 +188,23 @@ fn digits(s: &Value) -> String {
         .collect()
 }
 
-#[test]
-fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
+/// The server (real binary) and a headless Chromium attached to a blank page.
+struct Session {
+    cdp: Cdp,
+    base: String,
+    _server: Guard,
+    _chrome: Guard,
+    _profile: tempfile::TempDir,
+}
+
+/// Starts `precincts serve --report DIR` and Chromium; `None` when Chromium is missing.
+fn start(report: &std::path::Path) -> Option<Session> {
     if !std::path::Path::new(CHROMIUM).exists() {
         eprintln!(
             "SKIPPED: {CHROMIUM} is missing (CI installs Debian's chromium); the browser test did not run"
         );
-        return;
+        return None;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report");
-    fx::write_fixture(&report);
-
     // The real binary on a free loopback port; it prints the address to open.
     let mut server = Command::new(env!("CARGO_BIN_EXE_precincts"))
         .args(["serve", "--report"])
@@ -246,7 +251,7 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
         .spawn()
         .expect("start chromium");
     let err = chrome.stderr.take().unwrap();
-    let _chrome = Guard(chrome);
+    let chrome = Guard(chrome);
     let mut ws_url = None;
     for l in BufReader::new(err).lines() {
         let l = l.unwrap();
@@ -275,6 +280,30 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
         "Emulation.setDeviceMetricsOverride",
         json!({"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
     );
+    Some(Session {
+        cdp,
+        base,
+        _server: server,
+        _chrome: chrome,
+        _profile: profile,
+    })
+}
+
+#[test]
+fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    fx::write_fixture(&report);
+    let Some(Session {
+        mut cdp,
+        base,
+        _server: server,
+        _chrome,
+        _profile,
+    }) = start(&report)
+    else {
+        return;
+    };
     // Russian first (a fresh profile has no saved language).
     cdp.call("Page.navigate", json!({"url": format!("{base}/")}));
 
@@ -504,4 +533,33 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
         cdp.requests.len()
     );
     drop(server);
+}
+
+/// Screenshots any report directory: `PRECINCTS_SHOT_REPORT=DIR cargo test --test browser -- --ignored`
+/// (writes target/browser-artifacts/report.png).
+#[test]
+#[ignore]
+fn a_screenshot_of_any_report() {
+    let Ok(dir) = std::env::var("PRECINCTS_SHOT_REPORT") else {
+        eprintln!("set PRECINCTS_SHOT_REPORT=DIR");
+        return;
+    };
+    let Some(mut s) = start(std::path::Path::new(&dir)) else {
+        return;
+    };
+    let url = format!("{}/", s.base);
+    s.cdp.call("Page.navigate", json!({"url": url}));
+    s.cdp.wait_for(
+        "document.body && document.body.dataset.mapReady === '1'",
+        "the first render",
+    );
+    s.cdp.wait_for(
+        "document.body.dataset.listReady === '1'",
+        "the flagged list",
+    );
+    s.cdp.wait_for("window.__app.map.loaded()", "tiles");
+    let art = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    std::fs::create_dir_all(&art).unwrap();
+    s.cdp.screenshot(&art.join("report.png"));
+    eprintln!("first render {} ms", s.cdp.eval("window.__app.firstRender"));
 }

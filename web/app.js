@@ -259,8 +259,19 @@ async function updateLabels() {
     } catch (_) { /* labels are optional */ }
   }
   if (seq !== labelSeq) return;
+  // Skip labels that would overlap one already placed (admin units first, then precincts).
+  const placed = [];
+  const shown = want.filter((l) => {
+    const p = map.project(l.lngLat);
+    const w = l.text.length * (l.kind === 'admin' ? 7.5 : 6.5) + 6;
+    const h = l.kind === 'admin' ? 18 : 14;
+    const r = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
+    if (placed.some((q) => r[0] < q[2] && r[2] > q[0] && r[1] < q[3] && r[3] > q[1])) return false;
+    placed.push(r);
+    return true;
+  });
   for (const m of state.markers) m.remove();
-  state.markers = want.map((l) => {
+  state.markers = shown.map((l) => {
     const el = document.createElement('div');
     el.className = 'label label-' + l.kind;
     el.textContent = l.text;
@@ -505,7 +516,9 @@ function renderStats() {
 // ---------------------------------------------------------------- legend
 function renderLegend() {
   const sw = (cls, style) => `<span class="sw ${cls}" style="${style}"></span>`;
-  $('legend').innerHTML = `<h4>${esc(t('legend'))}</h4>
+  const lg = $('legend');
+  lg.classList.toggle('folded', !!state.legendFolded);
+  lg.innerHTML = `<h4 id="legend-toggle" title="${esc(t('legend'))}">${esc(t('legend'))} <span class="fold">${state.legendFolded ? '▸' : '▾'}</span></h4><div class="legend-body">
     <div>${esc(t('lg_load'))}</div>
     <div class="ramp"><span style="background:#1a9850"></span><span style="background:#91cf60"></span><span style="background:#fee08b"></span><span style="background:#fc8d59"></span><span style="background:#d73027"></span><span style="background:#7f0000"></span></div>
     <div class="ramp-labels"><span>0</span><span>50%</span><span>80%</span><span>100%</span><span>120%</span><span>150%</span></div>
@@ -517,7 +530,8 @@ function renderLegend() {
     <div>${sw('dot', 'background:#084594')} ${esc(t('lg_station'))}</div>
     <div>${sw('dot', 'background:#e7298a')} ${esc(t('lg_voter'))}</div>
     <div>${sw('dot', 'background:#8c8c8c')} ${esc(t('lg_address'))}</div>
-    <div>${sw('line', 'border-color:#6a3d9a;border-style:dashed')} ${esc(t('lg_admin'))}</div>`;
+    <div>${sw('line', 'border-color:#6a3d9a;border-style:dashed')} ${esc(t('lg_admin'))}</div></div>`;
+  $('legend-toggle').addEventListener('click', () => { state.legendFolded = !state.legendFolded; renderLegend(); });
 }
 
 // ---------------------------------------------------------------- search
