@@ -794,9 +794,9 @@ mod tests {
         ]);
         assert_eq!(mp.0.len(), 2);
         assert_eq!(mp.0[0].interiors().len(), 1);
-        assert_eq!(mp.0[0].interiors()[0].0[0], Coord { x: 4.0, y: 4.0 });
+        assert_eq!(mp.0[0].interiors()[0].0[0], Coord { x: 2.0, y: 2.0 });
         assert_eq!(mp.0[1].interiors().len(), 1);
-        assert_eq!(mp.0[1].interiors()[0].0[0].x, 24.0);
+        assert_eq!(mp.0[1].interiors()[0].0[0].x, 22.0);
     }
 
     #[test]

@@ -1,0 +1,65 @@
+//! `io::read_voters` on a generated Appendix 1 CSV of 200,000 rows (26 fields, Russian
+//! headers, dd.mm.yyyy dates, Cyrillic text): the national file has 12 million, so the
+//! target is at least 1.5 million rows per second on one core.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use precincts::io::{Intake, read_voters};
+use std::io::Write;
+
+const ROWS: usize = 200_000;
+
+fn make_csv(path: &std::path::Path) {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(
+        w,
+        "Код,ИИН,Фамилия,Имя,Отчество,Код участка,Республиканский участок,Областной участок,\
+         Районный участок,Область,Район,Дата рождения,Национальность,Пол,Место жительства,Улица,\
+         Дом,Корпус,Квартира,Номер документа,Дата выдачи,Примечание,Дополнение1,Дополнение2,\
+         Дополнение3,Дополнение4"
+    )
+    .unwrap();
+    let surnames = ["Әбілқасымов", "Иванова", "Сейткали", "Ким", "Нұрланұлы"];
+    let streets = ["Абая", "Сатпаева", "Толе би", "Жандосова", "Розыбакиева"];
+    for i in 0..ROWS {
+        let day = 1 + i % 28;
+        let month = 1 + i % 12;
+        let year = 1940 + i % 66;
+        writeln!(
+            w,
+            "{},{:06}{:06},{},Ерлан,Серікұлы,{},,,,Алматы,Бостандыкский,{day:02}.{month:02}.{year},\
+             казах,М,Алматы,{},{}А,,{},N{:08},01.02.2015,,,0,,{}",
+            i + 1,
+            900_101 + i % 1000,
+            i,
+            surnames[i % 5],
+            100 + i % 700,
+            streets[i % 5],
+            1 + i % 200,
+            1 + i % 150,
+            i,
+            if i % 50 == 0 { "1" } else { "" }
+        )
+        .unwrap();
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("voters.csv");
+    make_csv(&path);
+    let mut g = c.benchmark_group("read_voters");
+    g.throughput(Throughput::Elements(ROWS as u64));
+    g.sample_size(10);
+    g.bench_function("csv_200k_rows", |b| {
+        b.iter(|| {
+            let mut intake = Intake::default();
+            let t = read_voters(&path, &mut intake).unwrap();
+            assert_eq!(t.len(), ROWS);
+            t
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
