@@ -470,7 +470,7 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
 
     // The reconciliation view masks IINs until asked.
     cdp.click_selector("button[data-tab='recon']");
-    cdp.click_selector("button[data-cat='3']");
+    cdp.click_selector(&format!("button[data-cat='{}']", fx::CAT3));
     cdp.wait_for(
         "document.querySelector('#recon-rows tbody tr')",
         "the category list",

@@ -306,7 +306,7 @@ async fn reconciliation_statistics_sum_per_precinct_and_per_district() {
     let (_d, s) = fixture();
     let (st, v) = get_json(&s, "/api/reconciliation/stats").await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(v["stats"]["total"], 12);
+    assert_eq!(v["stats"]["totals"]["records"], 12);
     assert_eq!(v["by_precinct"].as_array().unwrap().len(), 5);
     // District B holds precincts 201 (recon(4)) and 202 (recon(5)).
     let b = v["by_unit"]
@@ -325,36 +325,52 @@ async fn reconciliation_statistics_sum_per_precinct_and_per_district() {
         .iter()
         .map(|c| c["category"].as_str().unwrap())
         .collect();
-    assert_eq!(cats, vec!["1", "3"]);
+    assert_eq!(cats, vec![fx::CAT1, fx::CAT3]);
 }
 
 #[tokio::test]
 async fn iins_are_masked_to_six_digits_unless_revealed() {
     let (d, s) = fixture();
-    let (st, v) = get_json(&s, "/api/reconciliation/3?per_page=10").await;
+    let (st, v) = get_json(&s, &format!("/api/reconciliation/{}?per_page=10", fx::CAT3)).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(v["total"], 120);
-    assert_eq!(v["columns"][1], "iin");
+    assert_eq!(v["columns"][1], "ЖСН / ИИН");
+    assert_eq!(
+        v["columns"][0], "Учаске / Участок",
+        "the BOM is not part of the header"
+    );
     assert_eq!(v["rows"][0][1], "900101******");
     assert!(!v.to_string().contains(fx::IIN));
-    let (_, v) = get_json(&s, "/api/reconciliation/3?per_page=10&reveal=true").await;
+    let (_, v) = get_json(
+        &s,
+        &format!("/api/reconciliation/{}?per_page=10&reveal=true", fx::CAT3),
+    )
+    .await;
     assert_eq!(v["rows"][0][1], fx::IIN);
-    let (_, v) = get_json(&s, "/api/reconciliation/3?page=12&per_page=10").await;
+    let (_, v) = get_json(
+        &s,
+        &format!("/api/reconciliation/{}?page=12&per_page=10", fx::CAT3),
+    )
+    .await;
     assert_eq!(v["rows"].as_array().unwrap().len(), 10);
-    let (_, v) = get_json(&s, &format!("/api/reconciliation/3?precinct={}", fx::CROSS)).await;
+    let (_, v) = get_json(
+        &s,
+        &format!("/api/reconciliation/{}?precinct={}", fx::CAT3, fx::CROSS),
+    )
+    .await;
     assert_eq!(v["total"], 60);
     assert_client_error(
         &s,
         d.path(),
         "/api/reconciliation/42",
         StatusCode::NOT_FOUND,
-        "available: 1, 3",
+        "available: cat1_identification, cat3_twice_in_precinct",
     )
     .await;
     assert_client_error(
         &s,
         d.path(),
-        "/api/reconciliation/3?reveal=please",
+        &format!("/api/reconciliation/{}?reveal=please", fx::CAT3),
         StatusCode::BAD_REQUEST,
         "reveal",
     )
@@ -365,9 +381,7 @@ async fn iins_are_masked_to_six_digits_unless_revealed() {
 async fn a_report_without_reconciliation_says_so() {
     let d = tempfile::tempdir().unwrap();
     fx::write_fixture(d.path());
-    std::fs::remove_file(d.path().join("reconciliation_stats.json")).unwrap();
     std::fs::remove_dir_all(d.path().join("reconciliation")).unwrap();
-    std::fs::remove_file(d.path().join("reconciliation.xlsx")).unwrap();
     let report = d.path().join("report.geojson");
     let text = std::fs::read_to_string(&report)
         .unwrap()

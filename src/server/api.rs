@@ -257,7 +257,7 @@ async fn meta(
             .precincts
             .iter()
             .any(|p| p.props.get("reconciliation").is_some_and(|v| !v.is_null()));
-    let dl = |f: &str| st.dir.join(f).is_file();
+    let dl = |f: &str| st.dir.join(f).is_file() || st.dir.join("reconciliation").join(f).is_file();
     json_ok(json!({
         "precincts": st.precincts.len(),
         "findings": st.findings.len(),
@@ -777,7 +777,15 @@ async fn download(
             ));
         }
     };
-    let path = s.0.dir.join(&file);
+    // The reconcile subcommand writes its workbook into DIR/reconciliation/.
+    let path = match file.as_str() {
+        "reconciliation.xlsx" => ["reconciliation/reconciliation.xlsx", "reconciliation.xlsx"]
+            .iter()
+            .map(|f| s.0.dir.join(f))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| s.0.dir.join(&file)),
+        _ => s.0.dir.join(&file),
+    };
     let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
         .await
         .map_err(|_| ApiError::not_found("download failed"))?

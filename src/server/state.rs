@@ -263,7 +263,7 @@ fn read_recon_lists(dir: &Path) -> Result<BTreeMap<String, ReconList>, ServerErr
             .headers()
             .map_err(parse)?
             .iter()
-            .map(str::to_string)
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect();
         let iin_columns = columns
             .iter()
@@ -311,7 +311,16 @@ impl AppState {
             })?,
             Err(_) => Value::Object(Map::new()),
         };
-        let recon_stats = match std::fs::read(dir.join("reconciliation_stats.json")) {
+        // The reconcile subcommand writes into DIR/reconciliation/; DIR/ is accepted too.
+        let stats_path = [
+            "reconciliation/reconciliation_stats.json",
+            "reconciliation_stats.json",
+        ]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| dir.join("reconciliation_stats.json"));
+        let recon_stats = match std::fs::read(stats_path) {
             Ok(b) => Some(serde_json::from_slice(&b).map_err(|e| ServerError::Parse {
                 file: "reconciliation_stats.json",
                 reason: e.to_string(),

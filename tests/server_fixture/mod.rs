@@ -18,6 +18,9 @@ pub const CROSS_VOTERS: u64 = 1210;
 pub const CLEAN: &str = "101";
 /// The IIN planted in reconciliation category 3.
 pub const IIN: &str = "900101300123";
+/// Reconciliation category files (stems), as the reconcile subcommand names them.
+pub const CAT1: &str = "cat1_identification";
+pub const CAT3: &str = "cat3_twice_in_precinct";
 
 pub const UNIT_A: &str = "751210000";
 pub const UNIT_A_NAME: &str = "Алмалы ауданы";
@@ -128,13 +131,18 @@ pub fn write_fixture(dir: &Path) {
             "cap": 3000, "tolerance": 0.01, "skipped_checks": []
         }),
     );
+    // As `precincts reconcile` writes them: DIR/reconciliation/, UTF-8 CSV with a BOM and
+    // bilingual headers.
+    let rdir = dir.join("reconciliation");
+    std::fs::create_dir_all(&rdir).unwrap();
     write(
-        dir,
+        &rdir,
         "reconciliation_stats.json",
-        &json!({"categories": {"1": 10, "3": 2}, "total": 12}),
+        &json!({"totals": {"records": 12}, "districts": [], "precincts": []}),
     );
-    std::fs::create_dir_all(dir.join("reconciliation")).unwrap();
-    let mut csv = String::from("precinct,iin,record,reason\n");
+    let mut csv = String::from(
+        "\u{feff}Учаске / Участок,ЖСН / ИИН,Жазба коды / Код записи,Себеп / Причина\n",
+    );
     for i in 0..120 {
         let iin = if i == 0 {
             IIN.to_string()
@@ -147,16 +155,16 @@ pub fn write_fixture(dir: &Path) {
             i + 1
         ));
     }
-    std::fs::write(dir.join("reconciliation").join("3.csv"), csv).unwrap();
+    std::fs::write(rdir.join(format!("{CAT3}.csv")), csv).unwrap();
     std::fs::write(
-        dir.join("reconciliation").join("1.csv"),
-        "precinct,record,reason\n101,5,new voter\n",
+        rdir.join(format!("{CAT1}.csv")),
+        "\u{feff}Учаске / Участок,Жазба коды / Код записи\n101,5\n",
     )
     .unwrap();
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.write_string(0, 0, "precinct").unwrap();
-    wb.save(dir.join("reconciliation.xlsx")).unwrap();
+    wb.save(rdir.join("reconciliation.xlsx")).unwrap();
 }
 
 /// A national-size report: `nx × ny` precincts tiling a box over Kazakhstan, in 14 units.
