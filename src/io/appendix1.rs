@@ -7,7 +7,7 @@
 //! reconciliation's business, precinct codes are strings. Reject reasons never quote a
 //! personal value.
 
-use super::table::{Column, Row, read_table};
+use super::table::{Column, RawRow, read_table_raw};
 use super::{Intake, IoError, file_name};
 use crate::model::{VOTER_FIELDS, VoterField, VoterTable, VoterTableBuilder};
 use std::collections::HashSet;
@@ -197,9 +197,27 @@ pub fn voter_columns() -> [Column; VOTER_FIELDS] {
 /// assert!(!normalize_date("31.02.1990", &mut s));
 /// ```
 pub fn normalize_date(v: &str, out: &mut String) -> bool {
-    use std::fmt::Write;
     let v = v.trim();
-    let date = v.split([' ', 'T']).next().unwrap_or("");
+    let b = v.as_bytes();
+    let digit = |i: usize| b[i].wrapping_sub(b'0') as u32;
+    // Fast path: `dd.mm.yyyy`, the form of nearly every date in a voter file.
+    if b.len() == 10
+        && b[2] == b'.'
+        && b[5] == b'.'
+        && [0, 1, 3, 4, 6, 7, 8, 9]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit())
+    {
+        let d = digit(0) * 10 + digit(1);
+        let m = digit(3) * 10 + digit(4);
+        let y = digit(6) * 1000 + digit(7) * 100 + digit(8) * 10 + digit(9);
+        return push_iso(out, y as i32, m, d);
+    }
+    let end = b
+        .iter()
+        .position(|&c| c == b' ' || c == b'T')
+        .unwrap_or(b.len());
+    let date = &v[..end];
     let b = date.as_bytes();
     let num = |s: &[u8]| -> Option<u32> {
         if s.is_empty() || s.len() > 4 || !s.iter().all(u8::is_ascii_digit) {
@@ -207,7 +225,7 @@ pub fn normalize_date(v: &str, out: &mut String) -> bool {
         }
         Some(s.iter().fold(0u32, |a, &c| a * 10 + (c - b'0') as u32))
     };
-    let ymd = if is_serial(date) {
+    let (y, m, d) = if is_serial(date) {
         // An Excel serial number (possibly with a fractional time part).
         let days: f64 = match date.parse() {
             Ok(d) => d,
@@ -244,11 +262,28 @@ pub fn normalize_date(v: &str, out: &mut String) -> bool {
             return false;
         }
     };
-    let (y, m, d) = ymd;
+    push_iso(out, y, m, d)
+}
+
+/// Appends `YYYY-MM-DD` when the date exists (years 1800..=2200); `false` otherwise.
+fn push_iso(out: &mut String, y: i32, m: u32, d: u32) -> bool {
     if !(1800..=2200).contains(&y) || chrono::NaiveDate::from_ymd_opt(y, m, d).is_none() {
         return false;
     }
-    let _ = write!(out, "{y:04}-{m:02}-{d:02}");
+    let y = y as u32;
+    let digits = [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + (m / 10) as u8,
+        b'0' + (m % 10) as u8,
+        b'-',
+        b'0' + (d / 10) as u8,
+        b'0' + (d % 10) as u8,
+    ];
+    out.extend(digits.iter().map(|&c| c as char));
     true
 }
 
@@ -362,7 +397,7 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
     // The accounting is opened only once the header is known to be usable.
     let mut account: Option<usize> = None;
     let mut normalized: [String; VOTER_FIELDS] = std::array::from_fn(|_| String::new());
-    let mut on_row = |r: Row<'_>| {
+    let mut on_row = |r: RawRow<'_>| {
         let f = *account.get_or_insert_with(|| intake.open(&name, "voters"));
         if r.width != r.header_width {
             intake.reject(
@@ -442,7 +477,7 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
             Err(reason) => intake.reject(f, r.line, "row", reason),
         }
     };
-    read_table(path, &columns, &mut on_row)?;
+    read_table_raw(path, &columns, &mut on_row)?;
     if account.is_none() {
         intake.open(&name, "voters");
     }

@@ -80,11 +80,63 @@ pub fn read_table(
     columns: &[Column],
     row: &mut dyn FnMut(Row<'_>),
 ) -> Result<(), IoError> {
+    let mut cells: Vec<String> = vec![String::new(); columns.len()];
+    read_table_raw(path, columns, &mut |r| {
+        for (i, c) in cells.iter_mut().enumerate() {
+            c.clear();
+            c.push_str(r.get(i));
+        }
+        row(Row {
+            line: r.line,
+            cells: &cells,
+            width: r.width,
+            header_width: r.header_width,
+        })
+    })
+}
+
+/// A data row whose cells borrow from the reader's buffers (no copy per cell): the fast
+/// path of [`read_table`] for the voter file.
+#[derive(Debug)]
+pub(crate) struct RawRow<'a> {
+    pub line: u64,
+    text: &'a str,
+    /// Per requested column, the cell's byte range in `text` (empty when absent).
+    bounds: &'a [(usize, usize)],
+    pub width: usize,
+    pub header_width: usize,
+}
+
+impl<'a> RawRow<'a> {
+    #[inline]
+    pub fn get(&self, i: usize) -> &'a str {
+        match self.bounds.get(i) {
+            Some(&(a, b)) => &self.text[a..b],
+            None => "",
+        }
+    }
+}
+
+/// [`read_table`] without copying cells.
+pub(crate) fn read_table_raw(
+    path: &Path,
+    columns: &[Column],
+    row: &mut dyn FnMut(RawRow<'_>),
+) -> Result<(), IoError> {
     if is_workbook(path) {
         read_workbook(path, columns, row)
     } else {
         read_csv(path, columns, row)
     }
+}
+
+/// The range of `r` in `s` without surrounding ASCII whitespace.
+#[inline]
+fn trimmed(s: &str, r: std::ops::Range<usize>) -> (usize, usize) {
+    let f = &s.as_bytes()[r.clone()];
+    let lead = f.len() - f.trim_ascii_start().len();
+    let len = f.trim_ascii().len();
+    (r.start + lead, r.start + lead + len)
 }
 
 /// Maps header cells onto the requested columns; `None` for a column the file lacks.
@@ -155,7 +207,11 @@ fn sniff_delimiter(line: &[u8]) -> u8 {
     }
 }
 
-fn read_csv(path: &Path, columns: &[Column], row: &mut dyn FnMut(Row<'_>)) -> Result<(), IoError> {
+fn read_csv(
+    path: &Path,
+    columns: &[Column],
+    row: &mut dyn FnMut(RawRow<'_>),
+) -> Result<(), IoError> {
     let open_err = |source| IoError::Open {
         path: path.display().to_string(),
         source,
@@ -221,21 +277,47 @@ fn read_csv(path: &Path, columns: &[Column], row: &mut dyn FnMut(Row<'_>)) -> Re
     };
     let map = map_columns(path, &header, columns)?;
     let header_width = header.len();
-    let mut cells: Vec<String> = vec![String::new(); columns.len()];
+    let mut scratch = String::new();
+    let mut bounds = vec![(0usize, 0usize); columns.len()];
     while csv.read_byte_record(&mut rec).map_err(csv_err)? {
-        if rec.iter().all(|f| f.trim_ascii().is_empty()) {
+        let bytes = rec.as_slice();
+        if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        for (cell, m) in cells.iter_mut().zip(&map) {
-            cell.clear();
-            if let Some(f) = m.and_then(|j| rec.get(j)) {
-                push_decoded(cell, f, cp1251);
+        // Fast path: the whole record is UTF-8, so cells are slices of it (delimiters are
+        // ASCII, so every field boundary is a character boundary).
+        let whole = if cp1251 {
+            None
+        } else {
+            std::str::from_utf8(bytes).ok()
+        };
+        let text: &str = match whole {
+            Some(s) => {
+                for (b, m) in bounds.iter_mut().zip(&map) {
+                    *b = match m.and_then(|j| rec.range(j)) {
+                        Some(r) => trimmed(s, r),
+                        None => (0, 0),
+                    };
+                }
+                s
             }
-        }
+            None => {
+                scratch.clear();
+                for (b, m) in bounds.iter_mut().zip(&map) {
+                    let a = scratch.len();
+                    if let Some(f) = m.and_then(|j| rec.get(j)) {
+                        push_decoded(&mut scratch, f, cp1251);
+                    }
+                    *b = (a, scratch.len());
+                }
+                &scratch
+            }
+        };
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        row(Row {
+        row(RawRow {
             line,
-            cells: &cells,
+            text,
+            bounds: &bounds,
             width: rec.len(),
             header_width,
         });
@@ -288,7 +370,7 @@ pub(crate) fn push_number(f: f64, out: &mut String) {
 fn read_workbook(
     path: &Path,
     columns: &[Column],
-    row: &mut dyn FnMut(Row<'_>),
+    row: &mut dyn FnMut(RawRow<'_>),
 ) -> Result<(), IoError> {
     use calamine::Reader;
     if let Err(source) = std::fs::metadata(path) {
@@ -333,8 +415,9 @@ fn read_workbook(
     };
     let map = map_columns(path, &header, columns)?;
     let header_width = header.len();
-    let mut cells: Vec<String> = vec![String::new(); columns.len()];
     let mut scratch = String::new();
+    let mut text = String::new();
+    let mut bounds = vec![(0usize, 0usize); columns.len()];
     for (i, r) in rows {
         // A workbook row has no "length": it is as wide as its last non-empty cell.
         let mut width = 0;
@@ -348,15 +431,18 @@ fn read_workbook(
         if width == 0 {
             continue;
         }
-        for (cell, m) in cells.iter_mut().zip(&map) {
-            cell.clear();
+        text.clear();
+        for (b, m) in bounds.iter_mut().zip(&map) {
+            let a = text.len();
             if let Some(d) = m.and_then(|j| r.get(j)) {
-                cell_text(d, cell);
+                cell_text(d, &mut text);
             }
+            *b = (a, text.len());
         }
-        row(Row {
+        row(RawRow {
             line: first_row + i as u64 + 1,
-            cells: &cells,
+            text: &text,
+            bounds: &bounds,
             width: width.max(header_width),
             header_width,
         });
