@@ -562,4 +562,32 @@ fn a_screenshot_of_any_report() {
     std::fs::create_dir_all(&art).unwrap();
     s.cdp.screenshot(&art.join("report.png"));
     eprintln!("first render {} ms", s.cdp.eval("window.__app.firstRender"));
+    s.cdp.click_selector("#flagged tbody tr");
+    s.cdp
+        .wait_for("document.getElementById('card-title')", "a card");
+    s.cdp.wait_for(
+        "!window.__app.map.isMoving() && window.__app.map.loaded()",
+        "the fly-to",
+    );
+    s.cdp.screenshot(&art.join("report-card.png"));
+    s.cdp.click_selector("button[data-tab='recon']");
+    if s.cdp.eval(
+        "!!document.querySelector('[data-cat]') || !!document.getElementById('recon-missing')",
+    ) == json!(true)
+        || s.cdp
+            .wait_for(
+                "document.querySelector('[data-cat]') || document.getElementById('recon-missing')",
+                "recon",
+            )
+            .is_object()
+    {
+        s.cdp
+            .eval("(document.getElementById('card-close') || {click() {}}).click()");
+        if s.cdp.eval("!!document.querySelector('[data-cat]')") == json!(true) {
+            s.cdp.click_selector("[data-cat]");
+            s.cdp
+                .wait_for("document.querySelector('#recon-rows')", "a category list");
+        }
+        s.cdp.screenshot(&art.join("report-recon.png"));
+    }
 }

@@ -326,6 +326,15 @@ async fn reconciliation_statistics_sum_per_precinct_and_per_district() {
         .map(|c| c["category"].as_str().unwrap())
         .collect();
     assert_eq!(cats, vec![fx::CAT1, fx::CAT3]);
+    assert_eq!(v["categories"][1]["number"], 3);
+    assert_eq!(
+        v["categories"][1]["title"]["ru"],
+        "Повторное включение в список одного участка"
+    );
+    assert_eq!(
+        v["category_titles"]["3"]["en"],
+        "Twice in one precinct's list"
+    );
 }
 
 #[tokio::test]

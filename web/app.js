@@ -443,12 +443,12 @@ async function loadRecon() {
   renderRecon();
 }
 
-function countsTable(rows, keyCol, labelFn) {
+function countsTable(rows, keyCol, labelFn, titles) {
   const cats = new Set();
   for (const row of rows) for (const k of Object.keys(row.counts || {})) cats.add(k);
   const order = [...cats].sort((a, b) => (a === 'total') - (b === 'total') || a.localeCompare(b, undefined, { numeric: true }));
   return `<table class="list recon"><thead><tr><th>${esc(keyCol)}</th>${order.map((c) =>
-    `<th class="num">${esc(c === 'total' ? t('total') : c)}</th>`).join('')}</tr></thead><tbody>` +
+    `<th class="num" title="${esc((titles && titles[c] && titles[c][state.lang]) || '')}">${esc(c === 'total' ? t('total') : c)}</th>`).join('')}</tr></thead><tbody>` +
     rows.map((row) => `<tr>${labelFn(row)}${order.map((c) => `<td class="num">${fmtNum(row.counts[c] ?? 0)}</td>`).join('')}</tr>`).join('') +
     '</tbody></table>';
 }
@@ -460,15 +460,10 @@ function renderRecon() {
   if (r.error) { el.innerHTML = `<p class="error">${esc(r.error)}</p>`; return; }
   if (!r.stats) { el.innerHTML = ''; return; }
   const s = r.stats;
-  let html = `<div class="seg"><button type="button" data-view="precinct" class="${r.view === 'precinct' ? 'on' : ''}">${esc(t('per_precinct'))}</button>
-    <button type="button" data-view="unit" class="${r.view === 'unit' ? 'on' : ''}">${esc(t('per_unit'))}</button></div>`;
-  if (r.view === 'precinct') {
-    html += countsTable(s.by_precinct, t('col_precinct'), (row) => `<td><a href="#" data-precinct="${esc(row.precinct)}">${esc(row.precinct)}</a></td>`);
-  } else {
-    html += countsTable(s.by_unit, t('col_unit'), (row) => `<td>${esc(row.admin_name || row.admin_unit)}</td>`);
-  }
+  let html = '';
+  const catTitle = (c) => (c.title && c.title[state.lang]) ? (c.number ? c.number + '. ' : '') + c.title[state.lang] : c.category;
   html += `<h4>${esc(t('lists'))}</h4><div class="cats">` + s.categories.map((c) =>
-    `<button type="button" data-cat="${esc(c.category)}" class="${r.category === c.category ? 'on' : ''}">${esc(c.category)} (${c.rows} ${esc(t('rows'))})</button>`).join(' ') + '</div>';
+    `<button type="button" data-cat="${esc(c.category)}" class="${r.category === c.category ? 'on' : ''}" title="${esc(c.category)}">${esc(catTitle(c))} (${c.rows})</button>`).join(' ') + '</div>';
   if (r.category && r.data) {
     const d = r.data;
     if (d.error) {
@@ -476,12 +471,20 @@ function renderRecon() {
     } else {
       const pages = Math.max(1, Math.ceil(d.total / d.per_page));
       html += `<label class="reveal"><input type="checkbox" id="reveal" ${r.reveal ? 'checked' : ''}> ${esc(t('reveal'))}</label>
-        <table class="list" id="recon-rows"><thead><tr>${d.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>` +
-        d.rows.map((row) => `<tr>${row.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('') + `</tbody></table>
+        <div class="hscroll"><table class="list" id="recon-rows"><thead><tr>${d.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>` +
+        d.rows.map((row) => `<tr>${row.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('') + `</tbody></table></div>
         <div class="pager"><button type="button" id="rc-prev" ${r.page <= 1 ? 'disabled' : ''}>${esc(t('prev'))}</button>
         <span>${esc(t('page', { p: r.page, n: pages }))}</span>
         <button type="button" id="rc-next" ${r.page >= pages ? 'disabled' : ''}>${esc(t('next'))}</button></div>`;
     }
+  }
+  const seg = `<div class="seg"><button type="button" data-view="precinct" class="${r.view === 'precinct' ? 'on' : ''}">${esc(t('per_precinct'))}</button>
+    <button type="button" data-view="unit" class="${r.view === 'unit' ? 'on' : ''}">${esc(t('per_unit'))}</button></div>`;
+  html += `<h4>${esc(t('recon_counts'))}</h4>` + seg;
+  if (r.view === 'precinct') {
+    html += countsTable(s.by_precinct, t('col_precinct'), (row) => `<td><a href="#" data-precinct="${esc(row.precinct)}">${esc(row.precinct)}</a></td>`, s.category_titles);
+  } else {
+    html += countsTable(s.by_unit, t('col_unit'), (row) => `<td>${esc(row.admin_name || row.admin_unit)}</td>`, s.category_titles);
   }
   el.innerHTML = html;
   el.querySelectorAll('[data-view]').forEach((b) => b.addEventListener('click', () => { r.view = b.dataset.view; renderRecon(); }));

@@ -610,10 +610,38 @@ async fn recon_stats(
     let categories: Vec<Value> = st
         .recon_lists
         .iter()
-        .map(|(k, l)| json!({"category": k, "rows": l.rows.len()}))
+        .map(|(k, l)| {
+            let cat = crate::reconcile::Category::ALL.iter().find(|c| c.file_stem() == k);
+            let title = match (cat, k.as_str()) {
+                (Some(c), _) => {
+                    let t = c.title();
+                    json!({"kk": t[0], "ru": t[1], "en": t[2]})
+                }
+                (None, "submission_only") => {
+                    json!({"kk": "Тек тізімде", "ru": "Только в списке", "en": "Only in the submitted list"})
+                }
+                (None, "register_only") => {
+                    json!({"kk": "Тек тізілімде", "ru": "Только в регистре", "en": "Only in the register"})
+                }
+                (None, _) => Value::Null,
+            };
+            json!({"category": k, "number": cat.map(|c| c.number()), "title": title, "rows": l.rows.len()})
+        })
+        .collect();
+    // Titles of the count columns "1".."9".
+    let category_titles: Map<String, Value> = crate::reconcile::Category::ALL
+        .iter()
+        .map(|c| {
+            let t = c.title();
+            (
+                c.number().to_string(),
+                json!({"kk": t[0], "ru": t[1], "en": t[2]}),
+            )
+        })
         .collect();
     json_ok(
-        json!({"stats": st.recon_stats, "by_precinct": by_precinct, "by_unit": by_unit, "categories": categories}),
+        json!({"stats": st.recon_stats, "by_precinct": by_precinct, "by_unit": by_unit,
+        "categories": categories, "category_titles": category_titles}),
     )
 }
 
