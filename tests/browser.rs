@@ -206,7 +206,10 @@ fn start(report: &std::path::Path) -> Option<Session> {
         return None;
     }
     // The real binary on a free loopback port; it prints the address to open.
-    let mut server = Command::new(env!("CARGO_BIN_EXE_precincts"))
+    // PRECINCTS_BIN may point at another build (e.g. target/release/precincts) for timing.
+    let bin = std::env::var("PRECINCTS_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_precincts").to_string());
+    let mut server = Command::new(bin)
         .args(["serve", "--report"])
         .arg(&report)
         .args(["--bind", "127.0.0.1:0"])
@@ -590,4 +593,47 @@ fn a_screenshot_of_any_report() {
         }
         s.cdp.screenshot(&art.join("report-recon.png"));
     }
+}
+
+/// Page load to first render on a national-size report (10,000 precincts):
+/// `cargo test --release --test browser -- --ignored national --nocapture`.
+#[test]
+#[ignore]
+fn first_render_at_national_size() {
+    let dir = tempfile::tempdir().unwrap();
+    fx::write_national(dir.path(), 100, 100);
+    let Some(mut s) = start(dir.path()) else {
+        return;
+    };
+    let url = format!("{}/", s.base);
+    let t0 = Instant::now();
+    s.cdp.call("Page.navigate", json!({"url": url}));
+    s.cdp.wait_for(
+        "document.body && document.body.dataset.mapReady === '1'",
+        "the first render",
+    );
+    let wall = t0.elapsed();
+    s.cdp.wait_for(
+        "document.body.dataset.listReady === '1'",
+        "the flagged list",
+    );
+    let first = s.cdp.eval("window.__app.firstRender");
+    let art = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    std::fs::create_dir_all(&art).unwrap();
+    s.cdp.screenshot(&art.join("national.png"));
+    // Zoom in to a city-scale view and time the next full render.
+    let t1 = Instant::now();
+    s.cdp
+        .eval("window.__app.map.jumpTo({center: [68.0, 47.5], zoom: 11}); 1");
+    s.cdp.wait_for(
+        "window.__app.map.loaded() && window.__app.map.areTilesLoaded()",
+        "zoomed tiles",
+    );
+    let zoomed = t1.elapsed();
+    eprintln!(
+        "national: first render {:.0} ms after navigation start (wall {:.2} s); zoom-11 view loaded in {:.2} s",
+        first.as_f64().unwrap_or(f64::NAN),
+        wall.as_secs_f64(),
+        zoomed.as_secs_f64()
+    );
 }

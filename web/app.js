@@ -159,7 +159,7 @@ function style(meta) {
       paint: { 'fill-color': ['match', ['get', 'rank'], 1, '#ebe6da', 2, '#efeadf', '#f2eee5'], 'fill-opacity': 0.8 } },
     { id: 'precinct-fill', type: 'fill', source: 'data', 'source-layer': 'precincts',
       paint: { 'fill-color': LOAD_COLOR, 'fill-opacity': 0.55 } },
-    { id: 'precinct-line', type: 'line', source: 'data', 'source-layer': 'precincts',
+    { id: 'precinct-line', type: 'line', source: 'data', 'source-layer': 'precincts', minzoom: 6,
       paint: { 'line-color': '#555', 'line-width': ['interpolate', ['linear'], ['zoom'], 6, 0.2, 12, 0.8, 15, 1.2] } },
     { id: 'admin-line', type: 'line', source: 'data', 'source-layer': 'admin',
       paint: { 'line-color': '#6a3d9a', 'line-width': ['match', ['get', 'rank'], 1, 2.5, 2, 1.8, 1.2], 'line-dasharray': [3, 2] } },
