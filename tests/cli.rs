@@ -155,3 +155,41 @@ fn a_run_accounts_for_every_record_and_never_prints_personal_data() {
         ]
     );
 }
+
+/// Regression: with Windows line ends (CRLF) every reject after the first row was reported
+/// one line short, because the csv crate counted a record's '\n' into the next record.
+#[test]
+fn rejects_in_a_crlf_file_name_their_real_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("crlf.csv");
+    std::fs::write(
+        &p,
+        "\u{feff}code;iin;birth_date\r\n1;900101300017;01.01.1990\r\n2;900101300017;31.02.1990\r\n2;900101300017;01.01.1990\r\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = precincts(&[
+        "check",
+        "--out",
+        out.to_str().unwrap(),
+        "--voters",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rejects = std::fs::read_to_string(out.join("rejects.csv")).unwrap();
+    let got: Vec<(String, String)> = rejects
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[1].to_string(), c[2].to_string())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("3".to_string(), "birth_date".to_string()),
+            ("4".to_string(), "code".to_string())
+        ]
+    );
+}

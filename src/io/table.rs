@@ -185,6 +185,11 @@ fn push_decoded(out: &mut String, bytes: &[u8], cp1251: bool) {
     out.push_str(s.trim());
 }
 
+/// A cell without the '\r' of a CRLF line end.
+fn strip_cr(f: &[u8]) -> &[u8] {
+    f.strip_suffix(b"\r").unwrap_or(f)
+}
+
 /// Picks the delimiter: the most frequent of `,` `;` and tab outside quotes in `line`.
 fn sniff_delimiter(line: &[u8]) -> u8 {
     let (mut comma, mut semi, mut tab) = (0usize, 0usize, 0usize);
@@ -249,6 +254,11 @@ fn read_csv(
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
+        // Records end at '\n' only: with the default CRLF terminator the csv crate ends a
+        // record at '\r' and counts its '\n' into the next record, so every line number
+        // after the first row of a Windows file came out one short. A trailing '\r' is
+        // trimmed from the last cell below.
+        .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 16)
         .from_reader(rdr);
     let mut rec = csv::ByteRecord::new();
@@ -269,7 +279,7 @@ fn read_csv(
                 .iter()
                 .map(|f| {
                     let mut s = String::new();
-                    push_decoded(&mut s, f, cp1251);
+                    push_decoded(&mut s, strip_cr(f), cp1251);
                     s
                 })
                 .collect();
@@ -306,7 +316,7 @@ fn read_csv(
                 for (b, m) in bounds.iter_mut().zip(&map) {
                     let a = scratch.len();
                     if let Some(f) = m.and_then(|j| rec.get(j)) {
-                        push_decoded(&mut scratch, f, cp1251);
+                        push_decoded(&mut scratch, strip_cr(f), cp1251);
                     }
                     *b = (a, scratch.len());
                 }
