@@ -742,3 +742,45 @@ async fn a_pmtiles_basemap_is_served_from_its_directory() {
     let (_, v) = get_json(&s, "/api/meta").await;
     assert_eq!(v["basemap"]["vector_layers"][0], "roads");
 }
+
+#[tokio::test]
+async fn a_datasets_address_points_are_searched_and_tiled_at_high_zoom() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    fx::write_fixture(&out);
+    std::fs::write(
+        d.path().join("addresses.csv"),
+        "locality,street,house,lon,lat\nАлматы,проспект Достык,5,76.93,43.21\nАлматы,улица Абая,10,76.91,43.21\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("dataset.toml"),
+        "addresses = \"addresses.csv\"\n",
+    )
+    .unwrap();
+    let s = AppState::load(
+        &out,
+        &LoadOptions {
+            dataset: Some(d.path().join("dataset.toml")),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (_, v) = get_json(&s, "/api/search?q=%D0%B0%D0%B1%D0%B0%D1%8F").await; // "абая"
+    let addr: Vec<&Value> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "address")
+        .collect();
+    assert_eq!(addr.len(), 1, "{v}");
+    assert_eq!(addr[0]["point"], serde_json::json!([76.91, 43.21]));
+    let (x, y) = tile_of(76.93, 43.21, 14);
+    let (_, _, b) = get(&s, &format!("/api/tiles/14/{x}/{y}")).await;
+    let layers = mvt_layers(&b);
+    assert!(layers.contains(&("addresses".to_string(), 1)), "{layers:?}");
+    // Below zoom 14 there are no address points.
+    let (x, y) = tile_of(76.93, 43.21, 13);
+    let (_, _, b) = get(&s, &format!("/api/tiles/13/{x}/{y}")).await;
+    assert!(!mvt_layers(&b).iter().any(|(n, _)| n == "addresses"));
+}

@@ -556,11 +556,8 @@ impl AppState {
                 .enumerate()
                 .filter_map(|(i, a)| {
                     let mg = project(&Geometry::Point(geo::Point::new(a.lon, a.lat)))?;
-                    Some(TileFeature::new(
-                        i as u64,
-                        mg,
-                        vec![("label", PropValue::Str(a.label.clone()))],
-                    ))
+                    // No properties: at national size (millions of points) they cost memory.
+                    Some(TileFeature::new(i as u64, mg, Vec::new()))
                 })
                 .collect(),
         );
