@@ -140,10 +140,13 @@ impl PolygonIndex {
     /// parallel. The result is in the order of `coords`.
     ///
     /// How: every point gets a Z-order (Morton) key of its coordinate quantised to 2³² steps
-    /// per axis over the index's bounding box; the (key, position) pairs are sorted in
-    /// parallel, so equal coordinates become neighbours (deduplicated exactly within a run of
-    /// equal keys) and consecutive tests touch nearby polygons (cache locality). Runs are
-    /// tested in parallel and the answers scattered back to the input positions.
+    /// per axis over the index's bounding box. Two streaming bucket passes on the top 8 and
+    /// the next 8 bits of the key (a 256 × 256 grid) and a small sort per grid cell bring
+    /// equal coordinates next to each other (deduplicated exactly, by comparing the
+    /// coordinates within a run of equal keys) and make consecutive tests touch nearby
+    /// polygons (cache locality). The points travel with their coordinates, so the only
+    /// random memory access per point is writing its answer back to its input position.
+    /// Top-level buckets are processed in parallel.
     pub fn locate_all(&self, coords: &[Coord<f64>]) -> Vec<Option<u32>> {
         assert!(
             coords.len() < u32::MAX as usize,
@@ -160,56 +163,80 @@ impl PolygonIndex {
             let qy = ((c.y - bbox[1]) * sy) as u32;
             spread_bits(qx) | (spread_bits(qy) << 1)
         };
-        let mut items: Vec<(u64, u32)> = coords
-            .par_iter()
+
+        // Pass 1, per input chunk in parallel: items into 256 buckets by the top 8 bits.
+        let chunk_len = (coords.len() / (rayon::current_num_threads() * 4)).max(1 << 16);
+        let chunks: Vec<Vec<Vec<Item>>> = coords
+            .par_chunks(chunk_len)
             .enumerate()
-            .map(|(i, c)| (key(c), i as u32))
+            .map(|(ci, chunk)| {
+                let mut buckets: Vec<Vec<Item>> = (0..256)
+                    .map(|_| Vec::with_capacity(chunk.len() / 200))
+                    .collect();
+                for (j, c) in chunk.iter().enumerate() {
+                    let k = key(c);
+                    buckets[(k >> 56) as usize].push(Item {
+                        key: k,
+                        coord: *c,
+                        pos: (ci * chunk_len + j) as u32,
+                    });
+                }
+                buckets
+            })
             .collect();
-        // The order of equal keys does not matter: equal coordinates get equal answers.
-        items.par_sort_unstable_by_key(|&(k, _)| k);
 
         let out: Vec<AtomicU32> = (0..coords.len())
             .into_par_iter()
             .map(|_| AtomicU32::new(NONE))
             .collect();
-        // Cut the sorted list into chunks that do not split a run of equal keys.
-        let target = (items.len() / (rayon::current_num_threads() * 16)).max(8192);
-        let mut cuts = vec![0usize];
-        let mut at = target;
-        while at < items.len() {
-            while at < items.len() && items[at].0 == items[at - 1].0 {
-                at += 1;
-            }
-            if at < items.len() {
-                cuts.push(at);
-            }
-            at += target;
-        }
-        cuts.push(items.len());
-        cuts.par_windows(2).for_each(|w| {
-            let chunk = &items[w[0]..w[1]];
-            let mut seen: Vec<(Coord<f64>, u32)> = Vec::new();
-            let mut run_key = None;
-            for &(k, i) in chunk {
-                if run_key != Some(k) {
-                    run_key = Some(k);
-                    seen.clear();
+        // Pass 2, per top bucket in parallel: gather, bucket by the next 8 bits, sort each
+        // cell, then test and answer.
+        // One reusable buffer per worker: fresh memory costs a page fault per 4 KiB.
+        (0..256usize)
+            .into_par_iter()
+            .for_each_init(Vec::new, |sorted, b| {
+                let len: usize = chunks.iter().map(|c| c[b].len()).sum();
+                if len == 0 {
+                    return;
                 }
-                let c = coords[i as usize];
-                let same = |s: &&(Coord<f64>, u32)| {
-                    s.0.x.to_bits() == c.x.to_bits() && s.0.y.to_bits() == c.y.to_bits()
-                };
-                let answer = match seen.iter().find(same) {
-                    Some(&(_, a)) => a,
-                    None => {
-                        let a = self.locate(c).unwrap_or(NONE);
-                        seen.push((c, a));
-                        a
+                let mut cell_start = [0usize; 257];
+                for c in &chunks {
+                    for it in &c[b] {
+                        cell_start[((it.key >> 48) & 0xFF) as usize + 1] += 1;
                     }
-                };
-                out[i as usize].store(answer, Ordering::Relaxed);
-            }
-        });
+                }
+                for i in 0..256 {
+                    cell_start[i + 1] += cell_start[i];
+                }
+                let mut fill = cell_start;
+                sorted.clear();
+                sorted.resize(len, Item::default());
+                for c in &chunks {
+                    for it in &c[b] {
+                        let cell = ((it.key >> 48) & 0xFF) as usize;
+                        sorted[fill[cell]] = *it;
+                        fill[cell] += 1;
+                    }
+                }
+                for i in 0..256 {
+                    sorted[cell_start[i]..cell_start[i + 1]].sort_unstable_by_key(|it| it.key);
+                }
+                // Big buckets (a city) are split further, at runs of equal keys.
+                let pieces = (len / (1 << 16)).max(1);
+                let mut cuts = vec![0usize];
+                for p in 1..pieces {
+                    let mut at = len * p / pieces;
+                    while at < len && sorted[at].key == sorted[at - 1].key {
+                        at += 1;
+                    }
+                    if at > *cuts.last().unwrap_or(&0) && at < len {
+                        cuts.push(at);
+                    }
+                }
+                cuts.push(len);
+                cuts.par_windows(2)
+                    .for_each(|w| self.answer_run(&sorted[w[0]..w[1]], &out));
+            });
         out.into_par_iter()
             .map(|a| {
                 let v = a.into_inner();
@@ -217,6 +244,39 @@ impl PolygonIndex {
             })
             .collect()
     }
+
+    /// Tests each distinct coordinate of key-sorted `items` once and stores the answers.
+    fn answer_run(&self, items: &[Item], out: &[AtomicU32]) {
+        let mut seen: Vec<(Coord<f64>, u32)> = Vec::new();
+        let mut run_key = None;
+        for it in items {
+            if run_key != Some(it.key) {
+                run_key = Some(it.key);
+                seen.clear();
+            }
+            let c = it.coord;
+            let same = |s: &&(Coord<f64>, u32)| {
+                s.0.x.to_bits() == c.x.to_bits() && s.0.y.to_bits() == c.y.to_bits()
+            };
+            let answer = match seen.iter().find(same) {
+                Some(&(_, a)) => a,
+                None => {
+                    let a = self.locate(c).unwrap_or(NONE);
+                    seen.push((c, a));
+                    a
+                }
+            };
+            out[it.pos as usize].store(answer, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A point waiting for its polygon: Morton key, exact coordinate, input position.
+#[derive(Debug, Clone, Copy, Default)]
+struct Item {
+    key: u64,
+    coord: Coord<f64>,
+    pos: u32,
 }
 
 /// Spreads the 32 bits of `v` to the even bits of a u64 (for Morton keys).
@@ -402,5 +462,50 @@ mod tests {
             got.iter().filter(|g| g.is_none()).count() > 100,
             "some points fall outside"
         );
+    }
+
+    #[test]
+    fn coordinates_one_step_apart_are_told_apart_and_repeats_agree() {
+        // x = 1 is the shared edge: 1.0 goes east, the next float below goes west; both have
+        // the same sort key, so they must be deduplicated by exact coordinate.
+        let squares = [square(0., 0., 1.), square(1., 0., 1.)];
+        let index = PolygonIndex::new(&squares);
+        let west = coord! { x: 1.0f64.next_down(), y: 0.5 };
+        let east = coord! { x: 1.0, y: 0.5 };
+        let coords: Vec<Coord<f64>> = (0..1000)
+            .map(|i| if i % 3 == 0 { west } else { east })
+            .collect();
+        let got = index.locate_all(&coords);
+        for (c, g) in coords.iter().zip(&got) {
+            assert_eq!(*g, Some(if *c == west { 0 } else { 1 }));
+        }
+    }
+
+    #[test]
+    fn many_points_in_many_buckets_match_one_by_one_location() {
+        let bbox = Rect::new(coord! { x: 46.5, y: 40.6 }, coord! { x: 87.3, y: 55.4 });
+        let tiles = synthetic_tiling(bbox, 30, 20, 6, 5);
+        let index = PolygonIndex::new(&tiles);
+        let mut r = uniform(3);
+        let sites: Vec<Coord<f64>> = (0..20_000)
+            .map(|_| coord! { x: 46.0 + 42.0 * r(), y: 40.0 + 16.0 * r() })
+            .collect();
+        // A crowded city: many points in one small area, split over several pieces.
+        let city: Vec<Coord<f64>> = (0..150_000)
+            .map(|_| coord! { x: 76.9 + 0.01 * r(), y: 43.2 + 0.01 * r() })
+            .collect();
+        let coords: Vec<Coord<f64>> = (0..300_000)
+            .map(|i| {
+                if i % 2 == 0 {
+                    sites[(r() * 20_000.0) as usize]
+                } else {
+                    city[i / 2]
+                }
+            })
+            .collect();
+        let got = index.locate_all(&coords);
+        for (c, g) in coords.iter().zip(&got) {
+            assert_eq!(*g, index.locate(*c));
+        }
     }
 }

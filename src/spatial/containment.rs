@@ -88,7 +88,7 @@ fn contain_one(
     candidates.sort_unstable();
 
     let p_area = area_m2(p);
-    if !(p_area > 0.0) {
+    if p_area.is_nan() || p_area <= 0.0 {
         let first = p.0.first().and_then(|q| q.exterior().0.first().copied());
         let main_unit = first.and_then(|c| {
             candidates

@@ -110,7 +110,7 @@ impl PreparedRings {
             }
         }
         all.retain(|e| e.y0.is_finite() && e.y1.is_finite() && e.slope.is_finite());
-        if all.is_empty() || !(min_y < max_y) {
+        if all.is_empty() || min_y.partial_cmp(&max_y) != Some(std::cmp::Ordering::Less) {
             return PreparedRings {
                 min_x: 0.0,
                 max_x: 0.0,

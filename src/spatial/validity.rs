@@ -164,10 +164,10 @@ fn validate_inner(p: &MultiPolygon<f64>) -> Vec<String> {
             .iter()
             .map(|q| q.exterior().0.len() + q.interiors().iter().map(|r| r.0.len()).sum::<usize>())
             .sum();
-        if vertices <= GEO_VALIDATION_MAX_VERTICES {
-            if let Some(errors) = guarded(|| p.validation_errors()) {
-                out.extend(errors.into_iter().map(|e| e.to_string()));
-            }
+        if vertices <= GEO_VALIDATION_MAX_VERTICES
+            && let Some(errors) = guarded(|| p.validation_errors())
+        {
+            out.extend(errors.into_iter().map(|e| e.to_string()));
         }
     }
     out

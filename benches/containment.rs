@@ -1,0 +1,32 @@
+//! `spatial::containment` of 10,000 precincts (100 × 100 jittered tiling, median ≈ 75
+//! vertices) in 196 admin units (14 × 14 jittered tiling, ≈ 400 vertices each), and
+//! `spatial::overlaps` over the 10,000 precincts (all neighbours are candidates; none
+//! overlaps). Generated in code, deterministic.
+//!
+//! ```text
+//! cargo bench --bench containment -- --warm-up-time 1 --measurement-time 5
+//! ```
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use geo::{Rect, coord};
+use precincts::spatial::{containment, overlaps, synthetic_tiling};
+use std::hint::black_box;
+
+fn bench(c: &mut Criterion) {
+    let country = Rect::new(coord! { x: 46.5, y: 40.6 }, coord! { x: 87.3, y: 55.4 });
+    let precincts = synthetic_tiling(country, 100, 100, 18, 2024);
+    let units = synthetic_tiling(country, 14, 14, 100, 77);
+
+    let mut g = c.benchmark_group("containment");
+    g.sample_size(10);
+    g.bench_function("10k precincts in 196 units", |b| {
+        b.iter(|| containment(black_box(&precincts), black_box(&units)))
+    });
+    g.bench_function("overlaps among 10k precincts", |b| {
+        b.iter(|| overlaps(black_box(&precincts), 1.0))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
