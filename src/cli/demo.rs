@@ -52,8 +52,37 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     let out = a.out_dir.join("out");
     super::check::check_dataset(&a.out_dir.join("dataset.toml"), &out)?;
+    reconcile_demo(&a.out_dir, &out)?;
     if a.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
+    crate::server::serve_blocking(crate::server::ServeOptions {
+        report_dir: out,
+        bind: a.bind,
+        basemap: None,
+    })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reconciles the demo's submission with its register into the report folder, so the map
+/// shows both. The generator records the reference date and region it planted for.
+fn reconcile_demo(dir: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+    let sailau = dir.join("sailau");
+    let plan = sailau.join("expected.json");
+    if !plan.exists() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(&plan)?;
+    let v: serde_json::Value = serde_json::from_str(&text)?;
+    let field = |k: &str| v[k].as_str().map(str::to_string);
+    super::reconcile::run(super::reconcile::ReconcileArgs {
+        submission: Some(sailau.join("submission.csv")),
+        register: Some(sailau.join("register.csv")),
+        refs: Some(sailau.join("refs")),
+        date: field("date"),
+        region: field("region"),
+        out: out.to_path_buf(),
+        ..Default::default()
+    })?;
+    Ok(())
 }
