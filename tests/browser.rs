@@ -211,7 +211,7 @@ fn start(report: &std::path::Path) -> Option<Session> {
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_precincts").to_string());
     let mut server = Command::new(bin)
         .args(["serve", "--report"])
-        .arg(&report)
+        .arg(report)
         .args(["--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
