@@ -6,8 +6,12 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::Coord;
+use precincts::address::AddressIndex;
 use precincts::borders::{BorderTable, BordersInput, check_borders, parse_row};
-use precincts::model::{AddressPoint, PrecinctNo, SourceRef, VOTER_FIELDS, VoterTableBuilder};
+use precincts::model::{
+    AddressPoint, PrecinctNo, SourceRef, VOTER_FIELDS, VoterField, VoterTableBuilder,
+};
+use rayon::prelude::*;
 use std::time::Instant;
 
 fn env(name: &str, default: usize) -> usize {
@@ -95,6 +99,7 @@ fn data() -> Data {
     let mut b = VoterTableBuilder::new("voters.csv");
     let mut code = String::new();
     let mut precinct = String::new();
+    let mut house = String::new();
     let mut voter_address = Vec::with_capacity(n_voters);
     for i in 0..n_voters {
         let a = ((i as u64 * 7919) % n_addr as u64) as u32;
@@ -108,9 +113,14 @@ fn data() -> Data {
         code.push_str(&(i + 1).to_string());
         precinct.clear();
         precinct.push_str(&p.to_string());
+        house.clear();
+        house.push_str(&addresses[a as usize].house);
         let mut f = [""; VOTER_FIELDS];
         f[0] = &code;
         f[5] = &precinct;
+        f[14] = &addresses[a as usize].locality;
+        f[15] = &addresses[a as usize].street;
+        f[16] = &house;
         b.push(f, i as u64 + 2).unwrap();
         voter_address.push(Some(a));
     }
@@ -153,8 +163,34 @@ fn bench(c: &mut Criterion) {
         out.findings.len(),
         out.voters_by_list.len()
     );
+    let geocode = || {
+        let ix = AddressIndex::new(&d.addresses);
+        let v = &d.voters;
+        (0..v.len())
+            .into_par_iter()
+            .map(|i| {
+                let r = v.get(i);
+                ix.find(
+                    r.field(VoterField::Residence),
+                    r.field(VoterField::Street),
+                    r.field(VoterField::House),
+                    r.field(VoterField::Building),
+                )
+            })
+            .collect::<Vec<Option<u32>>>()
+    };
+    let t = Instant::now();
+    let found = geocode();
+    eprintln!(
+        "borders bench: geocoding {} voters {:.2} s ({} found)",
+        found.len(),
+        t.elapsed().as_secs_f64(),
+        found.iter().filter(|f| f.is_some()).count()
+    );
+    assert_eq!(found, d.voter_address);
     let mut g = c.benchmark_group("borders");
     g.sample_size(10);
+    g.bench_function("geocode_voters_national", |b| b.iter(geocode));
     g.bench_function("check_borders_national", |b| {
         b.iter(|| check_borders(&input))
     });

@@ -467,3 +467,37 @@ fn the_demo_border_lists_give_exactly_the_expected_border_findings() {
         "missing {missing:#?}\nextra {extra:#?}"
     );
 }
+
+#[test]
+fn a_renamed_street_matches_under_its_old_name() {
+    use precincts::borders::read_street_aliases;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aliases.csv");
+    std::fs::write(
+        &path,
+        "Населенный пункт,Старое название,Новое название\nг. Алматы,ул. Ленина,Абай даңғылы\n",
+    )
+    .unwrap();
+    let mut intake = Intake::default();
+    let aliases = read_street_aliases(&path, &mut intake).unwrap();
+    assert_eq!(aliases.len(), 1);
+    let addrs = vec![point("проспект Абая", "5", "", 0.0, 0.0, 2)];
+    let table = table_of(&[("7", "улица", "Ленина", "1-9 нечетные")]);
+    let run = |aliases| {
+        check_borders(&BordersInput {
+            table: &table,
+            addresses: &addrs,
+            address_polygon: None,
+            precincts: &[],
+            address_admin: &[None],
+            admin: &[],
+            voters: None,
+            voter_address: &[],
+            aliases,
+            cap: 3000,
+        })
+        .address_list
+    };
+    assert_eq!(run(None), vec![None]);
+    assert_eq!(run(Some(&aliases)), vec![Some(p("7"))]);
+}

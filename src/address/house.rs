@@ -232,6 +232,14 @@ pub(crate) fn house_at(toks: &[Tok], i: usize, span_ok: bool) -> Option<(House, 
 /// assert!(parse_house("б/н", "").is_none());
 /// ```
 pub fn parse_house(house: &str, building: &str) -> Option<House> {
+    // The common case, without tokenizing: digits only.
+    if building.is_empty()
+        && !house.is_empty()
+        && house.len() <= 9
+        && house.bytes().all(|b| b.is_ascii_digit())
+    {
+        return house.parse().ok().map(House::num);
+    }
     let toks = tokenize(house);
     let mut i = 0;
     while let Some(t) = toks.get(i) {

@@ -105,6 +105,8 @@ struct Resolved {
     house: Option<House>,
     /// Matching entries, in table order.
     entries: Vec<u32>,
+    /// The distinct precincts (interned ids) of those entries, in entry order.
+    pids: Vec<u32>,
 }
 
 fn house_matches(set: &super::HouseSet, h: Option<&House>) -> bool {
@@ -127,6 +129,7 @@ struct Cache {
 
 fn resolve(
     table: &BorderTable,
+    entry_pid: &[u32],
     ix: &EntryIndex,
     aliases: Option<&StreetAliases>,
     cache: &mut Cache,
@@ -163,7 +166,15 @@ fn resolve(
     try_list(ix.settlements.get(loc));
     entries.sort_unstable();
     entries.dedup();
+    let mut pids: Vec<u32> = Vec::new();
+    for &e in &entries {
+        let p = entry_pid[e as usize];
+        if !pids.contains(&p) {
+            pids.push(p);
+        }
+    }
     Resolved {
+        pids,
         loc: cache.loc.clone(),
         street: cache.street.clone(),
         house,
@@ -183,16 +194,7 @@ fn address_text(a: &AddressPoint) -> String {
 pub fn check_borders(input: &BordersInput) -> BordersOutcome {
     let table = input.table;
     let ix = build_index(table, input.aliases);
-    let resolved: Vec<Resolved> = input
-        .addresses
-        .par_iter()
-        .map_init(Cache::default, |c, a| {
-            resolve(table, &ix, input.aliases, c, a)
-        })
-        .collect();
-    let mut findings = Vec::new();
-
-    // Precinct numbers interned: per address the distinct listed precincts.
+    // Precinct numbers interned.
     let mut ids: HashMap<&PrecinctNo, u32> = HashMap::new();
     let mut nos: Vec<&PrecinctNo> = Vec::new();
     for p in &table.precincts {
@@ -206,32 +208,30 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         .iter()
         .map(|e| ids[&table.precincts[e.precinct].no])
         .collect();
-    let listed: Vec<Vec<u32>> = resolved
-        .iter()
-        .map(|r| {
-            let mut v: Vec<u32> = Vec::with_capacity(r.entries.len());
-            for &e in &r.entries {
-                let p = entry_pid[e as usize];
-                if !v.contains(&p) {
-                    v.push(p);
-                }
-            }
-            v
+    // Each address point once, against the entries of its street.
+    let resolved: Vec<Resolved> = input
+        .addresses
+        .par_iter()
+        .with_min_len(1 << 12)
+        .map_init(Cache::default, |c, a| {
+            resolve(table, &entry_pid, &ix, input.aliases, c, a)
         })
         .collect();
-    let address_list: Vec<Option<PrecinctNo>> = listed
-        .iter()
-        .map(|v| v.first().map(|&p| nos[p as usize].clone()))
+    let mut findings = Vec::new();
+    let address_list: Vec<Option<PrecinctNo>> = resolved
+        .par_iter()
+        .with_min_len(1 << 12)
+        .map(|r| r.pids.first().map(|&p| nos[p as usize].clone()))
         .collect();
 
     // Addresses in no list / several lists.
     let mut entry_hits = vec![0u64; table.entries.len()];
-    for (i, (r, a)) in resolved.iter().zip(input.addresses).enumerate() {
+    for (r, a) in resolved.iter().zip(input.addresses) {
         for &e in &r.entries {
             entry_hits[e as usize] += 1;
         }
         let covered = ix.localities.as_ref().is_none_or(|l| l.contains(&*r.loc));
-        if listed[i].is_empty() && covered {
+        if r.pids.is_empty() && covered {
             findings.push(
                 Finding::new(
                     FindingCode::AddressInNoList,
@@ -242,8 +242,8 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                 .geometry(geo::Point(a.coord)),
             );
         }
-        if listed[i].len() > 1 {
-            let mut ps: Vec<&PrecinctNo> = listed[i].iter().map(|&p| nos[p as usize]).collect();
+        if r.pids.len() > 1 {
+            let mut ps: Vec<&PrecinctNo> = r.pids.iter().map(|&p| nos[p as usize]).collect();
             ps.sort();
             let which = r
                 .entries
@@ -275,14 +275,27 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         }
     }
 
-    // Entries (rows) that match nothing.
+    // Entries (rows) that match nothing; the known houses of their streets, for the message.
     let mut known: HashMap<(&str, &str), (House, House, usize)> = HashMap::new();
-    {
-        let wanted = |l: &str, s: &str| ix.streets.get(l).is_some_and(|m| m.contains_key(s));
+    let dead_streets: HashSet<(&str, &str)> = table
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| entry_hits[*i] == 0)
+        .filter_map(|(_, e)| match &e.target {
+            Target::Street { key, .. } => {
+                let loc = table.precincts[e.precinct].locality_key.as_str();
+                let key = input.aliases.map(|a| a.resolve(loc, key)).unwrap_or(key);
+                Some((loc, key))
+            }
+            Target::Settlement { .. } | Target::NoStreet => None,
+        })
+        .collect();
+    if !dead_streets.is_empty() {
         for r in &resolved {
             let Some(h) = &r.house else { continue };
             for l in [&*r.loc, ""] {
-                if wanted(l, &r.street) {
+                if dead_streets.contains(&(l, &*r.street)) {
                     let e = known
                         .entry((l, &*r.street))
                         .or_insert_with(|| (h.clone(), h.clone(), 0));
@@ -350,7 +363,7 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
 
     // Lists crossing admin units.
     let mut admin_of: BTreeMap<u32, BTreeMap<u32, u64>> = BTreeMap::new();
-    for (i, ps) in listed.iter().enumerate() {
+    for (i, ps) in resolved.iter().map(|r| &r.pids).enumerate() {
         if let Some(Some(u)) = input.address_admin.get(i) {
             for &p in ps {
                 *admin_of.entry(p).or_default().entry(*u).or_default() += 1;
@@ -385,7 +398,7 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
     // List vs polygon.
     if let Some(ap) = input.address_polygon {
         let mut pairs: BTreeMap<(&PrecinctNo, &PrecinctNo), u64> = BTreeMap::new();
-        for (i, ps) in listed.iter().enumerate() {
+        for (i, ps) in resolved.iter().map(|r| &r.pids).enumerate() {
             let Some(Some(b)) = ap.get(i) else { continue };
             let Some(poly) = input.precincts.get(*b as usize) else {
                 continue;
@@ -425,13 +438,14 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         let n = v.len().min(input.voter_address.len());
         let (counts, found) = (0..n)
             .into_par_iter()
+            .with_min_len(1 << 16)
             .fold(
                 || (vec![0u64; nos.len()], Vec::new()),
                 |(mut counts, mut found), i| {
                     let Some(a) = input.voter_address[i] else {
                         return (counts, found);
                     };
-                    let ps = &listed[a as usize];
+                    let ps = &resolved[a as usize].pids;
                     let Some(&first) = ps.first() else {
                         return (counts, found);
                     };
@@ -442,7 +456,8 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                     if code.is_empty() {
                         return (counts, found);
                     }
-                    let ok = by_str.get(code).is_some_and(|p| ps.contains(p));
+                    let ok = code == nos[first as usize].as_str()
+                        || by_str.get(code).is_some_and(|p| ps.contains(p));
                     if !ok {
                         found.push((i, first));
                     }
