@@ -471,6 +471,17 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
         "Салыстыру"
     );
 
+    // The statistics tab counts the planted problems and lists the file accounting.
+    cdp.click_selector("button[data-tab='stats']");
+    cdp.wait_for("document.getElementById('stats-table')", "the statistics");
+    let nums =
+        cdp.eval("[...document.querySelectorAll('#stats-table td')].map(td => td.textContent)");
+    assert_eq!(nums, json!(["5", "3", "1", "1", "3"]));
+    assert_eq!(
+        cdp.eval("document.querySelector('#accounting tbody td').textContent"),
+        "voters voters.csv"
+    );
+
     // The reconciliation view masks IINs until asked.
     cdp.click_selector("button[data-tab='recon']");
     cdp.click_selector(&format!("button[data-cat='{}']", fx::CAT3));

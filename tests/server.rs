@@ -284,6 +284,10 @@ async fn statistics_count_the_planted_problems() {
     assert_eq!(v["findings"], 3);
     assert_eq!(v["findings_by_code"]["PRECINCT_OVER_CAP"], 1);
     assert_eq!(v["summary"]["cap"], 3000);
+    assert_eq!(
+        v["summary"]["accounting"][0]["file"], "voters.csv",
+        "no folders in the summary"
+    );
     let (_, v) = get_json(&s, "/api/codes").await;
     let over = v
         .as_array()

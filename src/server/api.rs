@@ -311,8 +311,22 @@ async fn stats(
         "cross_boundary": flag("cross_boundary"),
         "findings": st.findings.len(),
         "findings_by_code": by_code,
-        "summary": st.summary,
+        "summary": summary_without_paths(&st.summary),
     }))
+}
+
+/// The summary with the folders of the input files removed (file names only).
+fn summary_without_paths(summary: &Value) -> Value {
+    let mut s = summary.clone();
+    if let Some(acc) = s.get_mut("accounting").and_then(Value::as_array_mut) {
+        for a in acc {
+            if let Some(f) = a.get("file").and_then(Value::as_str) {
+                let name = f.rsplit(['/', '\\']).next().unwrap_or(f).to_string();
+                a["file"] = Value::String(name);
+            }
+        }
+    }
+    s
 }
 
 async fn admin(

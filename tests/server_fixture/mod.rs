@@ -127,7 +127,7 @@ pub fn write_fixture(dir: &Path) {
         &json!({
             "precincts": 5, "overfull": 1, "cross_boundary": 1, "findings": 3,
             "counts_by_code": {"PRECINCT_OVER_CAP": 1, "PRECINCT_CROSSES_ADMIN_BOUNDARY": 1, "VOTER_IN_OTHER_PRECINCT": 1},
-            "accounting": [], "totals": {"read": 0, "accepted": 0, "rejected": 0},
+            "accounting": [{"file": "/home/commission/data/voters.csv", "kind": "voters", "read": 10, "accepted": 9, "rejected": 1}], "totals": {"read": 0, "accepted": 0, "rejected": 0},
             "cap": 3000, "tolerance": 0.01, "skipped_checks": []
         }),
     );
