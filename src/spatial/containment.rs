@@ -104,12 +104,35 @@ fn contain_one(
         };
     }
 
+    // Only the part of a unit near the precinct matters: clip units to the precinct's box
+    // (grown by 1 %) before the overlay, whose cost grows with the unit's vertex count.
+    let (mx, my) = (rect.width() * 0.01 + 1e-9, rect.height() * 0.01 + 1e-9);
+    let clip_box = geo::Rect::new(
+        Coord {
+            x: rect.min().x - mx,
+            y: rect.min().y - my,
+        },
+        Coord {
+            x: rect.max().x + mx,
+            y: rect.max().y + my,
+        },
+    );
+    let mut clipped: Vec<(usize, MultiPolygon<f64>)> = Vec::new();
+    let mut clipped_unit = |u: usize| -> MultiPolygon<f64> {
+        if let Some((_, c)) = clipped.iter().find(|(v, _)| *v == u) {
+            return c.clone();
+        }
+        let c = clip_to_rect(&units[u], clip_box);
+        clipped.push((u, c.clone()));
+        c
+    };
     let mut prepared_p: Option<PreparedRings> = None;
     let mut meets: Vec<(usize, f64)> = Vec::new();
     let mut whole = None;
     for &u in &candidates {
         let meet = if prepared[u].edge_may_meet(rect) {
-            match guarded(|| p.intersection(&units[u])) {
+            let unit = clipped_unit(u);
+            match guarded(|| p.intersection(&unit)) {
                 Some(inter) => Meet::Part(area_m2(&inter)),
                 None => {
                     let pp = prepared_p.get_or_insert_with(|| PreparedRings::new(p.0.iter()));
@@ -155,7 +178,8 @@ fn contain_one(
     let outside = if whole == Some(main) || outside_share == 0.0 {
         None
     } else {
-        guarded(|| p.difference(&units[main])).filter(|d| !d.0.is_empty())
+        let unit = clipped_unit(main);
+        guarded(|| p.difference(&unit)).filter(|d| !d.0.is_empty())
     };
     Containment {
         main_unit: Some(main),
@@ -163,6 +187,71 @@ fn contain_one(
         touched: meets.iter().map(|&(u, _)| u).collect(),
         outside,
     }
+}
+
+/// Clips every ring of `m` to `r` (Sutherland–Hodgman, ring by ring). The result may have
+/// zero-width slivers along `r`'s sides, but under the even–odd rule used by the overlay it
+/// covers exactly `m ∩ r`, so for anything inside `r` intersection and difference with it
+/// equal those with `m`.
+fn clip_to_rect(m: &MultiPolygon<f64>, r: geo::Rect<f64>) -> MultiPolygon<f64> {
+    let clip_ring = |ring: &LineString<f64>| -> Option<LineString<f64>> {
+        let mut pts: Vec<Coord<f64>> = ring.0.clone();
+        if pts.first() == pts.last() {
+            pts.pop();
+        }
+        // (axis, bound, keep below?) for the four sides.
+        let sides = [
+            (0, r.min().x, false),
+            (0, r.max().x, true),
+            (1, r.min().y, false),
+            (1, r.max().y, true),
+        ];
+        for (axis, bound, below) in sides {
+            if pts.is_empty() {
+                return None;
+            }
+            let val = |c: &Coord<f64>| if axis == 0 { c.x } else { c.y };
+            let inside = |c: &Coord<f64>| {
+                if below {
+                    val(c) <= bound
+                } else {
+                    val(c) >= bound
+                }
+            };
+            let mut next = Vec::with_capacity(pts.len() + 4);
+            for i in 0..pts.len() {
+                let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
+                let (ia, ib) = (inside(&a), inside(&b));
+                if ia {
+                    next.push(a);
+                }
+                if ia != ib {
+                    let t = (bound - val(&a)) / (val(&b) - val(&a));
+                    let mut c = Coord {
+                        x: a.x + t * (b.x - a.x),
+                        y: a.y + t * (b.y - a.y),
+                    };
+                    if axis == 0 {
+                        c.x = bound;
+                    } else {
+                        c.y = bound;
+                    }
+                    next.push(c);
+                }
+            }
+            pts = next;
+        }
+        (pts.len() >= 3).then_some(LineString(pts))
+    };
+    MultiPolygon(
+        m.0.iter()
+            .filter_map(|poly| {
+                let shell = clip_ring(poly.exterior())?;
+                let holes = poly.interiors().iter().filter_map(clip_ring).collect();
+                Some(geo::Polygon::new(shell, holes))
+            })
+            .collect(),
+    )
 }
 
 /// Runs a boolean operation, turning a panic (degenerate input) into `None`.
