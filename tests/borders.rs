@@ -346,6 +346,9 @@ proptest! {
     }
 }
 
+/// A finding's key: (code, precinct, record, line).
+type Key = (String, Option<String>, Option<String>, Option<u64>);
+
 /// The demo's `borders.csv` plants its four errors and gives exactly the findings the demo
 /// expects for the border codes (computed here through the real readers and indices).
 #[test]
@@ -423,7 +426,7 @@ fn the_demo_border_lists_give_exactly_the_expected_border_findings() {
         FindingCode::BorderListPolygonMismatch,
         FindingCode::VoterListPrecinctMismatch,
     ];
-    let mut got: Vec<(String, Option<String>, Option<String>, Option<u64>)> = out
+    let mut got: Vec<Key> = out
         .findings
         .iter()
         .map(|f| {
@@ -442,7 +445,7 @@ fn the_demo_border_lists_give_exactly_the_expected_border_findings() {
     got.sort();
     let file: ExpectedFile =
         serde_json::from_str(&std::fs::read_to_string(d.join("expected.json")).unwrap()).unwrap();
-    let mut want: Vec<(String, Option<String>, Option<String>, Option<u64>)> = file
+    let mut want: Vec<Key> = file
         .findings
         .into_iter()
         .filter(|e| border_codes.iter().any(|c| c.as_str() == e.code))
