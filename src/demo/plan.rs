@@ -504,7 +504,6 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
 
         // Streets and address points.
         let first_addr = town.addresses.len() as u32;
-        let s0 = town.streets.len();
         let mut order: Vec<usize> = (0..names::STREETS.len()).collect();
         let mut srng = Rng::keyed(seed, &[3, reg as u64]);
         for i in (1..order.len()).rev() {
@@ -600,7 +599,6 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
                 }
             }
         }
-        let _ = s0;
         // The gap's houses: a new street inside the hole of b, listed in b.
         let mut gap_addrs = Vec::new();
         if let Some(p) = plant {
@@ -660,7 +658,7 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
         }
     }
     let normal: Vec<usize> = (0..target.len()).filter(|&i| target[i].is_none()).collect();
-    let rem = (opts.voters as u64).checked_sub(special_total).unwrap_or(0);
+    let rem = (opts.voters as u64).saturating_sub(special_total);
     if rem < normal.len() as u64 * 100 {
         return Err(DemoError::Options(format!(
             "{} voters are too few for {} precincts and the planted problems (need at least {})",
@@ -882,9 +880,9 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
 
     // Bad rows, appended after the good ones.
     let mut vline = town.voter_count as u64 + 2;
-    let mut aline = town.addresses.len() as u64 + 2;
     let mut fresh = town.voter_count as u64;
-    for rp in rplans.iter().filter(|rp| rp.plant.is_some()) {
+    let planted_regions = rplans.iter().filter(|rp| rp.plant.is_some());
+    for (aline, rp) in (town.addresses.len() as u64 + 2..).zip(planted_regions) {
         let first = town.addresses[rp.first_addr as usize].first_voter as u64;
         let kinds = [
             (BadRowKind::MalformedDate, "birth_date", "birth date 31.02"),
@@ -927,7 +925,6 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
             identity: 0,
             address: rp.first_addr,
         });
-        aline += 1;
     }
     planted.voters = voters_over.into_iter().collect();
     town.planted = planted;
