@@ -71,6 +71,12 @@ const I18N = {
   lg_voter: { kk: 'Басқа учаскедегі сайлаушы мекенжайы', ru: 'Адрес избирателя из другого участка', en: 'Address of a voter listed elsewhere' },
   lg_address: { kk: 'Мекенжай нүктесі', ru: 'Адресная точка', en: 'Address point' },
   lg_admin: { kk: 'ӘАБ шекарасы', ru: 'Граница АТЕ', en: 'Unit boundary' },
+  accounting: { kk: 'Файлдар есебі', ru: 'Учёт файлов', en: 'Files read' },
+  acc_file: { kk: 'Файл', ru: 'Файл', en: 'File' },
+  acc_read: { kk: 'Оқылды', ru: 'Прочитано', en: 'Read' },
+  acc_accepted: { kk: 'Қабылданды', ru: 'Принято', en: 'Accepted' },
+  acc_rejected: { kk: 'Қабылданбады', ru: 'Отклонено', en: 'Rejected' },
+  skipped: { kk: 'Орындалмаған тексерулер', ru: 'Пропущенные проверки', en: 'Checks skipped' },
   not_found: { kk: 'Табылмады', ru: 'Не найдено', en: 'Nothing found' },
   error: { kk: 'Қате', ru: 'Ошибка', en: 'Error' },
   yes: { kk: 'иә', ru: 'да', en: 'yes' },
@@ -341,7 +347,7 @@ function renderCard() {
   if (c.reconciliation && typeof c.reconciliation === 'object') {
     const keys = Object.keys(c.reconciliation);
     recon = `<h4>${esc(t('recon_counts'))}</h4><table class="kv"><tbody>` +
-      keys.map((k) => `<tr><th>${esc(k === 'total' ? t('total') : t('category') + ' ' + k)}</th><td class="num" data-recon="${esc(k)}">${fmtNum(c.reconciliation[k])}</td></tr>`).join('') +
+      keys.map((k) => `<tr><th>${esc(k === 'total' ? t('total') : k + '. ' + (((c.reconciliation_titles || {})[k] || {})[state.lang] || t('category')))}</th><td class="num" data-recon="${esc(k)}">${fmtNum(c.reconciliation[k])}</td></tr>`).join('') +
       '</tbody></table>';
   }
   el.innerHTML = `
@@ -512,8 +518,26 @@ function renderStats() {
     `<tr><th>${esc(t(k))}</th><td class="num">${fmtNum(v)}</td></tr>`).join('')}</tbody></table>
     <h4>${esc(t('findings'))}</h4><table class="kv"><tbody>${byCode.map(([c, n]) =>
     `<tr><th>${esc(codeTitle(c))}</th><td class="num">${fmtNum(n)}</td></tr>`).join('')}</tbody></table>
+    ${accountingHtml(s.summary)}
     <h4>${esc(t('downloads'))}</h4><ul class="downloads">${Object.entries(dl).filter(([, ok]) => ok).map(([f]) =>
     `<li><a href="/download/${esc(f)}" download>${esc(f)}</a></li>`).join('')}</ul>`;
+}
+
+function accountingHtml(summary) {
+  if (!summary) return '';
+  let html = '';
+  const acc = Array.isArray(summary.accounting) ? summary.accounting : [];
+  if (acc.length) {
+    html += `<h4>${esc(t('accounting'))}</h4><table class="list" id="accounting"><thead><tr><th>${esc(t('acc_file'))}</th>
+      <th class="num">${esc(t('acc_read'))}</th><th class="num">${esc(t('acc_accepted'))}</th><th class="num">${esc(t('acc_rejected'))}</th></tr></thead><tbody>` +
+      acc.map((a) => `<tr><td>${esc(a.kind || '')} ${esc(String(a.file || '').split('/').pop())}</td><td class="num">${fmtNum(a.read)}</td>
+        <td class="num">${fmtNum(a.accepted)}</td><td class="num">${fmtNum(a.rejected)}</td></tr>`).join('') + '</tbody></table>';
+  }
+  const skipped = Array.isArray(summary.skipped_checks) ? summary.skipped_checks : [];
+  if (skipped.length) {
+    html += `<h4>${esc(t('skipped'))}</h4><ul>` + skipped.map((x) => `<li>${esc(typeof x === 'string' ? x : JSON.stringify(x))}</li>`).join('') + '</ul>';
+  }
+  return html;
 }
 
 // ---------------------------------------------------------------- legend

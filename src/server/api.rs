@@ -483,6 +483,7 @@ async fn precinct_card(
         "findings": findings,
         "border_entries": border_entries,
         "reconciliation": p.props.get("reconciliation"),
+        "reconciliation_titles": category_titles(),
     }))
 }
 
@@ -642,8 +643,16 @@ async fn recon_stats(
             json!({"category": k, "number": cat.map(|c| c.number()), "title": title, "rows": l.rows.len()})
         })
         .collect();
-    // Titles of the count columns "1".."9".
-    let category_titles: Map<String, Value> = crate::reconcile::Category::ALL
+    let category_titles = category_titles();
+    json_ok(
+        json!({"stats": st.recon_stats, "by_precinct": by_precinct, "by_unit": by_unit,
+        "categories": categories, "category_titles": category_titles}),
+    )
+}
+
+/// Titles of the reconciliation categories "1".."9" in kk/ru/en.
+fn category_titles() -> Map<String, Value> {
+    crate::reconcile::Category::ALL
         .iter()
         .map(|c| {
             let t = c.title();
@@ -652,11 +661,7 @@ async fn recon_stats(
                 json!({"kk": t[0], "ru": t[1], "en": t[2]}),
             )
         })
-        .collect();
-    json_ok(
-        json!({"stats": st.recon_stats, "by_precinct": by_precinct, "by_unit": by_unit,
-        "categories": categories, "category_titles": category_titles}),
-    )
+        .collect()
 }
 
 /// First six digits of an IIN, the rest hidden.
