@@ -174,3 +174,41 @@ fn a_two_region_demo_reports_exactly_the_planted_findings() {
     );
     assert_report_matches(dir, &out);
 }
+
+/// National scale: `cargo test --release --test demo -- --ignored national --nocapture`.
+/// Prints how long generation and the check take, and compares the report as above.
+#[test]
+#[ignore = "national scale: 12 million voters, ~3 GB of files, minutes in a debug build"]
+fn national_scale_demo_reports_exactly_the_planted_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let opts = DemoOptions {
+        voters: 12_000_000,
+        precincts: 10_000,
+        addresses: Some(2_000_000),
+        seed: 2026,
+    };
+    let t = std::time::Instant::now();
+    let town = generate(dir, &opts).unwrap();
+    eprintln!(
+        "generated {} voters, {} precincts, {} addresses in {} regions: {:.1} s",
+        town.voter_count,
+        town.precincts.len(),
+        town.addresses.len(),
+        town.regions.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let out = dir.join("out");
+    let t = std::time::Instant::now();
+    let status = Command::new(bin())
+        .arg("check")
+        .arg("--dataset")
+        .arg(dir.join("dataset.toml"))
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("run precincts check");
+    eprintln!("checked in {:.1} s", t.elapsed().as_secs_f64());
+    assert!(matches!(status.code(), Some(0) | Some(1)));
+    assert_report_matches(dir, &out);
+}

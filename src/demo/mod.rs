@@ -774,6 +774,28 @@ mod tests {
     }
 
     #[test]
+    fn no_two_address_points_share_a_normalised_address() {
+        let town = plan::plan(&small()).unwrap();
+        let mut seen = HashSet::new();
+        for a in &town.addresses {
+            let key = crate::address::normalise(
+                town.locality(a),
+                town.street(a),
+                &a.house.to_string(),
+                &Town::building(a),
+            );
+            assert!(
+                seen.insert(key),
+                "address line {} repeats an earlier one",
+                a.line
+            );
+        }
+        let houses: HashSet<String> = town.addresses.iter().map(|a| a.house.to_string()).collect();
+        assert!(houses.iter().any(|h| h.contains('/')) && houses.iter().any(|h| h.ends_with('А')));
+        assert!(town.addresses.iter().any(|a| a.building > 1));
+    }
+
+    #[test]
     fn precinct_polygons_are_valid_except_the_planted_twist() {
         use geo::Validation;
         let town = plan::plan(&small()).unwrap();
