@@ -542,4 +542,54 @@ mod tests {
         assert_eq!(got.len(), 4);
         assert_eq!(got[3].main_unit, Some(0));
     }
+
+    #[test]
+    fn clipping_a_concave_unit_with_a_hole_keeps_the_overlay_exact() {
+        // A comb-shaped unit (concave, many teeth) with a hole, and a precinct across it.
+        let mut shell = vec![Coord { x: 70.0, y: 45.0 }, Coord { x: 71.0, y: 45.0 }];
+        for k in (0..10).rev() {
+            let x = 70.0 + k as f64 * 0.1;
+            shell.extend([
+                Coord {
+                    x: x + 0.1,
+                    y: 45.5,
+                },
+                Coord {
+                    x: x + 0.05,
+                    y: 45.5,
+                },
+                Coord {
+                    x: x + 0.05,
+                    y: 45.2,
+                },
+                Coord { x: x, y: 45.2 },
+            ]);
+        }
+        let hole = LineString::from(vec![
+            (70.31, 45.05),
+            (70.39, 45.05),
+            (70.39, 45.15),
+            (70.31, 45.15),
+        ]);
+        let unit = MultiPolygon(vec![Polygon::new(LineString(shell), vec![hole])]);
+        let precinct = rect(70.22, 45.1, 70.47, 45.4);
+        let rect_box = geo::Rect::new(Coord { x: 70.2, y: 45.08 }, Coord { x: 70.5, y: 45.42 });
+        let clipped = clip_to_rect(&unit, rect_box);
+        let direct = area_m2(&precinct.intersection(&unit));
+        let via_clip = area_m2(&precinct.intersection(&clipped));
+        assert!(direct > 0.0);
+        // Equal up to the overlay snapping coordinates to its integer grid (~1e-9 of the box).
+        assert!(
+            (direct - via_clip).abs() / direct < 1e-7,
+            "{direct} vs {via_clip}"
+        );
+        let c = &containment(&[precinct.clone()], &[unit])[0];
+        assert_eq!(c.main_unit, Some(0));
+        let expected = 1.0 - direct / area_m2(&precinct);
+        assert!(
+            (c.outside_share - expected).abs() < 1e-7,
+            "{} vs {expected}",
+            c.outside_share
+        );
+    }
 }
