@@ -4,6 +4,35 @@
 //! seed, writes every input file of a run into a folder, and records what it planted: the
 //! findings a correct `precincts check` must report ([`Expected`]) and the rows it must reject.
 //! The generator uses its own PRNG (SplitMix64) so the output does not depend on crate versions.
+//!
+//! Layout: one region (Almaty, KATO 750000000, three districts) up to 600 precincts; above
+//! that one region per ~500 precincts (up to 20, each with its own KATO prefix; odd regions
+//! write 4-digit precinct numbers with leading zeros). A region is a jittered grid of
+//! precinct cells; districts are strips of columns; cells share bit-identical edges.
+//!
+//! Planted in each of the first five regions (see [`Planted`]; `CHECKS.md` semantics):
+//!
+//! | problem | expected findings |
+//! | --- | --- |
+//! | precinct with 3,200 residents listed there | `PRECINCT_OVER_CAP` |
+//! | precinct with a hole (gap) holding 4 houses of 300 voters listed in it | `PRECINCT_OVER_CAP` (by list only), `ADDRESS_IN_NO_PRECINCT` ×4 |
+//! | 2 voters of the gap houses with an empty precinct code | `VOTER_WITHOUT_PRECINCT` ×2 |
+//! | precinct bulging ~15% of its area into the next district (neighbour ceded the area) | `PRECINCT_CROSSES_ADMIN_BOUNDARY` |
+//! | precinct reaching into its neighbour (no address points in the overlap) | `PRECINCT_OVERLAP` (smaller number) |
+//! | bow-tie twist in one ring, away from every address point | `INVALID_GEOMETRY` |
+//! | 5 voters listed in the neighbouring precinct | `VOTER_IN_OTHER_PRECINCT` ×5 |
+//! | 3 voters on renamed (Soviet-era) streets | `VOTER_ADDRESS_NOT_FOUND` ×3 |
+//! | station standing in another precinct | `STATION_OUTSIDE_PRECINCT` |
+//! | station of a number with no polygon and no voters (no coordinates) | `PRECINCT_MISSING_POLYGON`, `PRECINCT_MISSING_IN_VOTER_LIST` |
+//! | polygon with voters and no station | `PRECINCT_MISSING_STATION` |
+//! | two stations with one number | `DUPLICATE_PRECINCT_NO` |
+//! | the only station marked eliminated, precinct still populated | `ELIMINATED_PRECINCT_IN_USE` |
+//! | polygon outside every district, with a station, no voters | `PRECINCT_OUTSIDE_ADMIN`, `PRECINCT_MISSING_IN_VOTER_LIST` |
+//! | voters.csv rows: date `31.02`, repeated code, empty code, 25 cells | rejects `birth_date`, `code`, `code`, `row` |
+//! | addresses.csv row with longitude `н/д` | reject `lon` |
+//!
+//! Over-cap and missing/duplicate expectations are counted from the plan, not hard-coded.
+//! The border lists ([`borders`]) and the register ([`sailau`]) add their own.
 
 pub mod borders;
 mod names;
