@@ -283,7 +283,7 @@ fn push_iso(out: &mut String, y: i32, m: u32, d: u32) -> bool {
         b'0' + (d / 10) as u8,
         b'0' + (d % 10) as u8,
     ];
-    out.extend(digits.iter().map(|&c| c as char));
+    out.push_str(std::str::from_utf8(&digits).expect("ASCII digits"));
     true
 }
 
@@ -358,13 +358,18 @@ impl Hasher for CodeHasher {
 
 type FastSet<T> = HashSet<T, BuildHasherDefault<CodeHasher>>;
 
-/// The record codes seen so far: numeric codes without leading zeros as integers (compact),
-/// any other code as text, so `007` and `7` stay distinct.
+/// The record codes seen so far. Codes are usually a counter 1..N, so small numeric codes
+/// (without leading zeros) go into a bitset; other numbers into a hash set of integers; any
+/// other code as text, so `007` and `7` stay distinct.
 #[derive(Default)]
 struct SeenCodes {
+    dense: Vec<u64>,
     numeric: FastSet<u64>,
     text: FastSet<Box<str>>,
 }
+
+/// Codes below this go to the bitset (at most 16 MB).
+const DENSE_LIMIT: u64 = 1 << 27;
 
 impl SeenCodes {
     /// True when the code is new.
@@ -376,7 +381,18 @@ impl SeenCodes {
             && b.iter().all(u8::is_ascii_digit)
         {
             let n = b.iter().fold(0u64, |a, &c| a * 10 + (c - b'0') as u64);
-            self.numeric.insert(n)
+            if n < DENSE_LIMIT {
+                let (word, bit) = ((n / 64) as usize, 1u64 << (n % 64));
+                if word >= self.dense.len() {
+                    let want = (word + 1).max(self.dense.len() * 2);
+                    self.dense.resize(want, 0);
+                }
+                let new = self.dense[word] & bit == 0;
+                self.dense[word] |= bit;
+                new
+            } else {
+                self.numeric.insert(n)
+            }
         } else {
             if self.text.contains(code) {
                 return false;
@@ -391,7 +407,12 @@ impl SeenCodes {
 pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoError> {
     let name = file_name(path);
     let columns = voter_columns();
-    let kinds = VoterField::ALL.map(kind);
+    // The fields that are normalised (dates, logicals); the rest are kept as written.
+    let special: Vec<(usize, Kind)> = VoterField::ALL
+        .iter()
+        .map(|&f| (f.index(), kind(f)))
+        .filter(|&(_, k)| k != Kind::Text)
+        .collect();
     let mut builder = VoterTableBuilder::new(name.clone());
     let mut seen = SeenCodes::default();
     // The accounting is opened only once the header is known to be usable.
@@ -430,13 +451,14 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
             );
             return;
         }
-        for (i, k) in kinds.iter().enumerate() {
-            let v = r.get(i);
-            let out = &mut normalized[i];
-            out.clear();
+        let mut fields: [&str; VOTER_FIELDS] = std::array::from_fn(|i| r.get(i));
+        for &(i, k) in &special {
+            let v = fields[i];
             match k {
                 Kind::Text => {}
                 Kind::Date => {
+                    let out = &mut normalized[i];
+                    out.clear();
                     if !v.is_empty() && !normalize_date(v, out) {
                         intake.reject(
                             f,
@@ -448,8 +470,8 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
                     }
                 }
                 Kind::Logical => match normalize_logical(v) {
-                    Some(true) => out.push('1'),
-                    Some(false) => {}
+                    Some(true) => fields[i] = "1",
+                    Some(false) => fields[i] = "",
                     None => {
                         let shown: String = v.chars().take(20).collect();
                         intake.reject(
@@ -465,12 +487,10 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
                 },
             }
         }
-        let mut fields = [""; VOTER_FIELDS];
-        for (i, k) in kinds.iter().enumerate() {
-            fields[i] = match k {
-                Kind::Text => r.get(i),
-                Kind::Date | Kind::Logical => normalized[i].as_str(),
-            };
+        for &(i, k) in &special {
+            if k == Kind::Date {
+                fields[i] = normalized[i].as_str();
+            }
         }
         match builder.push(fields, r.line) {
             Ok(()) => intake.accept(f),
@@ -541,5 +561,11 @@ mod tests {
         assert!(!s.insert("007"));
         assert!(s.insert("A-7"));
         assert!(!s.insert("A-7"));
+        assert!(s.insert("134217728")); // 2^27: past the bitset
+        assert!(!s.insert("134217728"));
+        assert!(s.insert("134217727"));
+        assert!(!s.insert("134217727"));
+        assert!(s.insert("0"));
+        assert!(!s.insert("0"));
     }
 }
