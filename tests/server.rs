@@ -788,3 +788,76 @@ async fn a_datasets_address_points_are_searched_and_tiled_at_high_zoom() {
     let (_, _, b) = get(&s, &format!("/api/tiles/13/{x}/{y}")).await;
     assert!(!mvt_layers(&b).iter().any(|(n, _)| n == "addresses"));
 }
+
+/// GET over a real socket (HTTP/1.1, the body as JSON).
+fn http_json(addr: &str, path: &str) -> Value {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(
+        resp.starts_with("HTTP/1.1 200"),
+        "{path}: {}",
+        &resp[..resp.len().min(200)]
+    );
+    let body = &resp[resp.find("\r\n\r\n").unwrap() + 4..];
+    serde_json::from_str(body).unwrap()
+}
+
+#[test]
+fn serve_with_a_dataset_checks_it_then_serves_the_report() {
+    use std::io::BufRead;
+    let bin = env!("CARGO_BIN_EXE_precincts");
+    let d = tempfile::tempdir().unwrap();
+    let demo = d.path().join("demo");
+    let st = std::process::Command::new(bin)
+        .args(["demo", "--no-serve", "--out-dir"])
+        .arg(&demo)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "the demo generates a dataset");
+    std::fs::remove_dir_all(demo.join("out")).unwrap();
+    let mut child = std::process::Command::new(bin)
+        .args(["serve", "--bind", "127.0.0.1:0", "--dataset"])
+        .arg(demo.join("dataset.toml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("Open http://")
+        .map(|a| a.trim_end_matches('/').to_string());
+    let result = std::panic::catch_unwind(|| {
+        let addr = addr.expect("serve prints the address to open");
+        // serve --dataset wrote the report into <dataset dir>/out and serves it.
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(demo.join("out/report.geojson")).unwrap())
+                .unwrap();
+        let n = report["features"].as_array().unwrap().len();
+        let stats = http_json(&addr, "/api/stats");
+        assert_eq!(stats["precincts"], n);
+        assert!(stats["flagged"].as_u64().unwrap() > 0);
+        let meta = http_json(&addr, "/api/meta");
+        assert!(
+            meta["addresses"].as_u64().unwrap() > 0,
+            "the dataset's address points are loaded"
+        );
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}

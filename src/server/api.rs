@@ -261,6 +261,7 @@ async fn meta(
     json_ok(json!({
         "precincts": st.precincts.len(),
         "findings": st.findings.len(),
+        "addresses": st.addresses.len(),
         "bounds": bounds,
         "tile_layers": st.tiles.layer_names(),
         "max_zoom": MAX_ZOOM,
