@@ -482,11 +482,16 @@ pub(super) fn dataset_toml(town: &Town, dir: &Path) -> Result<(), DemoError> {
     s.push_str("crs = \"EPSG:4326\"\n");
     let _ = writeln!(s, "cap = {}", super::CAP);
     s.push_str("tolerance = 0.01\n");
-    if dir.join("register.csv").exists() {
-        s.push_str("\n[reconcile]\nsubmission = \"voters.csv\"\nregister = \"register.csv\"\n");
-        if dir.join("refs").is_dir() {
-            s.push_str("refs = \"refs\"\n");
+    // The register side (written by `sailau::write` into `sailau/`), for `precincts reconcile`.
+    let sailau = dir.join("sailau");
+    if sailau.join("register.csv").is_file() && sailau.join("submission.csv").is_file() {
+        s.push_str(
+            "\n[reconcile]\nsubmission = \"sailau/submission.csv\"\nregister = \"sailau/register.csv\"\n",
+        );
+        if sailau.join("refs").is_dir() {
+            s.push_str("refs = \"sailau/refs\"\n");
         }
+        let _ = writeln!(s, "date = \"{}\"", super::sailau::DATE);
         let _ = writeln!(s, "region = \"{}\"", town.regions[0].kato);
     }
     atomic(dir, "dataset.toml", |w| w.write_all(s.as_bytes()))
