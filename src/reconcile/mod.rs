@@ -508,6 +508,27 @@ pub fn gender(s: &str) -> Option<IinSex> {
     }
 }
 
+/// The birth date and sex encoded in a usable IIN's digits (as a number).
+fn iin_parts(v: u64) -> (Option<NaiveDate>, Option<IinSex>) {
+    let at = |pow: u32, width: u64| (v / 10u64.pow(pow)) % width;
+    let (yy, mm, dd, c) = (at(10, 100), at(8, 100), at(6, 100), at(5, 10));
+    let century = match c {
+        1 | 2 => 1800,
+        3 | 4 => 1900,
+        5 | 6 => 2000,
+        _ => return (None, None),
+    };
+    let sex = if c % 2 == 1 {
+        IinSex::Male
+    } else {
+        IinSex::Female
+    };
+    (
+        NaiveDate::from_ymd_opt(century + yy as i32, mm as u32, dd as u32),
+        Some(sex),
+    )
+}
+
 /// Whether a person born on `dob` is under 18 on `date`.
 pub fn under_18(dob: NaiveDate, date: NaiveDate) -> bool {
     match dob.checked_add_months(chrono::Months::new(12 * 18)) {
@@ -573,6 +594,44 @@ fn score(a: &Folded, b: &Folded, t: &Thresholds) -> Option<(f64, NameMatch)> {
     ))
 }
 
+/// Stage timings on stderr when `PRECINCTS_RECONCILE_TIMING` is set (no personal data).
+struct Stages {
+    on: bool,
+    at: std::time::Instant,
+}
+
+impl Stages {
+    fn new() -> Self {
+        Stages {
+            on: std::env::var_os("PRECINCTS_RECONCILE_TIMING").is_some(),
+            at: std::time::Instant::now(),
+        }
+    }
+    fn mark(&mut self, what: &str) {
+        if self.on {
+            eprintln!(
+                "reconcile stage {what}: {:.3} s",
+                self.at.elapsed().as_secs_f64()
+            );
+            self.at = std::time::Instant::now();
+        }
+    }
+}
+
+/// Parses an ISO `YYYY-MM-DD` date quickly (the form `io` normalises dates to).
+pub fn iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |a, &c| {
+            c.is_ascii_digit().then(|| a * 10 + (c - b'0') as u32)
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
 /// Runs the reconciliation.
 pub fn reconcile(
     sub: &VoterTable,
@@ -582,6 +641,7 @@ pub fn reconcile(
 ) -> Reconciliation {
     let t = &opts.thresholds;
     let n = sub.len();
+    let mut stages = Stages::new();
     // 1. IINs.
     let sub_iin: Vec<u64> = (0..n)
         .into_par_iter()
@@ -603,6 +663,7 @@ pub fn reconcile(
         .par_iter()
         .map(|&c| valid(c).and_then(lookup).unwrap_or(NONE))
         .collect();
+    stages.mark("pair by IIN");
     // 2. By name and date of birth.
     let mut claimed = vec![false; reg.len()];
     for &p in &pair {
@@ -636,7 +697,9 @@ pub fn reconcile(
         for (k, (_, f)) in cands.iter().enumerate() {
             blocks.entry((f.dob, f.first)).or_default().push(k);
         }
-        let found: Vec<(u32, Option<(u32, NameMatch)>, bool)> = left
+        // (record, pairing, ambiguous).
+        type Found = (u32, Option<(u32, NameMatch)>, bool);
+        let found: Vec<Found> = left
             .par_iter()
             .map(|(i, f)| {
                 let usable = valid(sub_iin[*i as usize]).is_some();
@@ -692,6 +755,7 @@ pub fn reconcile(
         .filter(|&j| !claimed[j as usize])
         .collect();
 
+    stages.mark("pair by name");
     // 3. Region cache: distinct oblast fields.
     let home = opts.region.oblast_prefix().to_string();
     let mut oblasts: FxHashMap<&str, bool> = FxHashMap::default();
@@ -706,6 +770,11 @@ pub fn reconcile(
     }
     let other_region = |v: &str| oblasts.get(v).copied().unwrap_or(false);
 
+    stages.mark("oblast names");
+    let mut by_name = vec![false; n];
+    for &i in name_matches.keys() {
+        by_name[i as usize] = true;
+    }
     // 4. Per-record checks.
     let date = opts.date;
     let name_refs: Vec<&RefList> = refs.lists.iter().filter(|l| l.has_names()).collect();
@@ -726,27 +795,30 @@ pub fn reconcile(
                 let own = sub_iin[i];
                 let p = pair[i];
                 let paired = (p != NONE).then(|| reg.get(p as usize));
-                let dob = r.date(VoterField::BirthDate);
+                let dob = iso_date(r.field(VoterField::BirthDate));
+                // The register record's IIN (equal to our own when paired by IIN).
+                let reg_v = match paired {
+                    Some(q) if by_name[i] => valid(iin_code(q.field(VoterField::Iin))),
+                    Some(_) => valid(own),
+                    None => None,
+                };
                 // Category 1.
                 match state(own) {
                     IinState::Format => push(Sub::IinFormat, Evidence::Record),
                     IinState::CheckDigit => push(Sub::IinCheckDigit, Evidence::Record),
                     IinState::Valid(v) => {
-                        if let Ok(iin) = r.field(VoterField::Iin).parse::<Iin>() {
-                            if let Some(d) = dob
-                                && iin.birth_date() != Some(d)
-                            {
-                                push(Sub::IinBirthDate, Evidence::Record);
-                            }
-                            if let (Some(g), Some(s)) =
-                                (gender(r.field(VoterField::Gender)), iin.sex())
-                                && g != s
-                            {
-                                push(Sub::IinSex, Evidence::Record);
-                            }
+                        let (birth, sex) = iin_parts(v);
+                        if let Some(d) = dob
+                            && birth != Some(d)
+                        {
+                            push(Sub::IinBirthDate, Evidence::Record);
                         }
-                        if let Some(q) = paired
-                            && let Some(rv) = valid(iin_code(q.field(VoterField::Iin)))
+                        if let (Some(g), Some(s)) = (gender(r.field(VoterField::Gender)), sex)
+                            && g != s
+                        {
+                            push(Sub::IinSex, Evidence::Record);
+                        }
+                        if let Some(rv) = reg_v
                             && rv != v
                         {
                             push(
@@ -816,7 +888,6 @@ pub fn reconcile(
                     push(Sub::NoAddress, Evidence::Record);
                 }
                 // Reference lists (6, 7, 8, 9).
-                let reg_v = paired.and_then(|q| valid(iin_code(q.field(VoterField::Iin))));
                 let mut name_key_cache: Option<Option<(i32, u64)>> = None;
                 for l in &refs.lists {
                     let by_iin = valid(own)
@@ -855,12 +926,7 @@ pub fn reconcile(
                     }
                 }
                 // Under 18.
-                let birth = dob.or_else(|| {
-                    r.field(VoterField::Iin)
-                        .parse::<Iin>()
-                        .ok()
-                        .and_then(|x| x.birth_date())
-                });
+                let birth = dob.or_else(|| valid(own).and_then(|v| iin_parts(v).0));
                 if birth.is_some_and(|b| under_18(b, date)) {
                     push(Sub::Under18, Evidence::Record);
                 }
@@ -873,8 +939,10 @@ pub fn reconcile(
             a
         });
 
+    stages.mark("per-record checks");
     // 5. Same voter: categories 3 and 4.
     let groups = same_voter_groups(sub, &sub_iin, &pair);
+    stages.mark("same-voter groups");
     for (g, members) in groups.iter().enumerate() {
         let prec = |i: u32| sub.get(i as usize).field(VoterField::Precinct);
         let several = members.iter().any(|&i| prec(i) != prec(members[0]));
@@ -954,8 +1022,8 @@ fn same_voter_groups(sub: &VoterTable, sub_iin: &[u64], pair: &[u32]) -> Vec<Vec
     // Unpaired records: folded name key and date of birth, unless two different usable IINs.
     let mut by_name: FxHashMap<(i32, u64), Vec<u32>> = FxHashMap::default();
     let mut buf = String::new();
-    for i in 0..n {
-        if pair[i] != NONE {
+    for (i, &p) in pair.iter().enumerate() {
+        if p != NONE {
             continue;
         }
         let r = sub.get(i);

@@ -87,6 +87,9 @@ pub struct OutputSummary {
     pub geojson_updated: bool,
 }
 
+/// A workbook sheet: name, header, rows.
+type Sheet<'a> = (String, Vec<&'a str>, Vec<Vec<String>>);
+
 /// An input file for the act: role, path, record count.
 pub type InputFile = (String, PathBuf, u64);
 
@@ -533,7 +536,7 @@ pub fn write_outputs(
     let mut written: Vec<(PathBuf, u64)> = Vec::new();
     let header: Vec<&str> = DISCREPANCY_COLUMNS.iter().map(|c| c.1).collect();
     let list_header: Vec<&str> = LIST_COLUMNS.iter().map(|c| c.1).collect();
-    let mut sheets: Vec<(String, Vec<&str>, Vec<Vec<String>>)> = Vec::new();
+    let mut sheets: Vec<Sheet<'_>> = Vec::new();
     // Category files.
     for cat in Category::ALL {
         let ds: Vec<&Discrepancy> = res
@@ -593,13 +596,15 @@ pub fn write_outputs(
             .or_default()
             .push(d);
     }
-    let mut voters_by_precinct: BTreeMap<&str, (u64, &str)> = BTreeMap::new();
+    let mut voters_by_precinct: rustc_hash::FxHashMap<&str, (u64, &str)> =
+        rustc_hash::FxHashMap::default();
     for r in sub.iter() {
         let e = voters_by_precinct
             .entry(r.field(VoterField::Precinct))
             .or_insert((0, r.field(VoterField::District)));
         e.0 += 1;
     }
+    let voters_by_precinct: BTreeMap<&str, (u64, &str)> = voters_by_precinct.into_iter().collect();
     let mut precinct_stats = Vec::new();
     let mut geo_counts: BTreeMap<String, Value> = BTreeMap::new();
     for (p, (voters, district)) in &voters_by_precinct {
@@ -797,10 +802,7 @@ fn short_sheet(c: Category) -> &'static str {
 /// The most data rows a sheet holds (Excel's limit minus the header).
 const XLSX_MAX_ROWS: usize = 1_048_575;
 
-fn write_xlsx(
-    path: &Path,
-    sheets: &[(String, Vec<&str>, Vec<Vec<String>>)],
-) -> Result<u64, ReconcileError> {
+fn write_xlsx(path: &Path, sheets: &[Sheet<'_>]) -> Result<u64, ReconcileError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();

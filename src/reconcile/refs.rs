@@ -12,8 +12,8 @@
 //! | `deregistered` | removed from address registration | same |
 //! | `documents` | identity documents | number, status, valid_until (iin optional) |
 //!
-//! A person row matches a voter by IIN; a row without a usable IIN matches by folded surname
-//! + name + middle name + date of birth (exact equality of the folded forms). A missing file
+//! A person row matches a voter by IIN; a row without a usable IIN matches by folded surname,
+//! name, middle name and date of birth (exact equality of the folded forms). A missing file
 //! skips its check (the statistics say so). Rows that name neither a usable IIN nor a
 //! surname, name and date of birth are rejected into the intake.
 
@@ -175,9 +175,7 @@ impl References {
 
 /// Days since 1970-01-01 of an ISO date (the form `io` normalises to), or of a `dd.mm.yyyy`.
 pub fn dob_days(s: &str) -> Option<i32> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s.trim(), "%d.%m.%Y"))
-        .ok()?;
+    let d = super::iso_date(s).or_else(|| NaiveDate::parse_from_str(s.trim(), "%d.%m.%Y").ok())?;
     Some(days(d))
 }
 
