@@ -825,6 +825,50 @@ mod tests {
     }
 
     #[test]
+    fn plans_of_many_sizes_keep_the_voter_total_and_plant_in_up_to_five_regions() {
+        for (voters, precincts, regions) in [
+            (12_000, 10, 1),
+            (60_000, 40, 1),
+            (250_000, 600, 1),
+            (400_000, 601, 2),
+            (900_000, 1_800, 3),
+        ] {
+            let town = plan::plan(&DemoOptions {
+                voters,
+                precincts,
+                addresses: None,
+                seed: 3,
+            })
+            .unwrap();
+            assert_eq!(town.voter_count, voters);
+            assert_eq!(town.regions.len(), regions, "{precincts} precincts");
+            assert_eq!(town.planted.crossing.len(), regions.min(5));
+            let over: BTreeSet<&str> = town
+                .expected
+                .iter()
+                .filter(|e| e.code == "PRECINCT_OVER_CAP")
+                .filter_map(|e| e.precinct.as_deref())
+                .collect();
+            let planted: BTreeSet<&str> =
+                town.planted.over_cap.iter().map(|p| p.as_str()).collect();
+            assert_eq!(over, planted, "{voters} voters, {precincts} precincts");
+            let numbers: HashSet<&str> = town.precincts.iter().map(|p| p.no.as_str()).collect();
+            assert_eq!(
+                numbers.len(),
+                town.precincts.len(),
+                "polygon numbers are unique"
+            );
+        }
+        assert!(matches!(
+            plan::plan(&DemoOptions {
+                voters: 5_000,
+                ..small()
+            }),
+            Err(DemoError::Options(_))
+        ));
+    }
+
+    #[test]
     fn precinct_polygons_are_valid_except_the_planted_twist() {
         use geo::Validation;
         let town = plan::plan(&small()).unwrap();
