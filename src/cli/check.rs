@@ -131,6 +131,8 @@ fn plan(a: CheckArgs) -> anyhow::Result<(Plan, PathBuf)> {
 struct Spinner {
     bar: ProgressBar,
     started: Instant,
+    /// Each step and when it began, for the timing line at the end.
+    steps: std::sync::Mutex<Vec<(String, Instant)>>,
 }
 
 impl Spinner {
@@ -143,13 +145,34 @@ impl Spinner {
         Spinner {
             bar,
             started: Instant::now(),
+            steps: std::sync::Mutex::new(Vec::new()),
         }
+    }
+}
+
+impl Spinner {
+    /// "step 1.2 s, step 0.3 s, ...": where the time went.
+    fn timings(&self) -> String {
+        let steps = self.steps.lock().map(|s| s.clone()).unwrap_or_default();
+        let end = Instant::now();
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, (name, t))| {
+                let next = steps.get(i + 1).map(|s| s.1).unwrap_or(end);
+                format!("{name} {:.1} s", (next - *t).as_secs_f64())
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
 impl Progress for Spinner {
     fn step(&self, name: &str) {
         self.bar.set_message(name.to_string());
+        if let Ok(mut s) = self.steps.lock() {
+            s.push((name.to_string(), Instant::now()));
+        }
     }
 }
 
@@ -243,6 +266,7 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
     )
     .with_context(|| format!("writing the report into {}", out.display()))?;
     spinner.bar.finish_and_clear();
+    let timings = spinner.timings();
 
     let (read, accepted, rejected) = intake.totals();
     eprintln!(
@@ -266,6 +290,7 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
     for s in &result.skipped {
         eprintln!("skipped: {s}");
     }
+    eprintln!("time: {timings}");
     eprintln!("report written to {}", out.display());
     Ok(())
 }
