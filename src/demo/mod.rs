@@ -463,12 +463,71 @@ pub fn generate(dir: &Path, opts: &DemoOptions) -> Result<Town, DemoError> {
 }
 
 /// Days from 1930-01-01 to 2007-12-31 inclusive.
-const N_DAYS: u64 = 28_489;
-/// A prime coprime to `N_DAYS * 1000` (= 2³·5³·31·919): `k -> k * PERM_MUL` permutes it.
-const PERM_MUL: u64 = 1_000_003;
+const N_DAYS: usize = 28_489;
 
-/// The personal data of identity `idx`: every index below 28,489,000 gets a distinct IIN
-/// (a distinct (birth date, serial) pair by construction).
+/// How many people of each birth year there are, relative to the largest cohorts
+/// (an ageing pyramid: few born in the 1930s, most in 1960–1999).
+fn year_weight(year: i32) -> f64 {
+    match year {
+        ..=1939 => 0.12 + 0.02 * (year - 1930) as f64,
+        1940..=1949 => 0.35 + 0.03 * (year - 1940) as f64,
+        1950..=1959 => 0.7 + 0.03 * (year - 1950) as f64,
+        1960..=1999 => 1.0,
+        2000.. => 0.9,
+    }
+}
+
+/// The birth-date table: identities `prefix[d] .. prefix[d + 1]` are born on day `d` and
+/// get serials `0 ..` (at most 1000 per day), so every identity has its own IIN.
+struct Births {
+    prefix: Vec<u64>,
+    /// A prime that does not divide the total: `k -> k * mul mod total` is a permutation.
+    mul: u64,
+}
+
+impl Births {
+    fn get() -> &'static Births {
+        static B: std::sync::OnceLock<Births> = std::sync::OnceLock::new();
+        B.get_or_init(|| {
+            use chrono::Datelike;
+            let epoch = NaiveDate::from_ymd_opt(1930, 1, 1).expect("valid date");
+            let mut prefix = Vec::with_capacity(N_DAYS + 1);
+            let mut at = 0u64;
+            for d in 0..N_DAYS {
+                prefix.push(at);
+                let y = (epoch + chrono::Days::new(d as u64)).year();
+                at += (1000.0 * year_weight(y)).round() as u64;
+            }
+            prefix.push(at);
+            let mul = [1_000_003u64, 1_000_033, 1_000_037, 1_000_039]
+                .into_iter()
+                .find(|p| at % p != 0)
+                .expect("a total is not divisible by four primes");
+            Births { prefix, mul }
+        })
+    }
+
+    fn total(&self) -> u64 {
+        self.prefix[N_DAYS]
+    }
+
+    /// (day since 1930-01-01, serial < 1000) of identity `idx`.
+    fn of(&self, seed: u64, idx: u64) -> (u64, u64) {
+        let t = self.total();
+        let k = ((idx % t) as u128 * self.mul as u128 + (rng::mix(seed) % t) as u128) % t as u128;
+        let k = k as u64;
+        let day = self.prefix.partition_point(|&p| p <= k) - 1;
+        (day as u64, k - self.prefix[day])
+    }
+}
+
+/// How many identities (voters and planted rows) have distinct IINs.
+pub(crate) fn identity_capacity() -> u64 {
+    Births::get().total()
+}
+
+/// The personal data of identity `idx`: every index below [`identity_capacity`] gets a
+/// distinct IIN (a distinct (birth date, serial) pair by construction).
 pub(crate) struct Identity {
     pub iin: [u8; 12],
     pub surname: &'static str,
@@ -485,10 +544,7 @@ pub(crate) struct Identity {
 
 pub(crate) fn identity(seed: u64, idx: u64) -> Identity {
     use chrono::Datelike;
-    let m = N_DAYS * 1000;
-    let k = ((idx % m) * PERM_MUL + rng::mix(seed) % m) % m;
-    let day = k % N_DAYS;
-    let serial = k / N_DAYS;
+    let (day, serial) = Births::get().of(seed, idx);
     let epoch = NaiveDate::from_ymd_opt(1930, 1, 1).expect("valid date");
     let birth_date = epoch + chrono::Days::new(day);
     let mut r = rng::Rng::keyed(seed, &[21, idx]);

@@ -350,10 +350,11 @@ struct HouseState {
 
 /// Plans the whole town (no I/O).
 pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
-    if opts.voters > 28_000_000 {
-        return Err(DemoError::Options(
-            "at most 28,000,000 voters (unique IINs per birth date)".into(),
-        ));
+    let capacity = super::identity_capacity().saturating_sub(100);
+    if opts.voters as u64 > capacity {
+        return Err(DemoError::Options(format!(
+            "at most {capacity} voters (each needs its own IIN)"
+        )));
     }
     let n_regions = if opts.precincts <= 600 {
         1
