@@ -275,6 +275,7 @@ fn start(report: &std::path::Path) -> Option<Session> {
     cdp.call("Network.enable", json!({}));
     cdp.call("Page.enable", json!({}));
     cdp.call("Runtime.enable", json!({}));
+    cdp.call("Log.enable", json!({}));
     cdp.call(
         "Target.setAutoAttach",
         json!({"autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true}),
@@ -541,6 +542,17 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
         console_errors.is_empty(),
         "no uncaught exceptions: {console_errors:?}"
     );
+    let csp: Vec<&Value> = cdp
+        .events
+        .iter()
+        .filter(|e| {
+            e["method"] == "Log.entryAdded"
+                && e["params"]["entry"]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("Content Security Policy"))
+        })
+        .collect();
+    assert!(csp.is_empty(), "nothing blocked by the CSP: {csp:?}");
     eprintln!(
         "page load to first map render: {:.0} ms; {} requests, all to {base}; screenshots in target/browser-artifacts/",
         first_render.as_f64().unwrap_or(f64::NAN),
