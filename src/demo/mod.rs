@@ -501,7 +501,7 @@ impl Births {
             prefix.push(at);
             let mul = [1_000_003u64, 1_000_033, 1_000_037, 1_000_039]
                 .into_iter()
-                .find(|p| at % p != 0)
+                .find(|p| !at.is_multiple_of(*p))
                 .expect("a total is not divisible by four primes");
             Births { prefix, mul }
         })
