@@ -237,33 +237,38 @@ pub fn run(
     };
 
     // --- Precinct polygons: validity, index, assignment.
-    progress.step("assigning addresses to precincts");
+    progress.step("validating precinct polygons");
     let polys: Vec<MultiPolygon<f64>> = polygons.iter().map(|p| p.geometry.clone()).collect();
     if !derived {
-        for p in polygons {
-            for problem in spatial::validate(&p.geometry) {
-                findings.push(
+        let invalid: Vec<Finding> = polygons
+            .par_iter()
+            .flat_map_iter(|p| {
+                spatial::validate(&p.geometry).into_iter().map(|problem| {
                     Finding::new(
                         FindingCode::InvalidGeometry,
                         format!("precinct {}", p.no),
                         problem,
                     )
                     .precinct(&p.no)
-                    .at(&p.source.file, p.source.line),
-                );
-            }
-        }
+                    .at(&p.source.file, p.source.line)
+                })
+            })
+            .collect();
+        findings.extend(invalid);
     }
+    progress.step("assigning addresses to precincts");
     let precinct_index = (!polys.is_empty()).then(|| PolygonIndex::new(&polys));
     let address_precinct: Vec<Option<u32>> = match &precinct_index {
         Some(ix) => ix.locate_all(&coords),
         None => vec![None; coords.len()],
     };
 
+    if !ds.precincts.is_empty() && borders.is_some() {
+        progress.step("checking the address lists");
+    }
     if !ds.precincts.is_empty()
         && let Some(b) = run_borders(Some(&address_precinct), polygons)
     {
-        progress.step("checking the address lists");
         findings.extend(b.findings);
         address_list = Some(b.address_list);
         voters_by_list = Some(b.voters_by_list);
