@@ -6,7 +6,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::Coord;
-use precincts::address::AddressIndex;
+use precincts::address::{AddressIndex, FindCache};
 use precincts::borders::{BorderTable, BordersInput, check_borders, parse_row};
 use precincts::model::{
     AddressPoint, PrecinctNo, SourceRef, VOTER_FIELDS, VoterField, VoterTableBuilder,
@@ -168,9 +168,10 @@ fn bench(c: &mut Criterion) {
         let v = &d.voters;
         (0..v.len())
             .into_par_iter()
-            .map(|i| {
+            .map_init(FindCache::default, |c, i| {
                 let r = v.get(i);
-                ix.find(
+                ix.find_cached(
+                    c,
                     r.field(VoterField::Residence),
                     r.field(VoterField::Street),
                     r.field(VoterField::House),

@@ -404,33 +404,61 @@ pub fn normalise(locality: &str, street: &str, house: &str, building: &str) -> A
 
 /// Finds the address point of an address. Streets are interned: the raw locality and street
 /// texts of the points are remembered, so a voter written like its point is found without
-/// normalising the street again (12 million look-ups).
+/// normalising the street again, and plain house numbers are looked up as numbers
+/// (12 million look-ups).
 pub struct AddressIndex {
     /// (locality key, street key) → street id.
     streets: HashMap<(String, String), u32>,
     /// raw locality → raw street → street id.
     raw: HashMap<String, HashMap<String, u32>>,
-    /// (street id, `house|building` key) → point.
+    /// (street id, house number) → point, for plain numbers without a building.
+    plain: HashMap<(u32, u32), u32>,
+    /// (street id, `house|building` key) → point, for the others.
     houses: HashMap<(u32, String), u32>,
 }
 
-fn house_building_key(house: &str, building: &str) -> String {
+/// A plain house number (digits only, no building): its value.
+fn plain_house(house: &str, building: &str) -> Option<u32> {
     if building.is_empty()
         && !house.is_empty()
         && house.len() <= 9
         && house.bytes().all(|b| b.is_ascii_digit())
-        && !house.starts_with('0')
     {
-        let mut k = String::with_capacity(house.len() + 1);
-        k.push_str(house);
-        k.push('|');
-        return k;
+        house.parse().ok()
+    } else {
+        None
     }
+}
+
+fn house_building_key(house: &str, building: &str) -> String {
     let (h, b) = house_key(house, building);
     let mut k = h;
     k.push('|');
     k.push_str(&b);
     k
+}
+
+/// The index key of a house and building: a plain number, or the `house|building` text.
+fn index_key(house: &str, building: &str) -> Result<u32, String> {
+    if let Some(n) = plain_house(house, building) {
+        return Ok(n);
+    }
+    let k = house_building_key(house, building);
+    match k.strip_suffix('|') {
+        Some(h) if !h.is_empty() && h.len() <= 9 && h.bytes().all(|b| b.is_ascii_digit()) => {
+            h.parse().map_err(|_| k.clone())
+        }
+        _ => Err(k),
+    }
+}
+
+/// The last street a thread looked up, for [`AddressIndex::find_cached`]: voter files come
+/// sorted by address, so consecutive voters mostly share it.
+#[derive(Debug, Default)]
+pub struct FindCache {
+    locality: String,
+    street: String,
+    sid: Option<u32>,
 }
 
 impl AddressIndex {
@@ -456,17 +484,26 @@ impl AddressIndex {
             };
             sid_of.push(sid);
         }
-        let keys: Vec<String> = points
+        let keys: Vec<Result<u32, String>> = points
             .par_iter()
-            .map(|p| house_building_key(&p.house, &p.building))
+            .map(|p| index_key(&p.house, &p.building))
             .collect();
-        let mut houses = HashMap::with_capacity(points.len());
+        let mut plain = HashMap::with_capacity(points.len());
+        let mut houses = HashMap::new();
         for (i, k) in keys.into_iter().enumerate() {
-            houses.entry((sid_of[i], k)).or_insert(i as u32);
+            match k {
+                Ok(n) => {
+                    plain.entry((sid_of[i], n)).or_insert(i as u32);
+                }
+                Err(k) => {
+                    houses.entry((sid_of[i], k)).or_insert(i as u32);
+                }
+            }
         }
         AddressIndex {
             streets,
             raw,
+            plain,
             houses,
         }
     }
@@ -480,23 +517,53 @@ impl AddressIndex {
             .copied()
     }
 
+    fn find_in(&self, sid: u32, house: &str, building: &str) -> Option<u32> {
+        match index_key(house, building) {
+            Ok(n) => self.plain.get(&(sid, n)).copied(),
+            Err(k) => self.houses.get(&(sid, k)).copied(),
+        }
+    }
+
     /// The index of the point at this address, if known.
     pub fn find(&self, locality: &str, street: &str, house: &str, building: &str) -> Option<u32> {
         let sid = self.street_id(locality, street)?;
-        self.houses
-            .get(&(sid, house_building_key(house, building)))
-            .copied()
+        self.find_in(sid, house, building)
+    }
+
+    /// [`AddressIndex::find`] remembering the last street (one cache per thread, e.g. with
+    /// rayon's `map_init`).
+    pub fn find_cached(
+        &self,
+        cache: &mut FindCache,
+        locality: &str,
+        street: &str,
+        house: &str,
+        building: &str,
+    ) -> Option<u32> {
+        if cache.locality != locality || cache.street != street || cache.locality.is_empty() {
+            cache.locality.clear();
+            cache.locality.push_str(locality);
+            cache.street.clear();
+            cache.street.push_str(street);
+            cache.sid = self.street_id(locality, street);
+        }
+        self.find_in(cache.sid?, house, building)
     }
 
     /// The index of the point with this key, if known.
     pub fn find_key(&self, key: &AddressKey) -> Option<u32> {
-        let sid = self
+        let sid = *self
             .streets
             .get(&(key.locality.clone(), key.street.clone()))?;
-        let mut k = key.house.clone();
-        k.push('|');
-        k.push_str(&key.building);
-        self.houses.get(&(*sid, k)).copied()
+        match index_key(&key.house, &key.building) {
+            Ok(n) => self.plain.get(&(sid, n)).copied(),
+            Err(_) => {
+                let mut k = key.house.clone();
+                k.push('|');
+                k.push_str(&key.building);
+                self.houses.get(&(sid, k)).copied()
+            }
+        }
     }
 }
 

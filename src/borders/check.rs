@@ -436,6 +436,11 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
             .map(|(i, p)| (p.as_str(), i as u32))
             .collect();
         let n = v.len().min(input.voter_address.len());
+        // The first listed precinct of every address, flat (one memory access per voter).
+        let first_pid: Vec<u32> = resolved
+            .iter()
+            .map(|r| r.pids.first().copied().unwrap_or(u32::MAX))
+            .collect();
         let (counts, found) = (0..n)
             .into_par_iter()
             .with_min_len(1 << 16)
@@ -445,10 +450,10 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                     let Some(a) = input.voter_address[i] else {
                         return (counts, found);
                     };
-                    let ps = &resolved[a as usize].pids;
-                    let Some(&first) = ps.first() else {
+                    let first = first_pid[a as usize];
+                    if first == u32::MAX {
                         return (counts, found);
-                    };
+                    }
                     counts[first as usize] += 1;
                     let r = v.get(i);
                     let code = r.field(VoterField::Precinct).trim();
@@ -457,7 +462,9 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                         return (counts, found);
                     }
                     let ok = code == nos[first as usize].as_str()
-                        || by_str.get(code).is_some_and(|p| ps.contains(p));
+                        || by_str
+                            .get(code)
+                            .is_some_and(|p| resolved[a as usize].pids.contains(p));
                     if !ok {
                         found.push((i, first));
                     }
