@@ -353,13 +353,21 @@ async fn iins_are_masked_to_six_digits_unless_revealed() {
         "the BOM is not part of the header"
     );
     assert_eq!(v["rows"][0][1], "900101******");
-    assert!(!v.to_string().contains(fx::IIN));
+    assert!(
+        !v.to_string().contains(fx::IIN),
+        "not even inside a text cell"
+    );
+    assert_eq!(
+        v["rows"][0][3],
+        "registered elsewhere (ЖСН/ИИН 900101******)"
+    );
     let (_, v) = get_json(
         &s,
         &format!("/api/reconciliation/{}?per_page=10&reveal=true", fx::CAT3),
     )
     .await;
     assert_eq!(v["rows"][0][1], fx::IIN);
+    assert!(v["rows"][0][3].as_str().unwrap().contains(fx::IIN));
     let (_, v) = get_json(
         &s,
         &format!("/api/reconciliation/{}?page=12&per_page=10", fx::CAT3),

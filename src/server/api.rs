@@ -665,6 +665,32 @@ fn category_titles() -> Map<String, Value> {
         .collect()
 }
 
+/// Every run of exactly 12 digits in a text (an IIN) masked to its first six digits.
+pub fn mask_iins_in(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run = &text[start..i];
+            if run.len() == 12 {
+                out.push_str(&mask_iin(run));
+            } else {
+                out.push_str(run);
+            }
+        } else {
+            let ch = text[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
 /// First six digits of an IIN, the rest hidden.
 pub fn mask_iin(s: &str) -> String {
     let head: String = s.chars().take(6).collect();
@@ -711,10 +737,12 @@ async fn recon_list(
             r.iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    if !reveal && (list.iin_columns.contains(&i) || looks_like_iin(v)) {
+                    if reveal {
+                        v.clone()
+                    } else if list.iin_columns.contains(&i) || looks_like_iin(v) {
                         mask_iin(v)
                     } else {
-                        v.clone()
+                        mask_iins_in(v)
                     }
                 })
                 .collect()
@@ -852,6 +880,14 @@ async fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_iin_inside_a_text_is_masked_but_other_numbers_are_not() {
+        assert_eq!(
+            mask_iins_in("ЖСН 900101300123 ≠ 1234567890123, строка 17"),
+            "ЖСН 900101****** ≠ 1234567890123, строка 17"
+        );
+    }
 
     #[test]
     fn an_iin_keeps_its_first_six_digits() {

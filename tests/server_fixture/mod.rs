@@ -150,7 +150,7 @@ pub fn write_fixture(dir: &Path) {
             format!("{:012}", 850_000_000_000u64 + i)
         };
         csv.push_str(&format!(
-            "{},{iin},{},registered elsewhere\n",
+            "{},{iin},{},registered elsewhere (ЖСН/ИИН {iin})\n",
             if i % 2 == 0 { OVERFULL } else { CROSS },
             i + 1
         ));
