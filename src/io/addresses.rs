@@ -69,6 +69,9 @@ pub(super) const LAT: &[&str] = &["latitude", "Широта", "Ендік"];
 pub(super) const X: &[&str] = &["easting", "Восток", "coord x", "координата x"];
 pub(super) const Y: &[&str] = &["northing", "Север", "coord y", "координата y"];
 
+/// A column key with its aliases.
+type ColSpec = (&'static str, &'static [&'static str]);
+
 /// A number written with a decimal point or comma; `None` when not a finite number.
 pub(super) fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
@@ -148,10 +151,7 @@ fn read_points_table(
     let t = make_transform(path, crs)?;
     let file = file_name(path);
     let cols = |xy: bool| -> [Column; 6] {
-        let (a, b): (
-            (&'static str, &'static [&'static str]),
-            (&'static str, &'static [&'static str]),
-        ) = if xy {
+        let (a, b): (ColSpec, ColSpec) = if xy {
             (("x", X), ("y", Y))
         } else {
             (("lon", LON), ("lat", LAT))
