@@ -411,12 +411,13 @@ function renderList() {
   if (!d) { body.innerHTML = ''; return; }
   if (d.error) { body.innerHTML = `<tr><td colspan="4" class="error">${esc(d.error)}</td></tr>`; return; }
   $('flagged-count').textContent = t('flagged_count', { n: d.total });
-  body.innerHTML = d.items.map((p) => `<tr data-precinct="${esc(p.precinct)}" class="${p.overfull ? 'overfull' : ''} ${p.cross_boundary ? 'cross' : ''}">
+  body.innerHTML = d.items.map((p) => `<tr tabindex="0" data-precinct="${esc(p.precinct)}" class="${p.overfull ? 'overfull' : ''} ${p.cross_boundary ? 'cross' : ''}">
       <td>${esc(p.precinct)}</td><td>${esc(p.admin_name || p.admin_unit || '')}</td>
       <td class="num">${fmtPct(p.load)}</td>
       <td>${(p.findings || []).map((c) => `<span class="chip" title="${esc(codeTitle(c))}">${esc(codeTitle(c))}</span>`).join(' ')}</td></tr>`).join('');
   for (const tr of body.rows) {
     tr.addEventListener('click', () => openCard(tr.dataset.precinct, true));
+    tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') openCard(tr.dataset.precinct, true); });
   }
   const pages = Math.max(1, Math.ceil(d.total / d.per_page));
   $('flagged-pager').innerHTML = `<button type="button" id="pg-prev" ${l.page <= 1 ? 'disabled' : ''}>${esc(t('prev'))}</button>
