@@ -146,7 +146,9 @@ impl PolygonIndex {
     /// coordinates within a run of equal keys) and make consecutive tests touch nearby
     /// polygons (cache locality). The points travel with their coordinates, so the only
     /// random memory access per point is writing its answer back to its input position.
-    /// Top-level buckets are processed in parallel.
+    /// Top-level buckets are processed in parallel. A point equal to the one before it in
+    /// `coords` skips all that and copies its answer (voter lists group a building's voters).
+    /// Coordinates are equal when their bits are (so `0.0` and `-0.0` are tested apart).
     pub fn locate_all(&self, coords: &[Coord<f64>]) -> Vec<Option<u32>> {
         assert!(
             coords.len() < u32::MAX as usize,
@@ -174,6 +176,11 @@ impl PolygonIndex {
                     .map(|_| Vec::with_capacity(chunk.len() / 200))
                     .collect();
                 for (j, c) in chunk.iter().enumerate() {
+                    // A repeat of the previous point (voters of one building are usually
+                    // listed together) copies its answer at the end instead.
+                    if j > 0 && same_coord(c, &chunk[j - 1]) {
+                        continue;
+                    }
                     let k = key(c);
                     buckets[(k >> 56) as usize].push(Item {
                         key: k,
@@ -237,6 +244,17 @@ impl PolygonIndex {
                 cuts.par_windows(2)
                     .for_each(|w| self.answer_run(&sorted[w[0]..w[1]], &out));
             });
+        // Fill in the repeats, chunk by chunk (a chunk's first point is never a repeat).
+        out.par_chunks(chunk_len)
+            .zip(coords.par_chunks(chunk_len))
+            .for_each(|(answers, chunk)| {
+                for j in 1..chunk.len() {
+                    if same_coord(&chunk[j], &chunk[j - 1]) {
+                        let a = answers[j - 1].load(Ordering::Relaxed);
+                        answers[j].store(a, Ordering::Relaxed);
+                    }
+                }
+            });
         out.into_par_iter()
             .map(|a| {
                 let v = a.into_inner();
@@ -255,10 +273,7 @@ impl PolygonIndex {
                 seen.clear();
             }
             let c = it.coord;
-            let same = |s: &&(Coord<f64>, u32)| {
-                s.0.x.to_bits() == c.x.to_bits() && s.0.y.to_bits() == c.y.to_bits()
-            };
-            let answer = match seen.iter().find(same) {
+            let answer = match seen.iter().find(|s| same_coord(&s.0, &c)) {
                 Some(&(_, a)) => a,
                 None => {
                     let a = self.locate(c).unwrap_or(NONE);
@@ -269,6 +284,11 @@ impl PolygonIndex {
             out[it.pos as usize].store(answer, Ordering::Relaxed);
         }
     }
+}
+
+/// Bitwise equality of coordinates (what "the same coordinate" means for deduplication).
+fn same_coord(a: &Coord<f64>, b: &Coord<f64>) -> bool {
+    a.x.to_bits() == b.x.to_bits() && a.y.to_bits() == b.y.to_bits()
 }
 
 /// A point waiting for its polygon: Morton key, exact coordinate, input position.
@@ -494,7 +514,7 @@ mod tests {
         let city: Vec<Coord<f64>> = (0..150_000)
             .map(|_| coord! { x: 76.9 + 0.01 * r(), y: 43.2 + 0.01 * r() })
             .collect();
-        let coords: Vec<Coord<f64>> = (0..300_000)
+        let mut coords: Vec<Coord<f64>> = (0..300_000)
             .map(|i| {
                 if i % 2 == 0 {
                     sites[(r() * 20_000.0) as usize]
@@ -503,6 +523,12 @@ mod tests {
                 }
             })
             .collect();
+        // Voters of one building listed together: runs of one coordinate, the first longer
+        // than a chunk of the first pass (65,536 points), so it crosses a chunk boundary.
+        for (k, &site) in sites.iter().enumerate().take(2000) {
+            let run = if k == 0 { 70_000 } else { 1 + k % 7 };
+            coords.extend(std::iter::repeat_n(site, run));
+        }
         let got = index.locate_all(&coords);
         for (c, g) in coords.iter().zip(&got) {
             assert_eq!(*g, index.locate(*c));

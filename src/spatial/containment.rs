@@ -562,7 +562,7 @@ mod tests {
                     x: x + 0.05,
                     y: 45.2,
                 },
-                Coord { x: x, y: 45.2 },
+                Coord { x, y: 45.2 },
             ]);
         }
         let hole = LineString::from(vec![
@@ -583,7 +583,7 @@ mod tests {
             (direct - via_clip).abs() / direct < 1e-7,
             "{direct} vs {via_clip}"
         );
-        let c = &containment(&[precinct.clone()], &[unit])[0];
+        let c = &containment(std::slice::from_ref(&precinct), &[unit])[0];
         assert_eq!(c.main_unit, Some(0));
         let expected = 1.0 - direct / area_m2(&precinct);
         assert!(
