@@ -12,7 +12,7 @@
 //! record by record with reused buffers (a national voter file is a few GB).
 
 use super::IoError;
-use std::io::{BufRead, BufReader};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// A column the caller wants: its canonical key and the headers accepted for it
@@ -221,10 +221,16 @@ fn read_csv(
         path: path.display().to_string(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(open_err)?;
-    let mut rdr = BufReader::with_capacity(1 << 20, file);
+    let mut file = std::fs::File::open(path).map_err(open_err)?;
+    // Sniff the first megabyte, then hand the file itself to the CSV reader (its own
+    // buffer is the only copy of the bytes).
+    let mut head = Vec::with_capacity(1 << 20);
+    (&mut file)
+        .take(1 << 20)
+        .read_to_end(&mut head)
+        .map_err(open_err)?;
     let (bom, cp1251, delimiter) = {
-        let mut sample = rdr.fill_buf().map_err(open_err)?;
+        let mut sample = head.as_slice();
         if sample.is_empty() {
             return Err(IoError::format(path, "the file is empty"));
         }
@@ -247,9 +253,8 @@ fn read_csv(
         let first_line = sample.split(|&b| b == b'\n').next().unwrap_or(&[]);
         (bom, cp1251, sniff_delimiter(first_line))
     };
-    if bom {
-        rdr.consume(3);
-    }
+    file.seek(SeekFrom::Start(if bom { 3 } else { 0 }))
+        .map_err(open_err)?;
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -259,8 +264,8 @@ fn read_csv(
         // after the first row of a Windows file came out one short. A trailing '\r' is
         // trimmed from the last cell below.
         .terminator(csv::Terminator::Any(b'\n'))
-        .buffer_capacity(1 << 16)
-        .from_reader(rdr);
+        .buffer_capacity(1 << 18)
+        .from_reader(file);
     let mut rec = csv::ByteRecord::new();
     let csv_err = |e: csv::Error| {
         let at = e
