@@ -1,6 +1,9 @@
 //! Embeds the web page: copies web/{index.html,app.js,style.css} and MapLibre GL JS (from
 //! web/node_modules, installed from web/package-lock.json with `npm ci` when missing) into
 //! OUT_DIR/web, where src/server/assets.rs includes them with `include_bytes!`.
+//!
+//! Also copies PROJ's database (`proj.db`, built by proj-sys's bundled PROJ) to
+//! OUT_DIR/proj.db, where src/io/crs.rs embeds it, so the binary needs no PROJ installation.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,7 +26,8 @@ fn main() {
         println!("cargo:rerun-if-changed=web/{f}");
     }
     println!("cargo:rerun-if-changed=web/node_modules/maplibre-gl/package.json");
-    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=web/build.rs");
+    copy_proj_db(&PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")));
 
     let dist = web.join("node_modules/maplibre-gl/dist");
     if !dist.join("maplibre-gl.mjs").exists() {
@@ -35,6 +39,32 @@ fn main() {
     }
     for f in MAPLIBRE {
         copy(&dist.join(f), &out.join(f));
+    }
+}
+
+/// Finds the proj.db that proj-sys's bundled build installed (its build script runs before
+/// ours: proj-sys declares `links = "proj"`) beside our own OUT_DIR, newest first.
+fn copy_proj_db(out_dir: &Path) {
+    let build = out_dir
+        .parent()
+        .and_then(Path::parent)
+        .expect("OUT_DIR is target/<profile>/build/<pkg>/out");
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(build)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("proj-sys-"))
+        .map(|e| e.path().join("out/share/proj/proj.db"))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    found.sort();
+    match found.last() {
+        Some((_, db)) => copy(db, &out_dir.join("proj.db")),
+        None => panic!(
+            "build.rs: PROJ's proj.db not found under {}; the proj crate's bundled build \
+             (feature bundled_proj, needs cmake and a C++ compiler) should have made it",
+            build.display()
+        ),
     }
 }
 

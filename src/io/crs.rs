@@ -18,6 +18,37 @@
 //! ```
 
 use geo::{Coord, MultiPolygon};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// PROJ's database (EPSG definitions), embedded at build time (see `web/build.rs`) so the
+/// single binary needs no PROJ installation on the office PC.
+static PROJ_DB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/proj.db"));
+
+/// A folder holding the embedded `proj.db`, written once per machine into the temporary
+/// folder (atomically: a temporary file renamed into place). `None` when that fails; PROJ
+/// then falls back to its compiled-in search path.
+fn proj_data_dir() -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(PROJ_DB);
+        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let dir = std::env::temp_dir().join(format!("precincts-proj-{tag}"));
+        let db = dir.join("proj.db");
+        let complete = std::fs::metadata(&db)
+            .map(|m| m.len() == PROJ_DB.len() as u64)
+            .unwrap_or(false);
+        if !complete {
+            std::fs::create_dir_all(&dir).ok()?;
+            let tmp = tempfile::NamedTempFile::new_in(&dir).ok()?;
+            std::fs::write(tmp.path(), PROJ_DB).ok()?;
+            tmp.persist(&db).ok()?;
+        }
+        Some(dir)
+    })
+    .as_deref()
+}
 
 /// Why a CRS could not be used or a coordinate could not be converted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -65,7 +96,14 @@ impl ToWgs84 {
                 source: crs.to_string(),
             });
         }
-        let proj = proj::Proj::new_known_crs(crs, "EPSG:4326", None)
+        let mut builder = proj::ProjBuilder::new();
+        if let Some(dir) = proj_data_dir() {
+            builder
+                .set_search_paths(dir)
+                .map_err(|e| CrsError::Unknown(e.to_string()))?;
+        }
+        let proj = builder
+            .proj_known_crs(crs, "EPSG:4326", None)
             .map_err(|e| CrsError::Unknown(e.to_string()))?;
         Ok(ToWgs84 {
             proj: Some(proj),
