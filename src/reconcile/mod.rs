@@ -653,16 +653,25 @@ pub fn reconcile(
         .collect();
     reg_index.par_sort_unstable();
     reg_index.dedup_by_key(|p| p.0);
-    let lookup = |iin: u64| -> Option<u32> {
-        reg_index
-            .binary_search_by_key(&iin, |p| p.0)
-            .ok()
-            .map(|k| reg_index[k].1)
-    };
-    let mut pair: Vec<u32> = sub_iin
+    // Sort-merge join (a binary search per record misses the cache at national size).
+    let mut sub_index: Vec<(u64, u32)> = sub_iin
         .par_iter()
-        .map(|&c| valid(c).and_then(lookup).unwrap_or(NONE))
+        .enumerate()
+        .filter_map(|(i, &c)| valid(c).map(|v| (v, i as u32)))
         .collect();
+    sub_index.par_sort_unstable();
+    let mut pair: Vec<u32> = vec![NONE; n];
+    let mut k = 0;
+    for &(v, i) in &sub_index {
+        while k < reg_index.len() && reg_index[k].0 < v {
+            k += 1;
+        }
+        if k < reg_index.len() && reg_index[k].0 == v {
+            pair[i as usize] = reg_index[k].1;
+        }
+    }
+    drop(sub_index);
+    drop(reg_index);
     stages.mark("pair by IIN");
     // 2. By name and date of birth.
     let mut claimed = vec![false; reg.len()];

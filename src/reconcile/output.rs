@@ -799,8 +799,10 @@ fn short_sheet(c: Category) -> &'static str {
     }
 }
 
-/// The most data rows a sheet holds (Excel's limit minus the header).
-const XLSX_MAX_ROWS: usize = 1_048_575;
+/// The most data rows a sheet of the workbook holds; longer lists end with a note row and
+/// are complete in the CSV files (a national list of a million rows is not read in Excel,
+/// and writing it would dominate the run's time and memory).
+pub const XLSX_MAX_ROWS: usize = 100_000;
 
 fn write_xlsx(path: &Path, sheets: &[Sheet<'_>]) -> Result<u64, ReconcileError> {
     use rust_xlsxwriter::{Format, Workbook};
@@ -824,6 +826,17 @@ fn write_xlsx(path: &Path, sheets: &[Sheet<'_>]) -> Result<u64, ReconcileError> 
             }
         }
         total += rows.len().min(XLSX_MAX_ROWS) as u64;
+        if rows.len() > XLSX_MAX_ROWS {
+            ws.write_string(
+                XLSX_MAX_ROWS as u32 + 1,
+                0,
+                format!(
+                    "… тағы {0} жол: толық тізім CSV файлында / ещё {0} строк: полный список в CSV / {0} more rows: see the CSV",
+                    rows.len() - XLSX_MAX_ROWS
+                ),
+            )
+            .map_err(|e| wr(path, e))?;
+        }
         ws.set_freeze_panes(1, 0).map_err(|e| wr(path, e))?;
     }
     let buf = wb.save_to_buffer().map_err(|e| wr(path, e))?;
