@@ -13,6 +13,11 @@
 //! ```text
 //! PRECINCTS_BENCH_NATIONAL=1 cargo bench --bench assignment -- --warm-up-time 1 --measurement-time 5
 //! ```
+//!
+//! Measured on the project's 2-vCPU Xeon (2.5 GHz), machine otherwise nearly idle:
+//! index build 30 ms; `locate_all` 1M / 200k distinct 67 ms, 12M / 2M distinct 834 ms,
+//! 1M with a building's voters together 22 ms; `locate` one by one in random order
+//! 0.81 µs per point. (Under load from other jobs, 12M took 3.9 s.)
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use geo::{Coord, MultiPolygon, Rect, coord};
