@@ -699,7 +699,8 @@ impl HouseParser<'_> {
 /// assert_eq!(parse_houses("с 2 по 36 (четные)").unwrap().to_string(), "2..36 even");
 /// assert_eq!(parse_houses("все дома кроме 5, 7").unwrap().to_string(), "all except 5, 7");
 /// assert_eq!(parse_houses("5, 7-ден басқа барлық үйлер").unwrap().to_string(), "all except 5, 7");
-/// assert_eq!(parse_houses("2-36 чет, 40-").unwrap_err().pos, 13);
+/// // "40-" ends the text: the error is just past it, at character 14.
+/// assert_eq!(parse_houses("2-36 чет, 40-").unwrap_err().pos, 14);
 /// ```
 pub fn parse_houses(text: &str) -> Result<HouseSet, ParseError> {
     let toks = tokenize(text);
