@@ -669,13 +669,15 @@ fn sort_findings(findings: &mut [Finding]) {
 }
 
 /// Geocodes every voter. Voters of one building share its address, so each chunk of the list
-/// normalises a distinct raw address once and remembers the answer.
+/// normalises a distinct raw address once and remembers the answer; lists sorted by street
+/// also reuse the last street's normalisation.
 fn geocode(v: &crate::model::VoterTable, ix: &AddressIndex) -> Vec<Option<u32>> {
     const CHUNK: usize = 1 << 16;
     let chunks: Vec<Vec<Option<u32>>> = (0..v.len().div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             let mut memo: HashMap<[&str; 4], Option<u32>> = HashMap::new();
+            let mut cache = crate::address::FindCache::default();
             (c * CHUNK..((c + 1) * CHUNK).min(v.len()))
                 .map(|i| {
                     let r = v.get(i);
@@ -685,9 +687,9 @@ fn geocode(v: &crate::model::VoterTable, ix: &AddressIndex) -> Vec<Option<u32>> 
                         r.field(VoterField::House),
                         r.field(VoterField::Building),
                     ];
-                    *memo
-                        .entry(key)
-                        .or_insert_with(|| ix.find(key[0], key[1], key[2], key[3]))
+                    *memo.entry(key).or_insert_with(|| {
+                        ix.find_cached(&mut cache, key[0], key[1], key[2], key[3])
+                    })
                 })
                 .collect()
         })
