@@ -537,7 +537,9 @@ pub fn write_outputs(
     let header: Vec<&str> = DISCREPANCY_COLUMNS.iter().map(|c| c.1).collect();
     let list_header: Vec<&str> = LIST_COLUMNS.iter().map(|c| c.1).collect();
     let mut sheets: Vec<Sheet<'_>> = Vec::new();
-    // Category files.
+    let mut stages = super::Stages::new();
+    // Category files (written below, beside the workbook: (path, sheet)).
+    let mut csv_jobs: Vec<(PathBuf, usize)> = Vec::new();
     for cat in Category::ALL {
         let ds: Vec<&Discrepancy> = res
             .discrepancies
@@ -546,8 +548,7 @@ pub fn write_outputs(
             .collect();
         let rows: Vec<Vec<String>> = ds.par_iter().map(|d| ctx.row(d)).collect();
         let path = dir.join(format!("{}.csv", cat.file_stem()));
-        write_csv(&path, &header, &rows)?;
-        written.push((path, rows.len() as u64));
+        csv_jobs.push((path, sheets.len()));
         sheets.push((
             format!("{} {}", cat.number(), short_sheet(cat)),
             header.clone(),
@@ -568,18 +569,28 @@ pub fn write_outputs(
             ctx.list_row(sub.get(i as usize), why)
         })
         .collect();
-    let path = dir.join("submission_only.csv");
-    write_csv(&path, &list_header, &sub_rows)?;
-    written.push((path, sub_rows.len() as u64));
+    csv_jobs.push((dir.join("submission_only.csv"), sheets.len()));
+    sheets.push((
+        "Тек тізімде - Только в списке".into(),
+        list_header.clone(),
+        sub_rows,
+    ));
     let reg_rows: Vec<Vec<String>> = res
         .register_only
         .par_iter()
         .map(|&j| ctx.list_row(reg.get(j as usize), "тізімде жоқ / отсутствует в списке"))
         .collect();
-    let path = dir.join("register_only.csv");
-    write_csv(&path, &list_header, &reg_rows)?;
-    written.push((path, reg_rows.len() as u64));
+    csv_jobs.push((dir.join("register_only.csv"), sheets.len()));
+    sheets.push((
+        "Тек тізілімде - Только в регистре"
+            .chars()
+            .take(31)
+            .collect(),
+        list_header.clone(),
+        reg_rows,
+    ));
 
+    stages.mark("output rows");
     // Statistics.
     let all: Vec<&Discrepancy> = res.discrepancies.iter().collect();
     let (total_counts, total_records) = count(&all);
@@ -667,6 +678,7 @@ pub fn write_outputs(
     .map_err(|e| wr(&path, e))?;
     written.push((path, voters_by_precinct.len() as u64));
 
+    stages.mark("statistics");
     // Workbook.
     let mut stat_rows = Vec::new();
     for v in stats["precincts"].as_array().into_iter().flatten() {
@@ -696,24 +708,26 @@ pub fn write_outputs(
         "9",
         "Барлығы / Всего",
     ];
-    sheets.push((
-        "Тек тізімде - Только в списке".into(),
-        list_header.clone(),
-        sub_rows,
-    ));
-    sheets.push((
-        "Тек тізілімде - Только в регистре"
-            .chars()
-            .take(31)
-            .collect(),
-        list_header.clone(),
-        reg_rows,
-    ));
     sheets.push(("Статистика".into(), stat_header, stat_rows));
+    // The workbook and the CSV files at the same time (the workbook is the slow one).
     let path = dir.join("reconciliation.xlsx");
-    let xrows = write_xlsx(&path, &sheets)?;
-    written.push((path, xrows));
+    let (xrows, csvs) = rayon::join(
+        || write_xlsx(&path, &sheets),
+        || {
+            csv_jobs
+                .iter()
+                .map(|(p, k)| {
+                    let (_, h, rows) = &sheets[*k];
+                    write_csv(p, h, rows)?;
+                    Ok((p.clone(), rows.len() as u64))
+                })
+                .collect::<Result<Vec<_>, ReconcileError>>()
+        },
+    );
+    written.extend(csvs?);
+    written.push((path, xrows?));
 
+    stages.mark("workbook and CSV files");
     // Report GeoJSON.
     let geo_path = out.join("report.geojson");
     let mut geojson_updated = false;
@@ -779,6 +793,7 @@ pub fn write_outputs(
         })
         .collect::<Result<_, ReconcileError>>()?;
     write_act(&dir, res, &act)?;
+    stages.mark("map counts and act");
     Ok(OutputSummary {
         act,
         geojson_updated,
