@@ -176,6 +176,7 @@ fn national(n: usize) {
     let t = Instant::now();
     let (s, r) = tables(n);
     let built = t.elapsed();
+    let peak_after_build = peak_rss_mb().unwrap_or(0);
     let refs = References::default();
     let t = Instant::now();
     let res = reconcile(&s, &r, &refs, &opts());
@@ -185,7 +186,7 @@ fn national(n: usize) {
     write_outputs(dir.path(), &s, &r, &refs, &res, &[]).unwrap();
     let written = t.elapsed();
     println!(
-        "reconcile {n} vs {n}: tables built in {:.1} s; reconcile {:.2} s ({} by name, {} discrepancies, {} only in submission, {} only in register); outputs {:.1} s; peak RSS {} MB; {} threads",
+        "reconcile {n} vs {n}: tables built in {:.1} s; reconcile {:.2} s ({} by name, {} discrepancies, {} only in submission, {} only in register); outputs {:.1} s; peak RSS {} MB ({} MB while building the tables); {} threads",
         built.as_secs_f64(),
         matched.as_secs_f64(),
         res.name_matches.len(),
@@ -194,6 +195,7 @@ fn national(n: usize) {
         res.register_only.len(),
         written.as_secs_f64(),
         peak_rss_mb().unwrap_or(0),
+        peak_after_build,
         rayon::current_num_threads()
     );
 }

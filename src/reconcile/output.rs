@@ -817,7 +817,7 @@ fn short_sheet(c: Category) -> &'static str {
 /// The most data rows a sheet of the workbook holds; longer lists end with a note row and
 /// are complete in the CSV files (a national list of a million rows is not read in Excel,
 /// and writing it would dominate the run's time and memory).
-pub const XLSX_MAX_ROWS: usize = 100_000;
+pub const XLSX_MAX_ROWS: usize = 50_000;
 
 fn write_xlsx(path: &Path, sheets: &[Sheet<'_>]) -> Result<u64, ReconcileError> {
     use rust_xlsxwriter::{Format, Workbook};
