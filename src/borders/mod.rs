@@ -99,6 +99,9 @@ pub struct BorderEntry {
 pub struct BorderTable {
     pub precincts: Vec<PrecinctBorders>,
     pub entries: Vec<BorderEntry>,
+    /// (precinct, locality key) → index into `precincts`: a national table has 10,000
+    /// precincts and 140,000 rows, so a linear search per row was quadratic.
+    by_key: HashMap<(PrecinctNo, String), usize>,
 }
 
 impl BorderTable {
@@ -118,22 +121,16 @@ impl BorderTable {
         source: SourceRef,
     ) {
         let key = normalise_locality(locality);
-        let p = match self
-            .precincts
-            .iter()
-            .position(|p| &p.no == no && p.locality_key == key)
-        {
-            Some(p) => p,
-            None => {
-                self.precincts.push(PrecinctBorders {
-                    no: no.clone(),
-                    locality_type: locality_type.to_string(),
-                    locality: locality.to_string(),
-                    locality_key: key,
-                });
-                self.precincts.len() - 1
-            }
-        };
+        let next = self.precincts.len();
+        let p = *self.by_key.entry((no.clone(), key.clone())).or_insert(next);
+        if p == next {
+            self.precincts.push(PrecinctBorders {
+                no: no.clone(),
+                locality_type: locality_type.to_string(),
+                locality: locality.to_string(),
+                locality_key: key,
+            });
+        }
         for e in entries {
             self.entries.push(BorderEntry {
                 precinct: p,
