@@ -1,5 +1,5 @@
 //! The house-list language of Appendix 3 and the free-text border paragraphs. The grammar is
-//! written down in `data/FORMATS-borders.md`; this file implements it.
+//! written down in `data/FORMATS.md (Appendix 3)`; this file implements it.
 
 use crate::address::{
     House, StreetKind, Tok, TokKind, house_at, normalise_locality, street_parts, tokenize,

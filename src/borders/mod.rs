@@ -3,7 +3,7 @@
 //! every address point, checks them against the polygons, the administrative units and the
 //! voter list, derives polygons from them when none are drawn, and writes them back.
 //!
-//! The house-list language is specified in `data/FORMATS-borders.md` (grammar) and
+//! The house-list language is specified in `data/FORMATS.md (Appendix 3)` (grammar) and
 //! implemented in [`parse_row`] / [`parse_houses`].
 //!
 //! # Findings and their keys
