@@ -65,22 +65,15 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Reconciles the demo's submission with its register into the report folder, so the map
-/// shows both. The generator records the reference date and region it planted for.
+/// shows both: the generator writes the `[reconcile]` table of `dataset.toml` when it
+/// planted the register side.
 fn reconcile_demo(dir: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
-    let sailau = dir.join("sailau");
-    let plan = sailau.join("expected.json");
-    if !plan.exists() {
+    let dataset = dir.join("dataset.toml");
+    if super::DatasetFile::load(&dataset)?.reconcile.is_none() {
         return Ok(());
     }
-    let text = std::fs::read_to_string(&plan)?;
-    let v: serde_json::Value = serde_json::from_str(&text)?;
-    let field = |k: &str| v[k].as_str().map(str::to_string);
     super::reconcile::run(super::reconcile::ReconcileArgs {
-        submission: Some(sailau.join("submission.csv")),
-        register: Some(sailau.join("register.csv")),
-        refs: Some(sailau.join("refs")),
-        date: field("date"),
-        region: field("region"),
+        dataset: Some(dataset),
         out: out.to_path_buf(),
         ..Default::default()
     })?;
