@@ -1,4 +1,5 @@
 use super::DatasetFile;
+use crate::borders::{Lang, write_appendix3};
 use crate::check::{self, CheckOptions, Progress};
 use crate::io::{self, Intake, VectorOptions};
 use crate::model::{AdminLevel, Dataset};
@@ -265,6 +266,7 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
         },
     )
     .with_context(|| format!("writing the report into {}", out.display()))?;
+    write_back(&ds, &result, out, &spinner)?;
     spinner.bar.finish_and_clear();
     let timings = spinner.timings();
 
@@ -292,6 +294,38 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
     }
     eprintln!("time: {timings}");
     eprintln!("report written to {}", out.display());
+    Ok(())
+}
+
+/// Writes the Appendix 3 address lists that the precinct polygons imply (in Russian and in
+/// Kazakh, CSV and XLSX), so an akimat that draws polygons can submit the lists the rules ask
+/// for. Reading them back gives the same assignment on the known addresses.
+fn write_back(
+    ds: &Dataset,
+    result: &check::CheckResult,
+    out: &Path,
+    progress: &Spinner,
+) -> anyhow::Result<()> {
+    let polygons = result.polygons(ds);
+    if ds.addresses.is_empty() || polygons.is_empty() {
+        return Ok(());
+    }
+    progress.step("writing the Appendix 3 address lists");
+    let assignment: Vec<Option<crate::model::PrecinctNo>> = result
+        .address_precinct
+        .iter()
+        .map(|p| p.map(|i| polygons[i as usize].no.clone()))
+        .collect();
+    for (lang, tag) in [(Lang::Ru, "ru"), (Lang::Kk, "kk")] {
+        write_appendix3(
+            &ds.addresses,
+            &assignment,
+            &out.join(format!("appendix3.{tag}.csv")),
+            &out.join(format!("appendix3.{tag}.xlsx")),
+            lang,
+        )
+        .with_context(|| format!("writing the Appendix 3 lists into {}", out.display()))?;
+    }
     Ok(())
 }
 

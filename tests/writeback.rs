@@ -1,0 +1,83 @@
+//! Write-back end to end: the Appendix 3 lists that `check` writes from the polygons, read
+//! back as the borders of the same dataset, agree with the polygons address for address.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+fn check(args: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_precincts"))
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn counts(out: &Path) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    let mut r = csv::Reader::from_path(out.join("findings.csv")).unwrap();
+    for row in r.records() {
+        *m.entry(row.unwrap()[0].to_string()).or_default() += 1;
+    }
+    m
+}
+
+#[test]
+fn lists_written_from_the_polygons_read_back_to_the_same_assignment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    precincts::demo::generate(d, &precincts::demo::DemoOptions::default()).unwrap();
+    let dataset = d.join("dataset.toml");
+    let out1 = d.join("out1");
+    check(&[
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--out",
+        out1.to_str().unwrap(),
+    ]);
+    let first = counts(&out1);
+
+    for lang in ["ru", "kk"] {
+        let lists = out1.join(format!("appendix3.{lang}.csv"));
+        assert!(lists.exists(), "{lang} lists written");
+        let out2 = d.join(format!("out2-{lang}"));
+        check(&[
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--borders",
+            lists.to_str().unwrap(),
+            "--out",
+            out2.to_str().unwrap(),
+        ]);
+        let second = counts(&out2);
+        let n = |m: &BTreeMap<String, usize>, c: &str| m.get(c).copied().unwrap_or(0);
+        for code in [
+            "BORDER_PARSE_ERROR",
+            "BORDER_LIST_POLYGON_MISMATCH",
+            "ADDRESS_IN_SEVERAL_LISTS",
+            "BORDER_ENTRY_MATCHES_NOTHING",
+        ] {
+            assert_eq!(n(&second, code), 0, "{lang}: {code}: {second:?}");
+        }
+        // The only addresses no list covers are the ones no polygon holds (the gap).
+        assert_eq!(
+            n(&second, "ADDRESS_IN_NO_LIST"),
+            n(&first, "ADDRESS_IN_NO_PRECINCT"),
+            "{lang}: {second:?}"
+        );
+        assert!(n(&first, "ADDRESS_IN_NO_PRECINCT") > 0);
+        // Voters listed in another precinct than their polygon's are exactly the voters
+        // listed in another precinct than their list's.
+        assert_eq!(
+            n(&second, "VOTER_LIST_PRECINCT_MISMATCH"),
+            n(&first, "VOTER_IN_OTHER_PRECINCT"),
+            "{lang}: {second:?}"
+        );
+    }
+}
