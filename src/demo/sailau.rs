@@ -296,6 +296,9 @@ fn ref_row(iin: &str, r: &Row) -> RefRow {
     ]
 }
 
+/// The most voters the demo's submission and register carry.
+pub const MAX_SUBMISSION: usize = 1_000_000;
+
 /// Writes the demo's register extract, submission and reference lists into `dir/sailau`.
 pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
     let out = dir.join("sailau");
@@ -315,6 +318,11 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
             }
         }
     }
+    // The rows are built in memory (26 strings a voter, twice): past a million voters that
+    // would take gigabytes, so a very large first region contributes its first million.
+    // National-scale reconciliation is measured by `benches/reconcile.rs` instead.
+    home.sort_unstable();
+    home.truncate(MAX_SUBMISSION);
     let voter = |i: u32| town.make_voter(i as usize, at[&i] as usize);
     // Namesakes (same birth date, surname and name): never chosen as a target.
     let mut namesakes: HashMap<(NaiveDate, &str, &str), u32> = HashMap::new();
