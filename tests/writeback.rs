@@ -38,6 +38,7 @@ fn lists_written_from_the_polygons_read_back_to_the_same_assignment() {
     check(&[
         "--dataset",
         dataset.to_str().unwrap(),
+        "--write-lists",
         "--out",
         out1.to_str().unwrap(),
     ]);

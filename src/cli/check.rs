@@ -65,6 +65,9 @@ pub struct CheckArgs {
     /// CRS of inputs without a .prj and of CSV coordinates, e.g. EPSG:32642.
     #[arg(long)]
     pub crs: Option<String>,
+    /// Also write the Appendix 3 address lists the polygons imply (appendix3.{ru,kk}.{csv,xlsx}).
+    #[arg(long)]
+    pub write_lists: bool,
 }
 
 /// The resolved inputs of a run.
@@ -80,6 +83,7 @@ struct Plan {
     street_aliases: Option<PathBuf>,
     classifier: Option<PathBuf>,
     crs: Option<String>,
+    write_lists: bool,
     opts: CheckOptions,
 }
 
@@ -111,6 +115,7 @@ fn plan(a: CheckArgs) -> anyhow::Result<(Plan, PathBuf)> {
         street_aliases: a.street_aliases.or(d.street_aliases),
         classifier: a.classifier.or(d.classifier),
         crs: a.crs.or(d.crs),
+        write_lists: a.write_lists,
         opts: CheckOptions {
             cap,
             tolerance,
@@ -266,7 +271,9 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
         },
     )
     .with_context(|| format!("writing the report into {}", out.display()))?;
-    write_back(&ds, &result, out, &spinner)?;
+    if p.write_lists {
+        write_back(&ds, &result, out, &spinner)?;
+    }
     spinner.bar.finish_and_clear();
     let timings = spinner.timings();
 
@@ -316,7 +323,7 @@ fn write_back(
         .iter()
         .map(|p| p.map(|i| polygons[i as usize].no.clone()))
         .collect();
-    for (lang, tag) in [(Lang::Ru, "ru"), (Lang::Kk, "kk")] {
+    let write = |lang: Lang, tag: &str| {
         write_appendix3(
             &ds.addresses,
             &assignment,
@@ -324,9 +331,10 @@ fn write_back(
             &out.join(format!("appendix3.{tag}.xlsx")),
             lang,
         )
-        .with_context(|| format!("writing the Appendix 3 lists into {}", out.display()))?;
-    }
-    Ok(())
+        .with_context(|| format!("writing the Appendix 3 lists into {}", out.display()))
+    };
+    let (ru, kk) = rayon::join(|| write(Lang::Ru, "ru"), || write(Lang::Kk, "kk"));
+    ru.and(kk)
 }
 
 pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
