@@ -1092,4 +1092,19 @@ mod tests {
             .collect();
         assert_eq!(leaves, ["751000000", "752000000"]);
     }
+
+    #[test]
+    fn a_kato_missing_from_the_classifier_is_a_warning_not_a_reject() {
+        let mut ds = clean();
+        ds.classifier = Some(["751000000".parse().unwrap()].into_iter().collect());
+        let r = run_default(&ds);
+        assert_eq!(codes(&r), vec![("KATO_NOT_IN_CLASSIFIER", None)]);
+        assert_eq!(r.findings[0].severity, crate::model::Severity::Warning);
+        assert!(r.findings[0].subject.contains("752000000"));
+        // The unit still counts: precinct 3 lies in it.
+        assert_eq!(
+            r.precincts[2].admin_unit.as_ref().unwrap().as_str(),
+            "752000000"
+        );
+    }
 }
