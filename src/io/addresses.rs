@@ -195,16 +195,7 @@ fn read_points_table(
         let names = if xy { ("x", "y") } else { ("lon", "lat") };
         read_table(path, &cols(xy), &mut |r| {
             let f = *account.get_or_insert_with(|| intake.open(&file, "addresses"));
-            if r.width != r.header_width {
-                intake.reject(
-                    f,
-                    r.line,
-                    "row",
-                    format!(
-                        "the row has {} cells, the header {}",
-                        r.width, r.header_width
-                    ),
-                );
+            if intake.reject_ragged(f, r.line, r.width, r.header_width) {
                 return;
             }
             let c = parse_pair(r.get(0), r.get(1), names).and_then(|c| to_lon_lat(&t, c));

@@ -420,16 +420,7 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
     let mut normalized: [String; VOTER_FIELDS] = std::array::from_fn(|_| String::new());
     let mut on_row = |r: RawRow<'_>| {
         let f = *account.get_or_insert_with(|| intake.open(&name, "voters"));
-        if r.width != r.header_width {
-            intake.reject(
-                f,
-                r.line,
-                "row",
-                format!(
-                    "the row has {} cells, the header {}",
-                    r.width, r.header_width
-                ),
-            );
+        if intake.reject_ragged(f, r.line, r.width, r.header_width) {
             return;
         }
         let code = r.get(VoterField::Code.index());

@@ -193,16 +193,7 @@ pub fn read_stations(
     let mut account = None;
     read_table(path, COLUMNS, &mut |r| {
         let f = *account.get_or_insert_with(|| intake.open(&file, "stations"));
-        if r.width != r.header_width {
-            intake.reject(
-                f,
-                r.line,
-                "row",
-                format!(
-                    "the row has {} cells, the header {}",
-                    r.width, r.header_width
-                ),
-            );
+        if intake.reject_ragged(f, r.line, r.width, r.header_width) {
             return;
         }
         let precinct: PrecinctNo = match r.get(0).parse() {

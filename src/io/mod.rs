@@ -109,6 +109,26 @@ impl Intake {
         });
     }
 
+    /// Rejects a row whose cell count differs from the header's; true when it did.
+    pub fn reject_ragged(
+        &mut self,
+        f: usize,
+        line: u64,
+        width: usize,
+        header_width: usize,
+    ) -> bool {
+        if width == header_width {
+            return false;
+        }
+        self.reject(
+            f,
+            line,
+            "row",
+            format!("the row has {width} cells, the header {header_width}"),
+        );
+        true
+    }
+
     /// Totals over every file: (read, accepted, rejected).
     pub fn totals(&self) -> (u64, u64, u64) {
         self.files.iter().fold((0, 0, 0), |(r, a, j), f| {
