@@ -73,10 +73,6 @@ pub struct CheckResult {
     pub derived_polygons: Vec<PrecinctPolygon>,
     /// Per address point: the precinct polygon holding it (index into the polygons used).
     pub address_precinct: Vec<Option<u32>>,
-    /// Per voter record: the address point it geocodes to.
-    pub voter_address: Vec<Option<u32>>,
-    /// Per address point: the precinct its Appendix 3 list gives.
-    pub address_list: Option<Vec<Option<PrecinctNo>>>,
 }
 
 impl CheckResult {
@@ -211,7 +207,6 @@ pub fn run(
             })
         })
     };
-    let mut address_list: Option<Vec<Option<PrecinctNo>>> = None;
     let mut voters_by_list: Option<HashMap<PrecinctNo, u64>> = None;
     if ds.precincts.is_empty() {
         if let Some(b) = run_borders(None, &[]) {
@@ -219,7 +214,6 @@ pub fn run(
             out.derived_polygons =
                 crate::borders::derive_polygons(&ds.addresses, &b.address_list, &units_owned);
             findings.extend(b.findings);
-            address_list = Some(b.address_list);
             voters_by_list = Some(b.voters_by_list);
         } else {
             out.skipped
@@ -270,7 +264,6 @@ pub fn run(
         && let Some(b) = run_borders(Some(&address_precinct), polygons)
     {
         findings.extend(b.findings);
-        address_list = Some(b.address_list);
         voters_by_list = Some(b.voters_by_list);
     }
 
@@ -293,13 +286,14 @@ pub fn run(
 
     // --- The precinct universe.
     let mut figures: BTreeMap<PrecinctNo, PrecinctFigures> = BTreeMap::new();
-    let mut polygon_count: HashMap<&PrecinctNo, usize> = HashMap::new();
+    // Every polygon of a number: more than one is a duplicate; stations test against all.
+    let mut polygons_of: HashMap<&PrecinctNo, Vec<usize>> = HashMap::new();
     for (i, p) in polygons.iter().enumerate() {
         let e = figure(&mut figures, &p.no, derived);
         if e.polygon.is_none() {
             e.polygon = Some(i);
         }
-        *polygon_count.entry(&p.no).or_default() += 1;
+        polygons_of.entry(&p.no).or_default().push(i);
     }
     let mut station_count: HashMap<&PrecinctNo, usize> = HashMap::new();
     let mut eliminated: BTreeSet<&PrecinctNo> = BTreeSet::new();
@@ -482,11 +476,13 @@ pub fn run(
         if s.marks.contains(&StationMark::Eliminated) {
             continue;
         }
-        let own: Vec<&PrecinctPolygon> = polygons.iter().filter(|p| p.no == s.precinct).collect();
-        if own.is_empty() {
+        let Some(own) = polygons_of.get(&s.precinct) else {
             continue; // reported as a missing polygon
-        }
-        if !own.iter().any(|p| p.geometry.contains(&Point(c))) {
+        };
+        if !own
+            .iter()
+            .any(|&i| polygons[i].geometry.contains(&Point(c)))
+        {
             findings.push(
                 Finding::new(
                     FindingCode::StationOutsidePrecinct,
@@ -504,8 +500,9 @@ pub fn run(
     }
 
     // --- Numbers: duplicates, missing / extra, eliminated.
-    for (no, n) in &polygon_count {
-        if *n > 1 {
+    for (no, own) in &polygons_of {
+        let n = own.len();
+        if n > 1 {
             findings.push(
                 Finding::new(
                     FindingCode::DuplicatePrecinctNo,
@@ -625,8 +622,6 @@ pub fn run(
     out.precincts = figures.into_values().collect();
     out.findings = findings;
     out.address_precinct = address_precinct;
-    out.voter_address = voter_address;
-    out.address_list = address_list;
     out
 }
 
