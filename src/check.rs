@@ -56,6 +56,8 @@ pub struct PrecinctFigures {
     pub derived: bool,
     /// Index into `Dataset::stations` of its (first, non-eliminated) station.
     pub station: Option<usize>,
+    /// The text of its Appendix 3 rows, when address lists were given.
+    pub border_entries: Option<Vec<String>>,
     pub findings: BTreeSet<FindingCode>,
 }
 
@@ -393,6 +395,23 @@ pub fn run(
         }
     }
 
+    // --- The address-list rows of each precinct, for its card (a row with several entries
+    // repeats its text on each).
+    if let Some(table) = borders {
+        for f in figures.values_mut() {
+            f.border_entries = Some(Vec::new());
+        }
+        for (i, e) in table.entries.iter().enumerate() {
+            if let Some(list) = figures
+                .get_mut(table.precinct_of(i))
+                .and_then(|f| f.border_entries.as_mut())
+                && list.last() != Some(&e.text)
+            {
+                list.push(e.text.clone());
+            }
+        }
+    }
+
     // --- Containment.
     if !units.is_empty() && !polys.is_empty() {
         progress.step("measuring containment in administrative units");
@@ -713,6 +732,7 @@ fn figure<'a>(
             admin_units_touched: Vec::new(),
             derived,
             station: None,
+            border_entries: None,
             findings: BTreeSet::new(),
         })
 }

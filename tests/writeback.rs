@@ -57,6 +57,23 @@ fn lists_written_from_the_polygons_read_back_to_the_same_assignment() {
             out2.to_str().unwrap(),
         ]);
         let second = counts(&out2);
+        // Each precinct's card carries its rows of the lists, as written in the file.
+        let written = std::fs::read_to_string(&lists).unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out2.join("report.geojson")).unwrap())
+                .unwrap();
+        for f in report["features"].as_array().unwrap() {
+            let p = &f["properties"];
+            if p["voters_by_list"].as_u64().unwrap_or(0) == 0 {
+                continue;
+            }
+            let entries = p["border_entries"].as_array().unwrap();
+            assert!(!entries.is_empty(), "{lang}: precinct {}", p["precinct"]);
+            for e in entries {
+                let street = e.as_str().unwrap().split_whitespace().last().unwrap();
+                assert!(written.contains(street), "{lang}: {e} not in the lists");
+            }
+        }
         let n = |m: &BTreeMap<String, usize>, c: &str| m.get(c).copied().unwrap_or(0);
         for code in [
             "BORDER_PARSE_ERROR",

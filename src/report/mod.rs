@@ -103,6 +103,7 @@ pub fn precinct_properties(
     m.insert("admin_units_touched".into(), json!(f.admin_units_touched));
     m.insert("derived".into(), json!(f.derived));
     m.insert("station".into(), station.unwrap_or(Value::Null));
+    m.insert("border_entries".into(), json!(f.border_entries));
     m.insert(
         "findings".into(),
         json!(f.findings.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
