@@ -105,10 +105,7 @@ fn a_run_accounts_for_every_record_and_never_prints_personal_data() {
     let rejects = std::fs::read_to_string(out.join("rejects.csv")).unwrap();
     let rows: Vec<&str> = rejects.lines().collect();
     assert_eq!(rows.len(), 2, "{rejects}");
-    assert!(
-        rows[1].ends_with(",3,birth_date,") || rows[1].contains(",3,birth_date,"),
-        "{rejects}"
-    );
+    assert!(rows[1].contains(",3,birth_date,"), "{rejects}");
     for secret in ["900101300017", "Секретов", "31.02.1990"] {
         assert!(!rejects.contains(secret), "rejects.csv leaks {secret}");
     }

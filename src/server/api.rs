@@ -68,11 +68,7 @@ impl Params {
                 let shown: String = k.chars().take(40).collect();
                 return Err(ApiError::bad_request(format!(
                     "unknown parameter {shown:?}; this endpoint accepts: {}",
-                    if allowed.is_empty() {
-                        "none".to_string()
-                    } else {
-                        allowed.join(", ")
-                    }
+                    one_of(allowed)
                 )));
             }
             if m.insert(k.clone(), v).is_some() {
@@ -712,11 +708,7 @@ async fn recon_list(
         let shown: String = category.chars().take(40).collect();
         return Err(ApiError::not_found(format!(
             "no reconciliation category {shown:?}; available: {}",
-            if names.is_empty() {
-                "none".to_string()
-            } else {
-                names.join(", ")
-            }
+            one_of(&names)
         )));
     };
     let pcol = list.columns.iter().position(|h| {
@@ -875,6 +867,15 @@ async fn download(
         bytes,
     )
         .into_response())
+}
+
+/// The choices an error message offers: "a, b, c", or "none".
+fn one_of(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
 }
 
 #[cfg(test)]
