@@ -43,7 +43,7 @@ fn main() {
 }
 
 /// Finds the proj.db that proj-sys's bundled build installed (its build script runs before
-/// ours: proj-sys declares `links = "proj"`) beside our own OUT_DIR, newest first.
+/// ours because this crate depends on proj-sys directly and it declares `links = "proj"`) beside our own OUT_DIR, newest first.
 fn copy_proj_db(out_dir: &Path) {
     let build = out_dir
         .parent()
