@@ -4,6 +4,7 @@
 mod addresses;
 mod appendix1;
 mod appendix2;
+mod csv_blocks;
 pub mod crs;
 pub mod table;
 mod vector;

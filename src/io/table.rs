@@ -100,9 +100,9 @@ pub fn read_table(
 #[derive(Debug)]
 pub(crate) struct RawRow<'a> {
     pub line: u64,
-    text: &'a str,
+    pub(super) text: &'a str,
     /// Per requested column, the cell's byte range in `text` (empty when absent).
-    bounds: &'a [(usize, usize)],
+    pub(super) bounds: &'a [(usize, usize)],
     pub width: usize,
     pub header_width: usize,
 }
@@ -217,6 +217,22 @@ fn read_csv(
     columns: &[Column],
     row: &mut dyn FnMut(RawRow<'_>),
 ) -> Result<(), IoError> {
+    read_csv_with(
+        path,
+        columns,
+        row,
+        &super::csv_blocks::Knobs::for_this_machine(),
+    )
+}
+
+/// [`read_csv`] with the block reader's settings given (tests force tiny blocks, or the
+/// sequential loop).
+pub(super) fn read_csv_with(
+    path: &Path,
+    columns: &[Column],
+    row: &mut dyn FnMut(RawRow<'_>),
+    knobs: &super::csv_blocks::Knobs,
+) -> Result<(), IoError> {
     let open_err = |source| IoError::Open {
         path: path.display().to_string(),
         source,
@@ -267,16 +283,12 @@ fn read_csv(
         .buffer_capacity(1 << 18)
         .from_reader(file);
     let mut rec = csv::ByteRecord::new();
-    let csv_err = |e: csv::Error| {
-        let at = e
-            .position()
-            .map(|p| format!("line {}: ", p.line()))
-            .unwrap_or_default();
-        IoError::format(path, format!("{at}{e}"))
-    };
     // The header: the first non-empty record.
     let header: Vec<String> = loop {
-        if !csv.read_byte_record(&mut rec).map_err(csv_err)? {
+        if !csv
+            .read_byte_record(&mut rec)
+            .map_err(|e| csv_err(path, e))?
+        {
             return Err(IoError::format(path, "the file has no header row"));
         }
         if rec.iter().any(|f| !f.trim_ascii().is_empty()) {
@@ -292,52 +304,117 @@ fn read_csv(
     };
     let map = map_columns(path, &header, columns)?;
     let header_width = header.len();
+    let fmt = super::csv_blocks::Format {
+        delimiter,
+        cp1251,
+        map: &map,
+        header_width,
+    };
+    // A large file is cut into blocks parsed on every core; the rows still reach `row`
+    // one by one in file order, exactly as the sequential loop below would give them.
+    let after = csv.position().clone();
+    let rest = std::fs::metadata(path)
+        .map(|m| m.len())
+        .unwrap_or(0)
+        .saturating_sub(after.byte() + if bom { 3 } else { 0 });
+    if knobs.workers > 1 && rest >= knobs.min_rest {
+        drop(csv);
+        let mut file = std::fs::File::open(path).map_err(open_err)?;
+        file.seek(SeekFrom::Start(after.byte() + if bom { 3 } else { 0 }))
+            .map_err(open_err)?;
+        return super::csv_blocks::read_rest(path, file, after.line(), &fmt, knobs, row);
+    }
+    read_rest_sequential(path, csv, &fmt, row)
+}
+
+/// The sequential reader's loop over the data rows after the header (small files, and the
+/// reference the block reader is tested against).
+pub(super) fn read_rest_sequential<R: Read>(
+    path: &Path,
+    mut csv: csv::Reader<R>,
+    fmt: &super::csv_blocks::Format<'_>,
+    row: &mut dyn FnMut(RawRow<'_>),
+) -> Result<(), IoError> {
+    let mut rec = csv::ByteRecord::new();
     let mut scratch = String::new();
-    let mut bounds = vec![(0usize, 0usize); columns.len()];
-    while csv.read_byte_record(&mut rec).map_err(csv_err)? {
+    let mut bounds = vec![(0usize, 0usize); fmt.map.len()];
+    while csv
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_err(path, e))?
+    {
         let bytes = rec.as_slice();
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        // Fast path: the whole record is UTF-8, so cells are slices of it (delimiters are
-        // ASCII, so every field boundary is a character boundary).
-        let whole = if cp1251 {
-            None
-        } else {
-            std::str::from_utf8(bytes).ok()
-        };
-        let text: &str = match whole {
-            Some(s) => {
-                for (b, m) in bounds.iter_mut().zip(&map) {
-                    *b = match m.and_then(|j| rec.range(j)) {
-                        Some(r) => trimmed(s, r),
-                        None => (0, 0),
-                    };
-                }
-                s
-            }
-            None => {
-                scratch.clear();
-                for (b, m) in bounds.iter_mut().zip(&map) {
-                    let a = scratch.len();
-                    if let Some(f) = m.and_then(|j| rec.get(j)) {
-                        push_decoded(&mut scratch, strip_cr(f), cp1251);
-                    }
-                    *b = (a, scratch.len());
-                }
-                &scratch
-            }
-        };
+        let text = record_cells(
+            bytes,
+            |j| rec.range(j),
+            fmt.map,
+            fmt.cp1251,
+            &mut scratch,
+            &mut bounds,
+        );
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         row(RawRow {
             line,
             text,
             bounds: &bounds,
             width: rec.len(),
-            header_width,
+            header_width: fmt.header_width,
         });
     }
     Ok(())
+}
+
+/// A CSV reader's error as a format error, with its line when it has one.
+pub(super) fn csv_err(path: &Path, e: csv::Error) -> IoError {
+    let at = e
+        .position()
+        .map(|p| format!("line {}: ", p.line()))
+        .unwrap_or_default();
+    IoError::format(path, format!("{at}{e}"))
+}
+
+/// The requested cells of one record (`range(j)`: the bytes of field `j` in `bytes`): sets
+/// `bounds` to each cell's byte range in the returned text, which is the record itself
+/// when it is UTF-8 (no copy; delimiters are ASCII, so every field boundary is a character
+/// boundary), else `scratch` holding the decoded cells.
+#[inline]
+pub(super) fn record_cells<'a>(
+    bytes: &'a [u8],
+    range: impl Fn(usize) -> Option<std::ops::Range<usize>>,
+    map: &[Option<usize>],
+    cp1251: bool,
+    scratch: &'a mut String,
+    bounds: &mut [(usize, usize)],
+) -> &'a str {
+    let whole = if cp1251 {
+        None
+    } else {
+        std::str::from_utf8(bytes).ok()
+    };
+    match whole {
+        Some(s) => {
+            for (b, m) in bounds.iter_mut().zip(map) {
+                *b = match m.and_then(&range) {
+                    Some(r) => trimmed(s, r),
+                    None => (0, 0),
+                };
+            }
+            s
+        }
+        None => {
+            scratch.clear();
+            for (b, m) in bounds.iter_mut().zip(map) {
+                let a = scratch.len();
+                if let Some(r) = m.and_then(&range) {
+                    push_decoded(scratch, strip_cr(&bytes[r]), cp1251);
+                }
+                *b = (a, scratch.len());
+            }
+            scratch
+        }
+    }
 }
 
 /// The text of a workbook cell: integers without `.0`, dates as ISO `YYYY-MM-DD`

@@ -1,0 +1,636 @@
+//! The CSV reader's parallel path for large files: the data rows after the header are read
+//! in blocks, parsed on every core, and handed to the caller one by one in file order,
+//! exactly as the sequential loop ([`super::table::read_rest_sequential`]) would.
+//!
+//! - A reader thread reads the file in blocks of [`Knobs::block`] bytes and cuts each at
+//!   the last `'\n'` outside quotes (by the parity of `"` in the block: a guess, checked
+//!   below), so the next block starts where a record starts.
+//! - Workers parse blocks with `csv-core` (the parser of the `csv` crate, with the same
+//!   settings) into compact rows: the requested cells' text, their ranges, line and width.
+//!   A block that does not end between two records (a stray quote fooled the guess) is
+//!   reported, and the consumer parses it again joined with the next block.
+//! - The calling thread hands the rows to the callback in file order and turns each
+//!   block's local line numbers into the file's.
+//!
+//! Line numbers follow the `csv` crate exactly, including its one quirk: a record after
+//! empty lines gets the line just after the previous record (the empty lines are read as
+//! part of the record). So each block reports where its last record ended, and the first
+//! record of the next block takes that line.
+
+use super::IoError;
+use super::table::{RawRow, csv_err, record_cells};
+use std::io::Read;
+use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+/// What the header told about the file: how to split and decode records, and which
+/// fields are the requested columns.
+pub(super) struct Format<'a> {
+    pub delimiter: u8,
+    pub cp1251: bool,
+    /// Per requested column, its field index in the file (`None` when absent).
+    pub map: &'a [Option<usize>],
+    pub header_width: usize,
+}
+
+/// When and how the block reader runs.
+#[derive(Debug, Clone)]
+pub(crate) struct Knobs {
+    /// Bytes per block (a block grows when no record ends inside it).
+    pub block: usize,
+    /// The least number of bytes after the header for which blocks are used; smaller
+    /// files are read sequentially.
+    pub min_rest: u64,
+    /// Parsing threads; 1 means the sequential loop.
+    pub workers: usize,
+}
+
+impl Knobs {
+    /// 4 MB blocks on every core for files with more than 16 MB of rows.
+    pub fn for_this_machine() -> Knobs {
+        Knobs {
+            block: 4 << 20,
+            min_rest: 16 << 20,
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .min(8),
+        }
+    }
+
+    /// The sequential loop, whatever the file's size.
+    #[cfg(test)]
+    pub fn sequential() -> Knobs {
+        Knobs {
+            block: 4 << 20,
+            min_rest: u64::MAX,
+            workers: 1,
+        }
+    }
+}
+
+/// One block: its bytes, then (once parsed) its rows.
+#[derive(Default)]
+struct Block {
+    raw: Vec<u8>,
+    /// The block ends the file.
+    last: bool,
+    /// The requested cells of every row, one after another.
+    text: String,
+    /// Per row, per requested column, the cell's range in `text`.
+    bounds: Vec<(usize, usize)>,
+    /// Per row: its line counted from the block's start (1 = the block's first line) and
+    /// its number of fields.
+    rows: Vec<(u64, usize)>,
+    /// `rows[0]` is the block's first record (whose line comes from the block before).
+    first_is_first: bool,
+    /// The block holds a record (empty and blank-only records included).
+    records: bool,
+    /// The local line just after the block's last record.
+    end_line: u64,
+    /// The number of `'\n'` in the block.
+    newlines: u64,
+    /// The parse ended between two records (always true for the last block).
+    clean: bool,
+}
+
+/// A worker's reusable buffers.
+struct Work {
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    scratch: String,
+    bounds: Vec<(usize, usize)>,
+}
+
+impl Work {
+    fn new(columns: usize) -> Work {
+        Work {
+            fields: vec![0; 1 << 12],
+            ends: vec![0; 64],
+            scratch: String::new(),
+            bounds: vec![(0, 0); columns],
+        }
+    }
+}
+
+/// Spent blocks, so that their buffers are reused rather than allocated (and faulted in)
+/// again for every block.
+struct Pool {
+    free: Mutex<Vec<Block>>,
+    cap: usize,
+}
+
+impl Pool {
+    fn take(&self) -> Block {
+        self.free
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn give(&self, b: Block) {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        if free.len() < self.cap {
+            free.push(b);
+        }
+    }
+}
+
+type Job = (Block, SyncSender<Block>);
+
+/// Reads the rest of the file (from `file`'s position, the start of a record on `line`)
+/// in parallel blocks, calling `row` in file order.
+pub(super) fn read_rest(
+    path: &Path,
+    file: std::fs::File,
+    line: u64,
+    fmt: &Format<'_>,
+    knobs: &Knobs,
+    row: &mut dyn FnMut(RawRow<'_>),
+) -> Result<(), IoError> {
+    let workers = knobs.workers.max(1);
+    let pool = Pool {
+        free: Mutex::new(Vec::new()),
+        cap: workers + 6,
+    };
+    std::thread::scope(|s| {
+        // At most this many blocks are read ahead of the one being handed out.
+        let (order_tx, order_rx) = sync_channel(workers + 2);
+        let (job_tx, job_rx) = sync_channel::<Job>(workers);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let pool = &pool;
+        let block = knobs.block.max(1);
+        s.spawn(move || read_blocks(file, block, pool, order_tx, job_tx));
+        for _ in 0..workers {
+            let jobs = Arc::clone(&job_rx);
+            s.spawn(move || {
+                let mut w = Work::new(fmt.map.len());
+                loop {
+                    let job = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((mut b, reply)) = job else { return };
+                    parse_block(&mut b, fmt, &mut w);
+                    // The consumer may have stopped (an error); the block is then dropped.
+                    let _ = reply.send(b);
+                }
+            });
+        }
+        drop(job_rx);
+        consume(path, order_rx, line, fmt, pool, row)
+    })
+}
+
+/// The calling thread's part: blocks in file order, rows to the callback.
+fn consume(
+    path: &Path,
+    order: Receiver<std::io::Result<Receiver<Block>>>,
+    mut line: u64,
+    fmt: &Format<'_>,
+    pool: &Pool,
+    row: &mut dyn FnMut(RawRow<'_>),
+) -> Result<(), IoError> {
+    // The next block, `None` when a thread died (its panic surfaces when the scope ends).
+    let next = || -> Option<std::io::Result<Block>> {
+        match order.recv().ok()? {
+            Ok(rx) => rx.recv().ok().map(Ok),
+            Err(e) => Some(Err(e)),
+        }
+    };
+    let n = fmt.map.len();
+    let mut work = Work::new(n);
+    // The line just after the last record so far: the line of a record read after empty lines.
+    let mut carry = line;
+    loop {
+        let mut b = match next() {
+            Some(Ok(b)) => b,
+            Some(Err(e)) => return Err(csv_err(path, csv::Error::from(e))),
+            None => return Ok(()),
+        };
+        let mut failed = None;
+        while !b.clean && !b.last {
+            // The cut was inside a quoted field: parse this block and the next as one.
+            match next() {
+                Some(Ok(c)) => {
+                    b.raw.extend_from_slice(&c.raw);
+                    b.last = c.last;
+                    pool.give(c);
+                    parse_block(&mut b, fmt, &mut work);
+                }
+                Some(Err(e)) => {
+                    failed = Some(e);
+                    break;
+                }
+                None => return Ok(()),
+            }
+        }
+        for (r, &(local, width)) in b.rows.iter().enumerate() {
+            let at = if r == 0 && b.first_is_first {
+                carry
+            } else {
+                line + local - 1
+            };
+            row(RawRow {
+                line: at,
+                text: &b.text,
+                bounds: &b.bounds[r * n..(r + 1) * n],
+                width,
+                header_width: fmt.header_width,
+            });
+        }
+        if let Some(e) = failed {
+            return Err(csv_err(path, csv::Error::from(e)));
+        }
+        if b.records {
+            carry = line + b.end_line - 1;
+        }
+        line += b.newlines;
+        if b.last {
+            return Ok(());
+        }
+        pool.give(b);
+    }
+}
+
+/// The reader thread: blocks in order, each announced to the consumer (`order`) and given
+/// to a worker (`jobs`). Stops at the end of the file, at a read error (sent in order) or
+/// when the consumer has gone.
+fn read_blocks(
+    mut file: std::fs::File,
+    block: usize,
+    pool: &Pool,
+    order: SyncSender<std::io::Result<Receiver<Block>>>,
+    jobs: SyncSender<Job>,
+) {
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        let mut b = pool.take();
+        b.raw.clear();
+        b.raw.extend_from_slice(&tail);
+        tail.clear();
+        let mut want = b.raw.len() + block;
+        loop {
+            let have = b.raw.len();
+            if let Err(e) = (&mut file)
+                .take((want - have) as u64)
+                .read_to_end(&mut b.raw)
+            {
+                let _ = order.send(Err(e));
+                return;
+            }
+            if b.raw.len() < want {
+                b.last = true;
+                break;
+            }
+            match cut(&b.raw) {
+                Some(at) => {
+                    tail.extend_from_slice(&b.raw[at..]);
+                    b.raw.truncate(at);
+                    b.last = false;
+                    break;
+                }
+                // No line ends in the block: read on.
+                None => want = b.raw.len() + block,
+            }
+        }
+        let last = b.last;
+        let (reply, rx) = sync_channel(1);
+        if order.send(Ok(rx)).is_err() || jobs.send((b, reply)).is_err() {
+            return;
+        }
+        if last {
+            return;
+        }
+    }
+}
+
+/// Where to cut a block: after its last `'\n'` outside quotes, by the parity of the `"`
+/// before it (the block starting outside quotes); after its last `'\n'` when quotes seem
+/// open at every line end (a stray quote); `None` without a `'\n'`.
+fn cut(buf: &[u8]) -> Option<usize> {
+    let quotes: usize = buf.iter().map(|&c| (c == b'"') as usize).sum();
+    let mut inside = quotes % 2 == 1;
+    let mut any = None;
+    for (i, &c) in buf.iter().enumerate().rev() {
+        match c {
+            b'"' => inside = !inside,
+            b'\n' => {
+                if !inside {
+                    return Some(i + 1);
+                }
+                any.get_or_insert(i + 1);
+            }
+            _ => {}
+        }
+    }
+    any
+}
+
+/// Parses `b.raw` (starting where a record starts, mid-file) into rows, as the sequential
+/// loop does: records blank but for ASCII whitespace are skipped, cells go through the same
+/// [`record_cells`].
+fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
+    use csv_core::ReadRecordResult;
+    b.text.clear();
+    b.bounds.clear();
+    b.rows.clear();
+    b.first_is_first = false;
+    b.records = false;
+    b.end_line = 1;
+    b.clean = true;
+    // The settings of the `csv` reader in `read_csv` (quote '"', doubled quotes, no
+    // escape, no comments are csv-core's defaults as they are csv's).
+    let mut core = csv_core::ReaderBuilder::new()
+        .delimiter(fmt.delimiter)
+        .terminator(csv_core::Terminator::Any(b'\n'))
+        .build();
+    let raw = &b.raw[..];
+    let mut pos = 0;
+    let mut started = false;
+    let mut first = true;
+    'records: loop {
+        let local = core.line();
+        let (mut outlen, mut endlen) = (0, 0);
+        loop {
+            if pos == raw.len() && !b.last {
+                // The end of a block that is not the end of the file: the cut was right
+                // when no record is under way.
+                b.clean = outlen == 0 && endlen == 0;
+                break 'records;
+            }
+            // csv-core drops a UTF-8 BOM at the start of its first input; this block starts
+            // mid-file, so the first input is a single byte, too short to be one.
+            let end = if started {
+                raw.len()
+            } else {
+                (pos + 1).min(raw.len())
+            };
+            let (res, nin, nout, nend) = core.read_record(
+                &raw[pos..end],
+                &mut w.fields[outlen..],
+                &mut w.ends[endlen..],
+            );
+            started = true;
+            pos += nin;
+            outlen += nout;
+            endlen += nend;
+            match res {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    let grown = w.fields.len() * 2;
+                    w.fields.resize(grown, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let grown = w.ends.len() * 2;
+                    w.ends.resize(grown, 0);
+                }
+                ReadRecordResult::Record => break,
+                ReadRecordResult::End => break 'records,
+            }
+        }
+        let is_first = std::mem::replace(&mut first, false);
+        b.records = true;
+        b.end_line = core.line();
+        let ends = &w.ends[..endlen];
+        let bytes = &w.fields[..ends.last().copied().unwrap_or(0)];
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if is_first {
+            b.first_is_first = true;
+        }
+        let range = |j: usize| {
+            let end = *ends.get(j)?;
+            let start = if j == 0 { 0 } else { ends[j - 1] };
+            Some(start..end)
+        };
+        let text = record_cells(
+            bytes,
+            range,
+            fmt.map,
+            fmt.cp1251,
+            &mut w.scratch,
+            &mut w.bounds,
+        );
+        for &(a, z) in &w.bounds {
+            let at = b.text.len();
+            b.text.push_str(&text[a..z]);
+            b.bounds.push((at, b.text.len()));
+        }
+        b.rows.push((local, endlen));
+    }
+    b.newlines = core.line() - 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::table::{Column, read_csv_with};
+    use proptest::prelude::*;
+
+    /// One row as the callback sees it: line, cells, width, header width.
+    type Seen = (u64, Vec<String>, usize, usize);
+
+    const COLUMNS: [Column; 3] = [
+        Column {
+            key: "a",
+            aliases: &[],
+            required: true,
+        },
+        Column {
+            key: "b",
+            aliases: &[],
+            required: false,
+        },
+        Column {
+            key: "c",
+            aliases: &["ц"],
+            required: false,
+        },
+    ];
+
+    fn read(bytes: &[u8], knobs: &Knobs) -> Result<Vec<Seen>, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let mut seen = Vec::new();
+        read_csv_with(
+            &path,
+            &COLUMNS,
+            &mut |r| {
+                let cells = (0..COLUMNS.len()).map(|i| r.get(i).to_string()).collect();
+                seen.push((r.line, cells, r.width, r.header_width));
+            },
+            knobs,
+        )
+        .map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE"))?;
+        Ok(seen)
+    }
+
+    fn blocks(block: usize, workers: usize) -> Knobs {
+        Knobs {
+            block,
+            min_rest: 0,
+            workers,
+        }
+    }
+
+    /// The block reader gives what the sequential reader gives, for every block size up
+    /// to the file's (so that every cut position occurs) and for 2 and 3 workers.
+    fn assert_same_as_sequential(bytes: &[u8]) -> Vec<Seen> {
+        let want = read(bytes, &Knobs::sequential());
+        for block in 1..=bytes.len() + 1 {
+            for workers in [2, 3] {
+                let got = read(bytes, &blocks(block, workers));
+                assert_eq!(got, want, "block {block}, {workers} workers");
+            }
+        }
+        want.unwrap_or_default()
+    }
+
+    fn row(line: u64, cells: [&str; 3], width: usize, header: usize) -> Seen {
+        (line, cells.map(String::from).to_vec(), width, header)
+    }
+
+    #[test]
+    fn quoted_newlines_escapes_blank_and_ragged_rows_read_alike_in_blocks() {
+        let file = b"a,b,c\n1,\"x\ny\",z\n\n2,\"p\"\"q\",r\n3,d\n  ,  \n4,e,f,g\n5,\"\",\"s\n\n\"";
+        let got = assert_same_as_sequential(file);
+        // Hand-written: lines as the `csv` crate counts them (a record after an empty line
+        // gets the empty line's number; that is the sequential reader's behaviour too).
+        assert_eq!(
+            got,
+            vec![
+                row(2, ["1", "x\ny", "z"], 3, 3),
+                row(4, ["2", "p\"q", "r"], 3, 3),
+                row(6, ["3", "d", ""], 2, 3),
+                row(8, ["4", "e", "f"], 4, 3),
+                row(9, ["5", "", "s"], 3, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn windows_line_ends_and_a_bom_read_alike_in_blocks() {
+        let file = "\u{feff}a;b;c\r\n1;x;y\r\n\r\n2;\"m\r\nn\";o\r\n3;p;q"
+            .as_bytes()
+            .to_vec();
+        let got = assert_same_as_sequential(&file);
+        assert_eq!(
+            got,
+            vec![
+                row(2, ["1", "x", "y"], 3, 3),
+                row(4, ["2", "m\r\nn", "o"], 3, 3),
+                row(6, ["3", "p", "q"], 3, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cp1251_file_and_stray_cp1251_cells_read_alike_in_blocks() {
+        // "ц" and "Дом" in CP1251, in a CP1251 file.
+        let cp = b"a\tb\t\xF6\n1\t\xC4\xEE\xEC\t2\n3\t \xC4\xEE\xEC \t4\n";
+        let got = assert_same_as_sequential(cp);
+        assert_eq!(
+            got,
+            vec![
+                row(2, ["1", "Дом", "2"], 3, 3),
+                row(3, ["3", "Дом", "4"], 3, 3)
+            ]
+        );
+        // A UTF-8 file (by its BOM) with one CP1251 cell.
+        let mut mixed = "\u{feff}a,b,c\n1,Үй,x\n".as_bytes().to_vec();
+        mixed.extend_from_slice(b"2,\xC4\xEE\xEC,y\n3,z\n");
+        let got = assert_same_as_sequential(&mixed);
+        assert_eq!(
+            got,
+            vec![
+                row(2, ["1", "Үй", "x"], 3, 3),
+                row(3, ["2", "Дом", "y"], 3, 3),
+                row(4, ["3", "z", ""], 2, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_starting_with_bom_bytes_mid_file_keeps_them() {
+        let file = "a,b,c\n1,2,3\n\u{feff}4,5,6\n".as_bytes();
+        let got = assert_same_as_sequential(file);
+        assert_eq!(got[1], row(3, ["\u{feff}4", "5", "6"], 3, 3));
+    }
+
+    #[test]
+    fn a_stray_quote_that_misleads_the_cut_is_read_alike() {
+        // The quote in `x"y` is a literal (it is not at a field's start), so the parity
+        // guess takes the '\n' inside the quoted field of the next row for a record's end.
+        let file = b"a,b,c\nx\"y,1,2\n\"p\nq\",3,4\n5,6,7\n";
+        assert_eq!(cut(&file[..19]), Some(17));
+        let got = assert_same_as_sequential(file);
+        assert_eq!(
+            got,
+            vec![
+                row(2, ["x\"y", "1", "2"], 3, 3),
+                row(3, ["p\nq", "3", "4"], 3, 3),
+                row(5, ["5", "6", "7"], 3, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_column_and_an_empty_body_read_alike_in_blocks() {
+        assert_same_as_sequential(b"x,y\n1,2\n");
+        assert_same_as_sequential(b"a,b,c\n");
+        assert_same_as_sequential(b"a,b,c");
+        assert_same_as_sequential(b"\n\n a \n\n");
+    }
+
+    #[test]
+    fn blocks_are_cut_after_the_last_line_end_outside_quotes() {
+        assert_eq!(cut(b"a\nb\nc"), Some(4));
+        assert_eq!(cut(b"a\n\"b\nc"), Some(2));
+        assert_eq!(cut(b"a\n\"b\"\nc"), Some(6));
+        // Quotes open at every line end: the last line end.
+        assert_eq!(cut(b"\"a\n\"\"b\n"), Some(7));
+        assert_eq!(cut(b"abc"), None);
+    }
+
+    #[test]
+    fn a_larger_file_with_many_blocks_reads_alike() {
+        let mut file = String::from("a,b,c\n");
+        for i in 0..3000 {
+            match i % 7 {
+                0 => file.push_str(&format!("{i},\"multi\nline {i}\",\"q\"\"{i}\"\n")),
+                1 => file.push('\n'),
+                2 => file.push_str(&format!("{i},short\r\n")),
+                _ => file.push_str(&format!("{i},Алматы {i},x\n")),
+            }
+        }
+        let want = read(file.as_bytes(), &Knobs::sequential()).unwrap();
+        assert_eq!(want.len(), 3000 - 3000 / 7 - 1);
+        for block in [1, 7, 64, 997, 4096, 1 << 20] {
+            let got = read(file.as_bytes(), &blocks(block, 2)).unwrap();
+            assert_eq!(got, want, "block {block}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn any_bytes_read_alike_in_blocks(
+            body in proptest::collection::vec(
+                prop_oneof![
+                    Just(b'a'), Just(b','), Just(b'"'), Just(b'\n'), Just(b'\r'),
+                    Just(b' '), Just(0xC4u8), Just(0xEFu8), Just(0xBBu8), Just(0xBFu8),
+                ],
+                0..80,
+            ),
+            block in 1usize..40,
+        ) {
+            let mut file = b"a,b,c\n".to_vec();
+            file.extend_from_slice(&body);
+            let want = read(&file, &Knobs::sequential());
+            let got = read(&file, &blocks(block, 2));
+            prop_assert_eq!(got, want);
+        }
+    }
+}
