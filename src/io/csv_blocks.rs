@@ -73,16 +73,20 @@ impl Knobs {
 /// One block: its bytes, then (once parsed) its rows.
 #[derive(Default)]
 struct Block {
+    /// The block's bytes.
     raw: Vec<u8>,
+    /// The block is UTF-8: rows without quotes are cut out of `raw` without a copy.
+    utf8: bool,
     /// The block ends the file.
     last: bool,
-    /// The requested cells of every row, one after another.
+    /// The cells of the rows that went through the CSV parser (quoted fields, or a block
+    /// that is not UTF-8), one row after another.
     text: String,
-    /// Per row, per requested column, the cell's range in `text`.
+    /// Per row, per requested column, the cell's range in `raw` or `text`.
     bounds: Vec<(usize, usize)>,
-    /// Per row: its line counted from the block's start (1 = the block's first line) and
-    /// its number of fields.
-    rows: Vec<(u64, usize)>,
+    /// Per row: its line counted from the block's start (1 = the block's first line), its
+    /// number of fields, and whether its cells are in `text` (else in `raw`).
+    rows: Vec<(u64, usize, bool)>,
     /// `rows[0]` is the block's first record (whose line comes from the block before).
     first_is_first: bool,
     /// The block holds a record (empty and blank-only records included).
@@ -99,6 +103,8 @@ struct Block {
 struct Work {
     fields: Vec<u8>,
     ends: Vec<usize>,
+    /// Delimiter positions in the line being split.
+    delims: Vec<usize>,
     scratch: String,
     bounds: Vec<(usize, usize)>,
 }
@@ -108,6 +114,7 @@ impl Work {
         Work {
             fields: vec![0; 1 << 12],
             ends: vec![0; 64],
+            delims: Vec::new(),
             scratch: String::new(),
             bounds: vec![(0, 0); columns],
         }
@@ -224,7 +231,14 @@ fn consume(
                 None => return Ok(()),
             }
         }
-        for (r, &(local, width)) in b.rows.iter().enumerate() {
+        // Checked by the worker already; a str is needed to hand out slices of it (and
+        // SIMD validation costs far less than a row's handling).
+        let whole = if b.utf8 {
+            simdutf8::basic::from_utf8(&b.raw).expect("the worker found the block UTF-8")
+        } else {
+            ""
+        };
+        for (r, &(local, width, side)) in b.rows.iter().enumerate() {
             let at = if r == 0 && b.first_is_first {
                 carry
             } else {
@@ -232,7 +246,7 @@ fn consume(
             };
             row(RawRow {
                 line: at,
-                text: &b.text,
+                text: if side { &b.text } else { whole },
                 bounds: &b.bounds[r * n..(r + 1) * n],
                 width,
                 header_width: fmt.header_width,
@@ -271,6 +285,7 @@ fn read_blocks(
         let mut want = b.raw.len() + block;
         loop {
             let have = b.raw.len();
+            b.raw.reserve(want - have);
             if let Err(e) = (&mut file)
                 .take((want - have) as u64)
                 .read_to_end(&mut b.raw)
@@ -326,9 +341,15 @@ fn cut(buf: &[u8]) -> Option<usize> {
     any
 }
 
-/// Parses `b.raw` (starting where a record starts, mid-file) into rows, as the sequential
-/// loop does: records blank but for ASCII whitespace are skipped, cells go through the same
-/// [`record_cells`].
+/// Parses the block (starting where a record starts, mid-file) into rows, as the
+/// sequential loop does: records blank but for ASCII whitespace are skipped, cells are
+/// trimmed of ASCII whitespace when the record is UTF-8 and decoded by [`record_cells`]
+/// when not.
+///
+/// In a UTF-8 block a line without `"` is split at the delimiter directly (for such a line
+/// that is all the CSV parser does: its only other special bytes are quotes and the
+/// `'\n'` terminator); lines with quotes, and every line of a block that is not UTF-8, go
+/// through `csv-core` (the `csv` crate's parser, with the same settings).
 fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
     use csv_core::ReadRecordResult;
     b.text.clear();
@@ -338,39 +359,86 @@ fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
     b.records = false;
     b.end_line = 1;
     b.clean = true;
+    b.utf8 = !fmt.cp1251 && simdutf8::basic::from_utf8(&b.raw).is_ok();
+    let fast = b.utf8;
+    let data: &[u8] = &b.raw;
+    let len = data.len();
+    let delimiter = fmt.delimiter;
     // The settings of the `csv` reader in `read_csv` (quote '"', doubled quotes, no
     // escape, no comments are csv-core's defaults as they are csv's).
     let mut core = csv_core::ReaderBuilder::new()
-        .delimiter(fmt.delimiter)
+        .delimiter(delimiter)
         .terminator(csv_core::Terminator::Any(b'\n'))
         .build();
-    let raw = &b.raw[..];
-    let mut pos = 0;
-    let mut started = false;
+    // csv-core drops a UTF-8 BOM at the start of its first input; this block starts
+    // mid-file, so it is first given an empty line (skipped, like every empty line).
+    let _ = core.read_record(b"\n", &mut w.fields, &mut w.ends);
+    // The local line at `pos`, and the line just after the last record (what the `csv`
+    // crate reports for the next record, even after empty lines).
+    let (mut pos, mut line, mut after) = (0usize, 1u64, 1u64);
     let mut first = true;
-    'records: loop {
-        let local = core.line();
+    'records: while pos < len || (b.last && !fast) {
+        let local = after;
+        if fast {
+            if data[pos] == b'\n' {
+                // An empty line is no record.
+                pos += 1;
+                line += 1;
+                continue;
+            }
+            let start = pos;
+            let (i, quoted) = split_line(data, pos, delimiter, &mut w.delims);
+            if !quoted {
+                if i == len && !b.last {
+                    // A record cut by the block's end (never: blocks end after a '\n').
+                    b.clean = false;
+                    break 'records;
+                }
+                pos = (i + 1).min(len);
+                line += (i < len) as u64;
+                after = line;
+                b.records = true;
+                b.end_line = line;
+                let is_first = std::mem::replace(&mut first, false);
+                // Blank: no byte but delimiters and ASCII whitespace (nearly every row
+                // is told apart by its first byte).
+                let blank = data[start].is_ascii_whitespace() || data[start] == delimiter;
+                if blank
+                    && data[start..i]
+                        .iter()
+                        .all(|&c| c == delimiter || c.is_ascii_whitespace())
+                {
+                    continue;
+                }
+                b.first_is_first |= is_first;
+                let d = &w.delims;
+                for m in fmt.map {
+                    b.bounds.push(match *m {
+                        Some(j) if j <= d.len() => {
+                            let a = if j == 0 { start } else { d[j - 1] + 1 };
+                            let z = if j < d.len() { d[j] } else { i };
+                            trimmed(data, a, z)
+                        }
+                        _ => (0, 0),
+                    });
+                }
+                b.rows.push((local, d.len() + 1, false));
+                continue;
+            }
+        }
+        // One record through csv-core.
+        core.set_line(line);
         let (mut outlen, mut endlen) = (0, 0);
         loop {
-            if pos == raw.len() && !b.last {
+            if pos == len && !b.last {
                 // The end of a block that is not the end of the file: the cut was right
                 // when no record is under way.
                 b.clean = outlen == 0 && endlen == 0;
+                line = core.line();
                 break 'records;
             }
-            // csv-core drops a UTF-8 BOM at the start of its first input; this block starts
-            // mid-file, so the first input is a single byte, too short to be one.
-            let end = if started {
-                raw.len()
-            } else {
-                (pos + 1).min(raw.len())
-            };
-            let (res, nin, nout, nend) = core.read_record(
-                &raw[pos..end],
-                &mut w.fields[outlen..],
-                &mut w.ends[endlen..],
-            );
-            started = true;
+            let (res, nin, nout, nend) =
+                core.read_record(&data[pos..], &mut w.fields[outlen..], &mut w.ends[endlen..]);
             pos += nin;
             outlen += nout;
             endlen += nend;
@@ -385,20 +453,23 @@ fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
                     w.ends.resize(grown, 0);
                 }
                 ReadRecordResult::Record => break,
-                ReadRecordResult::End => break 'records,
+                ReadRecordResult::End => {
+                    line = core.line();
+                    break 'records;
+                }
             }
         }
-        let is_first = std::mem::replace(&mut first, false);
+        line = core.line();
+        after = line;
         b.records = true;
-        b.end_line = core.line();
+        b.end_line = line;
+        let is_first = std::mem::replace(&mut first, false);
         let ends = &w.ends[..endlen];
         let bytes = &w.fields[..ends.last().copied().unwrap_or(0)];
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if is_first {
-            b.first_is_first = true;
-        }
+        b.first_is_first |= is_first;
         let range = |j: usize| {
             let end = *ends.get(j)?;
             let start = if j == 0 { 0 } else { ends[j - 1] };
@@ -412,14 +483,62 @@ fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
             &mut w.scratch,
             &mut w.bounds,
         );
-        for &(a, z) in &w.bounds {
-            let at = b.text.len();
-            b.text.push_str(&text[a..z]);
-            b.bounds.push((at, b.text.len()));
-        }
-        b.rows.push((local, endlen));
+        // One copy of the whole text, cells by offset (a copy per cell costs a call each).
+        let base = b.text.len();
+        b.text.push_str(text);
+        b.bounds
+            .extend(w.bounds.iter().map(|&(a, z)| (base + a, base + z)));
+        b.rows.push((local, endlen, true));
     }
-    b.newlines = core.line() - 1;
+    b.newlines = line - 1;
+}
+
+/// Scans a line from `pos`: the positions of its delimiters into `delims`, up to the
+/// first `'\n'` or `"` or the end of `data`; returns where it stopped and whether at a `"`.
+/// Eight bytes at a time: a line has a delimiter every ten bytes or so, but most words
+/// hold none.
+#[inline]
+fn split_line(data: &[u8], pos: usize, delimiter: u8, delims: &mut Vec<usize>) -> (usize, bool) {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // The high bit of each byte of `v` that is zero, exactly (no carries across bytes).
+    let zero = |v: u64| !(((v & LOW).wrapping_add(LOW)) | v | LOW);
+    let spread = |c: u8| u64::from_le_bytes([c; 8]);
+    let (d, n, q) = (spread(delimiter), spread(b'\n'), spread(b'"'));
+    delims.clear();
+    let mut i = pos;
+    while let Some(word) = data.get(i..i + 8) {
+        let v = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let mut hits = zero(v ^ d) | zero(v ^ n) | zero(v ^ q);
+        while hits != 0 {
+            let k = i + (hits.trailing_zeros() / 8) as usize;
+            match data[k] {
+                b'\n' => return (k, false),
+                b'"' => return (k, true),
+                _ => delims.push(k),
+            }
+            hits &= hits - 1;
+        }
+        i += 8;
+    }
+    while i < data.len() {
+        match data[i] {
+            b'\n' => return (i, false),
+            b'"' => return (i, true),
+            c if c == delimiter => delims.push(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    (i, false)
+}
+
+/// The range `a..z` of `s` without surrounding ASCII whitespace (as `table::trimmed`).
+#[inline]
+fn trimmed(s: &[u8], a: usize, z: usize) -> (usize, usize) {
+    let f = &s[a..z];
+    let lead = f.len() - f.trim_ascii_start().len();
+    let len = f.trim_ascii().len();
+    (a + lead, a + lead + len)
 }
 
 #[cfg(test)]
@@ -630,6 +749,23 @@ mod tests {
             file.extend_from_slice(&body);
             let want = read(&file, &Knobs::sequential());
             let got = read(&file, &blocks(block, 2));
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn any_utf8_text_reads_alike_in_blocks(
+            body in proptest::collection::vec(
+                prop_oneof![
+                    Just("a"), Just(","), Just("\""), Just("\n"), Just("\r"), Just(" "),
+                    Just("\t"), Just("Ә"), Just("\u{feff}"), Just("\u{a0}"), Just("bc,d\n"),
+                ],
+                0..80,
+            ),
+            block in 1usize..40,
+        ) {
+            let file = format!("a,b,c\n{}", body.concat());
+            let want = read(file.as_bytes(), &Knobs::sequential());
+            let got = read(file.as_bytes(), &blocks(block, 2));
             prop_assert_eq!(got, want);
         }
     }
