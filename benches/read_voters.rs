@@ -4,6 +4,12 @@
 //!
 //! Two groups: `read_voters` in wall time, and `read_voters_cpu` in the thread's own CPU
 //! time (from `/proc/thread-self/schedstat`), which stays meaningful on a loaded machine.
+//!
+//! The file (~52 MB) is large enough for the CSV reader's block path: blocks are parsed on
+//! every core while the calling thread hands rows to `read_voters` in order, so
+//! `read_voters_cpu` is that calling thread's share only, and `read_voters` the wall time
+//! on all cores. `taskset -c 0 target/release/deps/read_voters-* --bench` runs it on one
+//! core, where the reader is sequential (the figure before the block path).
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
