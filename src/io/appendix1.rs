@@ -7,7 +7,7 @@
 //! reconciliation's business, precinct codes are strings. Reject reasons never quote a
 //! personal value.
 
-use super::table::{Column, RawRow, read_table_raw};
+use super::table::{Column, Prepare, RawRow, read_table_prepared};
 use super::{Intake, IoError, file_name};
 use crate::model::{VOTER_FIELDS, VoterField, VoterTable, VoterTableBuilder};
 use std::collections::HashSet;
@@ -402,6 +402,26 @@ impl SeenCodes {
     }
 }
 
+/// The normalised form of a date or logical cell into `out`; `false` when it is neither
+/// empty nor valid. Run by the table reader on its parsing threads.
+fn prepare_cell(i: usize, v: &str, out: &mut String) -> bool {
+    match kind(VoterField::ALL[i]) {
+        Kind::Text => {
+            out.push_str(v);
+            true
+        }
+        Kind::Date => v.is_empty() || normalize_date(v, out),
+        Kind::Logical => match normalize_logical(v) {
+            Some(true) => {
+                out.push('1');
+                true
+            }
+            Some(false) => true,
+            None => false,
+        },
+    }
+}
+
 /// Reads an Appendix 1 voter list. Records with a missing or duplicate record code, a
 /// malformed date or logical field, or the wrong number of cells are rejected into `intake`.
 pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoError> {
@@ -413,11 +433,11 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
         .map(|&f| (f.index(), kind(f)))
         .filter(|&(_, k)| k != Kind::Text)
         .collect();
+    let special_columns: Vec<usize> = special.iter().map(|&(i, _)| i).collect();
     let mut builder = VoterTableBuilder::new(name.clone());
     let mut seen = SeenCodes::default();
     // The accounting is opened only once the header is known to be usable.
     let mut account: Option<usize> = None;
-    let mut normalized: [String; VOTER_FIELDS] = std::array::from_fn(|_| String::new());
     let mut on_row = |r: RawRow<'_>| {
         let f = *account.get_or_insert_with(|| intake.open(&name, "voters"));
         if intake.reject_ragged(f, r.line, r.width, r.header_width) {
@@ -443,29 +463,26 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
             return;
         }
         let mut fields: [&str; VOTER_FIELDS] = std::array::from_fn(|i| r.get(i));
-        for &(i, k) in &special {
+        for (n, &(i, k)) in special.iter().enumerate() {
+            if let Some(p) = r.prepared(n) {
+                fields[i] = p;
+                continue;
+            }
             let v = fields[i];
             match k {
                 Kind::Text => {}
                 Kind::Date => {
-                    let out = &mut normalized[i];
-                    out.clear();
-                    if !v.is_empty() && !normalize_date(v, out) {
-                        intake.reject(
-                            f,
-                            r.line,
-                            VoterField::ALL[i].key(),
-                            "not a date (dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy or an Excel serial)",
-                        );
-                        return;
-                    }
+                    intake.reject(
+                        f,
+                        r.line,
+                        VoterField::ALL[i].key(),
+                        "not a date (dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy or an Excel serial)",
+                    );
+                    return;
                 }
-                Kind::Logical => match normalize_logical(v) {
-                    Some(true) => fields[i] = "1",
-                    Some(false) => fields[i] = "",
-                    None => {
-                        let shown: String = v.chars().take(20).collect();
-                        intake.reject(
+                Kind::Logical => {
+                    let shown: String = v.chars().take(20).collect();
+                    intake.reject(
                             f,
                             r.line,
                             VoterField::ALL[i].key(),
@@ -473,14 +490,8 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
                                 "not a logical value ({shown:?}; expected 1/0, true/false, да/нет, иә/жоқ, yes/no)"
                             ),
                         );
-                        return;
-                    }
-                },
-            }
-        }
-        for &(i, k) in &special {
-            if k == Kind::Date {
-                fields[i] = normalized[i].as_str();
+                    return;
+                }
             }
         }
         match builder.push(fields, r.line) {
@@ -488,7 +499,13 @@ pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoErr
             Err(reason) => intake.reject(f, r.line, "row", reason),
         }
     };
-    read_table_raw(path, &columns, &mut on_row)?;
+    // Dates and logicals are normalised where rows are parsed (on every core for a large
+    // CSV); a refused cell comes back as `None`.
+    let prepare = Prepare {
+        columns: &special_columns,
+        f: &prepare_cell,
+    };
+    read_table_prepared(path, &columns, &prepare, &mut on_row)?;
     if account.is_none() {
         intake.open(&name, "voters");
     }

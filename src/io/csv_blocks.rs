@@ -18,7 +18,7 @@
 //! record of the next block takes that line.
 
 use super::IoError;
-use super::table::{RawRow, csv_err, record_cells};
+use super::table::{Prepare, RawRow, csv_err, record_cells};
 use std::io::Read;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -32,6 +32,8 @@ pub(super) struct Format<'a> {
     /// Per requested column, its field index in the file (`None` when absent).
     pub map: &'a [Option<usize>],
     pub header_width: usize,
+    /// Cell work to do on the parsing threads.
+    pub prepare: &'a Prepare<'a>,
 }
 
 /// When and how the block reader runs.
@@ -87,6 +89,9 @@ struct Block {
     /// Per row: its line counted from the block's start (1 = the block's first line), its
     /// number of fields, and whether its cells are in `text` (else in `raw`).
     rows: Vec<(u64, usize, bool)>,
+    /// The prepared cells' text, and per row, per prepared column, the range in it.
+    ptext: String,
+    prepared: Vec<Option<(usize, usize)>>,
     /// `rows[0]` is the block's first record (whose line comes from the block before).
     first_is_first: bool,
     /// The block holds a record (empty and blank-only records included).
@@ -106,6 +111,7 @@ struct Work {
     /// Delimiter positions in the line being split.
     delims: Vec<usize>,
     scratch: String,
+    pscratch: String,
     bounds: Vec<(usize, usize)>,
 }
 
@@ -116,6 +122,7 @@ impl Work {
             ends: vec![0; 64],
             delims: Vec::new(),
             scratch: String::new(),
+            pscratch: String::new(),
             bounds: vec![(0, 0); columns],
         }
     }
@@ -205,6 +212,7 @@ fn consume(
         }
     };
     let n = fmt.map.len();
+    let np = fmt.prepare.columns.len();
     let mut work = Work::new(n);
     // The line just after the last record so far: the line of a record read after empty lines.
     let mut carry = line;
@@ -250,6 +258,8 @@ fn consume(
                 bounds: &b.bounds[r * n..(r + 1) * n],
                 width,
                 header_width: fmt.header_width,
+                ptext: &b.ptext,
+                prepared: &b.prepared[r * np..(r + 1) * np],
             });
         }
         if let Some(e) = failed {
@@ -355,12 +365,20 @@ fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
     b.text.clear();
     b.bounds.clear();
     b.rows.clear();
+    b.ptext.clear();
+    b.prepared.clear();
     b.first_is_first = false;
     b.records = false;
     b.end_line = 1;
     b.clean = true;
-    b.utf8 = !fmt.cp1251 && simdutf8::basic::from_utf8(&b.raw).is_ok();
+    let whole = if fmt.cp1251 {
+        None
+    } else {
+        simdutf8::basic::from_utf8(&b.raw).ok()
+    };
+    b.utf8 = whole.is_some();
     let fast = b.utf8;
+    let whole = whole.unwrap_or("");
     let data: &[u8] = &b.raw;
     let len = data.len();
     let delimiter = fmt.delimiter;
@@ -423,6 +441,16 @@ fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
                     });
                 }
                 b.rows.push((local, d.len() + 1, false));
+                let cells = &b.bounds[b.bounds.len() - fmt.map.len()..];
+                fmt.prepare.run(
+                    |i| match cells.get(i) {
+                        Some(&(a, z)) => &whole[a..z],
+                        None => "",
+                    },
+                    &mut b.ptext,
+                    &mut w.pscratch,
+                    &mut b.prepared,
+                );
                 continue;
             }
         }
@@ -489,6 +517,15 @@ fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
         b.bounds
             .extend(w.bounds.iter().map(|&(a, z)| (base + a, base + z)));
         b.rows.push((local, endlen, true));
+        fmt.prepare.run(
+            |i| match w.bounds.get(i) {
+                Some(&(a, z)) => &text[a..z],
+                None => "",
+            },
+            &mut b.ptext,
+            &mut w.pscratch,
+            &mut b.prepared,
+        );
     }
     b.newlines = line - 1;
 }
@@ -568,6 +605,27 @@ mod tests {
         },
     ];
 
+    /// Uppercases column `c`, refuses an `x` in column `b`.
+    fn shout(i: usize, cell: &str, out: &mut String) -> bool {
+        match i {
+            1 => {
+                cell != "x" && {
+                    out.push_str(cell);
+                    true
+                }
+            }
+            _ => {
+                out.push_str(&cell.to_uppercase());
+                true
+            }
+        }
+    }
+
+    const SHOUT: Prepare<'static> = Prepare {
+        columns: &[2, 1],
+        f: &shout,
+    };
+
     fn read(bytes: &[u8], knobs: &Knobs) -> Result<Vec<Seen>, String> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
@@ -576,8 +634,14 @@ mod tests {
         read_csv_with(
             &path,
             &COLUMNS,
+            &SHOUT,
             &mut |r| {
-                let cells = (0..COLUMNS.len()).map(|i| r.get(i).to_string()).collect();
+                let mut cells: Vec<String> =
+                    (0..COLUMNS.len()).map(|i| r.get(i).to_string()).collect();
+                // The prepared cells, shown after the plain ones.
+                for k in 0..2 {
+                    cells.push(r.prepared(k).unwrap_or("REFUSED").to_string());
+                }
                 seen.push((r.line, cells, r.width, r.header_width));
             },
             knobs,
@@ -607,8 +671,13 @@ mod tests {
         want.unwrap_or_default()
     }
 
+    /// A row as the reader should give it (with the prepared cells by [`shout`], computed
+    /// here from the plain cells).
     fn row(line: u64, cells: [&str; 3], width: usize, header: usize) -> Seen {
-        (line, cells.map(String::from).to_vec(), width, header)
+        let mut all: Vec<String> = cells.map(String::from).to_vec();
+        all.push(cells[2].to_uppercase());
+        all.push(if cells[1] == "x" { "REFUSED" } else { cells[1] }.to_string());
+        (line, all, width, header)
     }
 
     #[test]
@@ -758,6 +827,7 @@ mod tests {
                 prop_oneof![
                     Just("a"), Just(","), Just("\""), Just("\n"), Just("\r"), Just(" "),
                     Just("\t"), Just("Ә"), Just("\u{feff}"), Just("\u{a0}"), Just("bc,d\n"),
+                    Just("x"), Just(",x,"),
                 ],
                 0..80,
             ),

@@ -105,6 +105,49 @@ pub(crate) struct RawRow<'a> {
     pub(super) bounds: &'a [(usize, usize)],
     pub width: usize,
     pub header_width: usize,
+    /// The text of the prepared cells (see [`Prepare`]).
+    pub(super) ptext: &'a str,
+    /// Per column of the [`Prepare`], its prepared cell's range in `ptext`, `None` when
+    /// the cell was refused.
+    pub(super) prepared: &'a [Option<(usize, usize)>],
+}
+
+/// Work on cells that can be done where the row is parsed, on the block reader's threads
+/// for a large CSV: for each of `columns` (indices of requested columns), `f(column, cell,
+/// out)` writes the cell's prepared form into `out` (empty on entry) and returns whether
+/// the cell is acceptable. [`RawRow::prepared`] gives the result.
+pub(crate) struct Prepare<'a> {
+    pub columns: &'a [usize],
+    pub f: &'a (dyn Fn(usize, &str, &mut String) -> bool + Sync),
+}
+
+impl Prepare<'_> {
+    /// Nothing to prepare.
+    pub const NONE: Prepare<'static> = Prepare {
+        columns: &[],
+        f: &|_, _, _| true,
+    };
+
+    /// Prepares one row's cells (`cell(i)`: requested column `i`), appending the results
+    /// to `ptext` and their ranges to `out`.
+    #[inline]
+    pub(super) fn run<'t>(
+        &self,
+        cell: impl Fn(usize) -> &'t str,
+        ptext: &mut String,
+        scratch: &mut String,
+        out: &mut Vec<Option<(usize, usize)>>,
+    ) {
+        for &c in self.columns {
+            scratch.clear();
+            let ok = (self.f)(c, cell(c), scratch);
+            out.push(ok.then(|| {
+                let a = ptext.len();
+                ptext.push_str(scratch);
+                (a, ptext.len())
+            }));
+        }
+    }
 }
 
 impl<'a> RawRow<'a> {
@@ -115,6 +158,16 @@ impl<'a> RawRow<'a> {
             None => "",
         }
     }
+
+    /// The prepared form of the `k`-th column of the [`Prepare`] given to
+    /// [`read_table_prepared`]; `None` when it was refused (or there is no such column).
+    #[inline]
+    pub fn prepared(&self, k: usize) -> Option<&'a str> {
+        match self.prepared.get(k) {
+            Some(&Some((a, b))) => Some(&self.ptext[a..b]),
+            _ => None,
+        }
+    }
 }
 
 /// [`read_table`] without copying cells.
@@ -123,10 +176,20 @@ pub(crate) fn read_table_raw(
     columns: &[Column],
     row: &mut dyn FnMut(RawRow<'_>),
 ) -> Result<(), IoError> {
+    read_table_prepared(path, columns, &Prepare::NONE, row)
+}
+
+/// [`read_table_raw`], with some cells prepared on the parsing threads.
+pub(crate) fn read_table_prepared(
+    path: &Path,
+    columns: &[Column],
+    prepare: &Prepare<'_>,
+    row: &mut dyn FnMut(RawRow<'_>),
+) -> Result<(), IoError> {
     if is_workbook(path) {
-        read_workbook(path, columns, row)
+        read_workbook(path, columns, prepare, row)
     } else {
-        read_csv(path, columns, row)
+        read_csv(path, columns, prepare, row)
     }
 }
 
@@ -215,11 +278,13 @@ fn sniff_delimiter(line: &[u8]) -> u8 {
 fn read_csv(
     path: &Path,
     columns: &[Column],
+    prepare: &Prepare<'_>,
     row: &mut dyn FnMut(RawRow<'_>),
 ) -> Result<(), IoError> {
     read_csv_with(
         path,
         columns,
+        prepare,
         row,
         &super::csv_blocks::Knobs::for_this_machine(),
     )
@@ -230,6 +295,7 @@ fn read_csv(
 pub(super) fn read_csv_with(
     path: &Path,
     columns: &[Column],
+    prepare: &Prepare<'_>,
     row: &mut dyn FnMut(RawRow<'_>),
     knobs: &super::csv_blocks::Knobs,
 ) -> Result<(), IoError> {
@@ -309,6 +375,7 @@ pub(super) fn read_csv_with(
         cp1251,
         map: &map,
         header_width,
+        prepare,
     };
     // A large file is cut into blocks parsed on every core; the rows still reach `row`
     // one by one in file order, exactly as the sequential loop below would give them.
@@ -338,6 +405,7 @@ pub(super) fn read_rest_sequential<R: Read>(
     let mut rec = csv::ByteRecord::new();
     let mut scratch = String::new();
     let mut bounds = vec![(0usize, 0usize); fmt.map.len()];
+    let (mut ptext, mut pscratch, mut prepared) = (String::new(), String::new(), Vec::new());
     while csv
         .read_byte_record(&mut rec)
         .map_err(|e| csv_err(path, e))?
@@ -355,12 +423,25 @@ pub(super) fn read_rest_sequential<R: Read>(
             &mut bounds,
         );
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        ptext.clear();
+        prepared.clear();
+        fmt.prepare.run(
+            |i| match bounds.get(i) {
+                Some(&(a, b)) => &text[a..b],
+                None => "",
+            },
+            &mut ptext,
+            &mut pscratch,
+            &mut prepared,
+        );
         row(RawRow {
             line,
             text,
             bounds: &bounds,
             width: rec.len(),
             header_width: fmt.header_width,
+            ptext: &ptext,
+            prepared: &prepared,
         });
     }
     Ok(())
@@ -462,6 +543,7 @@ pub(crate) fn push_number(f: f64, out: &mut String) {
 fn read_workbook(
     path: &Path,
     columns: &[Column],
+    prepare: &Prepare<'_>,
     row: &mut dyn FnMut(RawRow<'_>),
 ) -> Result<(), IoError> {
     use calamine::Reader;
@@ -510,6 +592,7 @@ fn read_workbook(
     let mut scratch = String::new();
     let mut text = String::new();
     let mut bounds = vec![(0usize, 0usize); columns.len()];
+    let (mut ptext, mut pscratch, mut prepared) = (String::new(), String::new(), Vec::new());
     for (i, r) in rows {
         // A workbook row has no "length": it is as wide as its last non-empty cell.
         let mut width = 0;
@@ -531,12 +614,25 @@ fn read_workbook(
             }
             *b = (a, text.len());
         }
+        ptext.clear();
+        prepared.clear();
+        prepare.run(
+            |i| match bounds.get(i) {
+                Some(&(a, b)) => &text[a..b],
+                None => "",
+            },
+            &mut ptext,
+            &mut pscratch,
+            &mut prepared,
+        );
         row(RawRow {
             line: first_row + i as u64 + 1,
             text: &text,
             bounds: &bounds,
             width: width.max(header_width),
             header_width,
+            ptext: &ptext,
+            prepared: &prepared,
         });
     }
     Ok(())
