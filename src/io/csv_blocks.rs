@@ -801,6 +801,43 @@ mod tests {
         }
     }
 
+    /// Every row of a large CSV (`PRECINCTS_BIG_CSV`, e.g. the national voter file) hashed
+    /// as read sequentially and in blocks. Slow: run with `--release -- --ignored`.
+    #[test]
+    #[ignore]
+    fn a_large_file_reads_alike_sequentially_and_in_blocks() {
+        use std::hash::{Hash, Hasher};
+        let Some(path) = std::env::var_os("PRECINCTS_BIG_CSV") else {
+            eprintln!("PRECINCTS_BIG_CSV is not set: skipped");
+            return;
+        };
+        let columns = crate::io::voter_columns();
+        let digest = |knobs: &Knobs| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let mut n = 0u64;
+            read_csv_with(
+                std::path::Path::new(&path),
+                &columns,
+                &SHOUT,
+                &mut |r| {
+                    n += 1;
+                    (r.line, r.width, r.header_width).hash(&mut h);
+                    for i in 0..columns.len() {
+                        r.get(i).hash(&mut h);
+                    }
+                    (r.prepared(0), r.prepared(1)).hash(&mut h);
+                },
+                knobs,
+            )
+            .unwrap();
+            (n, h.finish())
+        };
+        let sequential = digest(&Knobs::sequential());
+        let blocks = digest(&Knobs::for_this_machine());
+        eprintln!("{} rows", sequential.0);
+        assert_eq!(blocks, sequential);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
         #[test]
