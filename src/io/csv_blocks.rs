@@ -5,10 +5,12 @@
 //! - A reader thread reads the file in blocks of [`Knobs::block`] bytes and cuts each at
 //!   the last `'\n'` outside quotes (by the parity of `"` in the block: a guess, checked
 //!   below), so the next block starts where a record starts.
-//! - Workers parse blocks with `csv-core` (the parser of the `csv` crate, with the same
-//!   settings) into compact rows: the requested cells' text, their ranges, line and width.
-//!   A block that does not end between two records (a stray quote fooled the guess) is
-//!   reported, and the consumer parses it again joined with the next block.
+//! - Workers parse blocks into rows (cell ranges, line, width, and the caller's
+//!   [`Prepare`] work). In a UTF-8 block a line without quotes is split at the delimiter
+//!   in place; other lines go through `csv-core` (the `csv` crate's parser, with the same
+//!   settings) and their cells are copied. A block that does not end between two records
+//!   (a stray quote fooled the guess) is reported, and the consumer parses it again
+//!   joined with the next block.
 //! - The calling thread hands the rows to the callback in file order and turns each
 //!   block's local line numbers into the file's.
 //!
