@@ -4,8 +4,8 @@
 mod addresses;
 mod appendix1;
 mod appendix2;
-mod csv_blocks;
 pub mod crs;
+mod csv_blocks;
 pub mod table;
 mod vector;
 
