@@ -75,6 +75,14 @@ pub struct CheckResult {
     pub derived_polygons: Vec<PrecinctPolygon>,
     /// Per address point: the precinct polygon holding it (index into the polygons used).
     pub address_precinct: Vec<Option<u32>>,
+    /// Per address point: the administrative unit holding it (index into `units`).
+    pub address_unit: Vec<Option<u32>>,
+    /// The units containment was measured against (the finest given, or the chosen level).
+    pub units: Vec<Kato>,
+    /// Per address point: the precinct its Appendix 3 list gives (empty without lists).
+    pub address_list: Vec<Option<PrecinctNo>>,
+    /// Per address point: the voters geocoded to it (empty without a voter list).
+    pub address_voters: Vec<u32>,
 }
 
 impl CheckResult {
@@ -217,6 +225,7 @@ pub fn run(
                 crate::borders::derive_polygons(&ds.addresses, &b.address_list, &units_owned);
             findings.extend(b.findings);
             voters_by_list = Some(b.voters_by_list);
+            out.address_list = b.address_list;
         } else {
             out.skipped
                 .push("polygon checks: no precinct polygons and no address lists given".into());
@@ -267,6 +276,7 @@ pub fn run(
     {
         findings.extend(b.findings);
         voters_by_list = Some(b.voters_by_list);
+        out.address_list = b.address_list;
     }
 
     // --- Gaps: address points inside a unit but in no precinct.
@@ -641,6 +651,15 @@ pub fn run(
     out.precincts = figures.into_values().collect();
     out.findings = findings;
     out.address_precinct = address_precinct;
+    out.address_unit = address_admin;
+    out.units = units.iter().map(|u| u.kato.clone()).collect();
+    if ds.voters.is_some() {
+        let mut per = vec![0u32; ds.addresses.len()];
+        for a in voter_address.iter().flatten() {
+            per[*a as usize] += 1;
+        }
+        out.address_voters = per;
+    }
     out
 }
 

@@ -181,13 +181,90 @@ pub fn counts_by_code(findings: &[Finding]) -> BTreeMap<&'static str, u64> {
     m
 }
 
+/// The columns of `assignment.csv`, one row per address point.
+pub const ASSIGNMENT_COLUMNS: [&str; 11] = [
+    "address",
+    "locality",
+    "street",
+    "house",
+    "building",
+    "lon",
+    "lat",
+    "admin_unit",
+    "precinct",
+    "precinct_by_list",
+    "voters",
+];
+
+/// Writes `assignment.csv`: each address point (numbered from 0 in the order of the address
+/// file) with its unit, the precinct whose polygon holds it, the precinct its address list
+/// gives and the number of voters whose address it is. The map's planner edits this
+/// assignment. Nothing personal: voters are counted, never named.
+pub fn write_assignment(out: &Path, ds: &Dataset, result: &CheckResult) -> Result<(), ReportError> {
+    let polygons = result.polygons(ds);
+    write_atomic(&out.join("assignment.csv"), |w| {
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(ASSIGNMENT_COLUMNS)?;
+        for (i, a) in ds.addresses.iter().enumerate() {
+            let unit = result
+                .address_unit
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|u| result.units[u as usize].as_str())
+                .unwrap_or("");
+            let precinct = result
+                .address_precinct
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|p| polygons[p as usize].no.as_str())
+                .unwrap_or("");
+            let by_list = result
+                .address_list
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|p| p.as_str())
+                .unwrap_or("");
+            let voters = result.address_voters.get(i).copied().unwrap_or(0);
+            c.write_field(i.to_string())?;
+            c.write_field(&a.locality)?;
+            c.write_field(&a.street)?;
+            c.write_field(&a.house)?;
+            c.write_field(&a.building)?;
+            c.write_field(a.coord.x.to_string())?;
+            c.write_field(a.coord.y.to_string())?;
+            c.write_field(unit)?;
+            c.write_field(precinct)?;
+            c.write_field(by_list)?;
+            c.write_field(voters.to_string())?;
+            c.write_record(None::<&[u8]>)?;
+        }
+        c.flush()
+    })
+}
+
 /// Writes `report.geojson`, `findings.csv`, `findings.geojson`, `summary.json`,
-/// `rejects.csv` and `admin.geojson` into `out`.
+/// `rejects.csv`, `admin.geojson` and (with address points) `assignment.csv` into `out`.
 pub fn write_all(out: &Path, r: &ReportInput<'_>) -> Result<(), ReportError> {
     std::fs::create_dir_all(out).map_err(|source| ReportError::Write {
         path: out.to_path_buf(),
         source,
     })?;
+    let (assignment, rest) = rayon::join(
+        || {
+            if r.ds.addresses.is_empty() {
+                Ok(())
+            } else {
+                write_assignment(out, r.ds, r.result)
+            }
+        },
+        || write_report_files(out, r),
+    );
+    assignment.and(rest)
+}
+
+fn write_report_files(out: &Path, r: &ReportInput<'_>) -> Result<(), ReportError> {
     let polygons = r.result.polygons(r.ds);
 
     write_collection(
