@@ -47,17 +47,17 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult = Result<Response, ApiError>;
+pub(super) type ApiResult = Result<Response, ApiError>;
 
-fn json_ok(v: Value) -> ApiResult {
+pub(super) fn json_ok(v: Value) -> ApiResult {
     Ok(axum::Json(v).into_response())
 }
 
 /// Query parameters, checked against the names an endpoint accepts.
-struct Params(HashMap<String, String>);
+pub(super) struct Params(HashMap<String, String>);
 
 impl Params {
-    fn parse(
+    pub(super) fn parse(
         q: Result<Query<Vec<(String, String)>>, QueryRejection>,
         allowed: &[&str],
     ) -> Result<Params, ApiError> {
@@ -133,7 +133,7 @@ impl Params {
         }
     }
 
-    fn page(&self) -> Result<(usize, usize), ApiError> {
+    pub(super) fn page(&self) -> Result<(usize, usize), ApiError> {
         Ok((
             self.int("page", 1, 1, 1_000_000)?,
             self.int("per_page", 50, 1, 1000)?,
@@ -176,6 +176,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/tiles/{z}/{x}/{y}", get(tile))
         .route("/basemap/{z}/{x}/{y}", get(basemap_tile))
         .route("/download/{file}", get(download))
+        .merge(super::plan_routes::routes())
         .fallback(fallback)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -348,7 +349,7 @@ fn precinct_item(p: &PrecinctRec) -> Value {
     Value::Object(m)
 }
 
-fn precinct_sort_key(no: &str) -> (u64, String) {
+pub(super) fn precinct_sort_key(no: &str) -> (u64, String) {
     (no.parse::<u64>().unwrap_or(u64::MAX), no.to_string())
 }
 

@@ -9,6 +9,8 @@ mod assets;
 mod basemap;
 mod mvt;
 mod openapi;
+pub mod plan;
+mod plan_routes;
 mod state;
 pub mod tiles;
 

@@ -4,6 +4,7 @@
 use super::ServerError;
 use super::basemap::Basemap;
 use super::mvt::PropValue;
+use super::plan::{ASSIGNMENT_FILE, Planner, ReportPrecinct};
 use super::tiles::{TileFeature, TileLayer, TileSet, project};
 use geo::{BoundingRect, Geometry, InteriorPoint, MultiPolygon};
 use rayon::prelude::*;
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Options of [`AppState::load`].
@@ -143,6 +144,10 @@ pub(crate) struct Inner {
     /// Lower-case address labels, for the search.
     pub address_search: Vec<String>,
     pub basemap: Option<Basemap>,
+    /// The planner (edits of the assignment), when the report has `assignment.csv`.
+    pub plan: Option<Mutex<Planner>>,
+    /// Why there is no planner.
+    pub plan_note: Option<String>,
     pub timings: LoadTimings,
 }
 
@@ -294,8 +299,13 @@ impl AppState {
     pub fn load(report_dir: &Path, opts: &LoadOptions) -> Result<AppState, ServerError> {
         let t0 = Instant::now();
         let dir = report_dir.to_path_buf();
-        let (report, (findings_fc, admin_fc)) = rayon::join(
-            || read_fc(&dir, "report.geojson", true),
+        let ((report, plan), (findings_fc, admin_fc)) = rayon::join(
+            || {
+                rayon::join(
+                    || read_fc(&dir, "report.geojson", true),
+                    || Planner::open(&dir),
+                )
+            },
             || {
                 rayon::join(
                     || read_fc(&dir, "findings.geojson", false),
@@ -381,6 +391,36 @@ impl AppState {
         for (i, (p, _)) in prec.iter().enumerate() {
             by_no.entry(p.no.clone()).or_insert(i);
         }
+
+        // The planner, on the check's assignment; a plan that cannot be loaded leaves the
+        // report served and says why.
+        let (plan, plan_note) = match plan {
+            Ok(Some(mut planner)) => {
+                let cap = summary.get("cap").and_then(Value::as_u64).unwrap_or(3000);
+                let report = by_no
+                    .iter()
+                    .map(|(no, &i)| {
+                        let rp = ReportPrecinct {
+                            feature_id: i as u64,
+                            admin_unit: prec[i].0.admin_unit.clone(),
+                        };
+                        (no.clone(), rp)
+                    })
+                    .collect();
+                planner.set_report(cap, report);
+                (Some(Mutex::new(planner)), None)
+            }
+            Ok(None) => (
+                None,
+                Some(format!(
+                    "this report has no {ASSIGNMENT_FILE}: run `precincts check` again with address points"
+                )),
+            ),
+            Err(e) => {
+                eprintln!("note: planning is off: {e}");
+                (None, Some(format!("planning is off: {e}")))
+            }
+        };
 
         // Findings.
         let unit_of = |p: &Option<String>| {
@@ -543,11 +583,25 @@ impl AppState {
                 })
                 .collect(),
         );
-        let addresses = opts
-            .dataset
-            .as_deref()
-            .map(read_dataset_addresses)
-            .unwrap_or_default();
+        // The planner's points are the dataset's, in the same order, with no need to read it.
+        let addresses = match &plan {
+            Some(p) => p
+                .lock()
+                .expect("not shared yet")
+                .points()
+                .par_iter()
+                .map(|a| AddressRec {
+                    label: super::plan::label(a),
+                    lon: a.coord.x,
+                    lat: a.coord.y,
+                })
+                .collect(),
+            None => opts
+                .dataset
+                .as_deref()
+                .map(read_dataset_addresses)
+                .unwrap_or_default(),
+        };
         let address_layer = TileLayer::new(
             "addresses",
             14,
@@ -596,6 +650,8 @@ impl AppState {
             addresses,
             address_search,
             basemap,
+            plan,
+            plan_note,
             timings: LoadTimings {
                 read,
                 tiles: tiles_t,

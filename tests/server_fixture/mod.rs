@@ -165,6 +165,51 @@ pub fn write_fixture(dir: &Path) {
     let ws = wb.add_worksheet();
     ws.write_string(0, 0, "precinct").unwrap();
     wb.save(rdir.join("reconciliation.xlsx")).unwrap();
+    write_assignment(dir);
+}
+
+/// The fixture's address points as `assignment.csv` lists them: (precinct, admin unit,
+/// street, house, lon, lat, voters). Voters per precinct sum to the report's `voters`.
+pub const ADDRESSES: &[(&str, &str, &str, &str, f64, f64, u32)] = &[
+    (CLEAN, UNIT_A, "ул. Абая", "1", 76.905, 43.205, 300),
+    (CLEAN, UNIT_A, "ул. Абая", "3", 76.906, 43.206, 300),
+    (CLEAN, UNIT_A, "ул. Абая", "5", 76.907, 43.207, 300),
+    (CLEAN, UNIT_A, "ул. Абая", "7", 76.908, 43.208, 300),
+    (CLEAN, UNIT_A, "ул. Абая", "9", 76.909, 43.209, 300),
+    (OVERFULL, UNIT_A, "пр. Достык", "2", 76.925, 43.205, 345),
+    (OVERFULL, UNIT_A, "пр. Достык", "4", 76.926, 43.206, 345),
+    (OVERFULL, UNIT_A, "пр. Достык", "6", 76.927, 43.207, 345),
+    (OVERFULL, UNIT_A, "пр. Достык", "8", 76.928, 43.208, 345),
+    (OVERFULL, UNIT_A, "пр. Достык", "10", 76.929, 43.209, 345),
+    (OVERFULL, UNIT_A, "пр. Достык", "12", 76.930, 43.210, 345),
+    (OVERFULL, UNIT_A, "пр. Достык", "14", 76.931, 43.211, 345),
+    (OVERFULL, UNIT_A, "пр. Достык", "16", 76.932, 43.212, 345),
+    (OVERFULL, UNIT_A, "пр. Достык", "18", 76.933, 43.213, 345),
+    (OVERFULL, UNIT_A, "пр. Достык", "20", 76.934, 43.214, 345),
+    (CROSS, UNIT_A, "ул. Сатпаева", "30", 76.945, 43.205, 605),
+    (CROSS, UNIT_B, "ул. Сатпаева", "32", 76.955, 43.205, 605),
+    ("201", UNIT_B, "ул. Тимирязева", "40", 76.97, 43.205, 700),
+    ("201", UNIT_B, "ул. Тимирязева", "42", 76.98, 43.206, 700),
+    ("201", UNIT_B, "ул. Тимирязева", "44", 76.99, 43.207, 700),
+    ("202", UNIT_B, "ул. Жандосова", "1", 76.96, 43.235, 300),
+    ("202", UNIT_B, "ул. Жандосова", "3", 76.97, 43.236, 300),
+    ("202", UNIT_B, "ул. Жандосова", "5", 76.98, 43.237, 300),
+];
+
+/// The locality of every fixture address.
+pub const LOCALITY: &str = "г. Алматы";
+
+/// Writes `assignment.csv` from [`ADDRESSES`], as `precincts check` writes it.
+pub fn write_assignment(dir: &Path) {
+    let mut s = String::from(
+        "address,locality,street,house,building,lon,lat,admin_unit,precinct,precinct_by_list,voters\n",
+    );
+    for (i, (p, unit, street, house, lon, lat, voters)) in ADDRESSES.iter().enumerate() {
+        s.push_str(&format!(
+            "{i},{LOCALITY},{street},{house},,{lon},{lat},{unit},{p},{p},{voters}\n"
+        ));
+    }
+    std::fs::write(dir.join("assignment.csv"), s).unwrap();
 }
 
 /// A national-size report: `nx × ny` precincts tiling a box over Kazakhstan, in 14 units.
