@@ -754,3 +754,22 @@ fn run_check(args: &[&str]) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_the_planner_endpoints_and_methods() {
+    let (_d, s) = fixture();
+    let (_, v) = get(&s, "/api/openapi.json").await;
+    for (path, method) in [
+        ("/api/plan", "get"),
+        ("/api/plan/precincts/{no}/addresses", "get"),
+        ("/api/plan/edits", "post"),
+        ("/api/plan/edits/{id}", "delete"),
+        ("/download/plan.geojson", "get"),
+        ("/download/plan-appendix3.kk.xlsx", "get"),
+    ] {
+        assert!(
+            v["paths"][path].get(method).is_some(),
+            "{method} {path} documented"
+        );
+    }
+}

@@ -22,8 +22,45 @@ fn op(summary: &str, params: Vec<Value>, content: &str) -> Value {
     }})
 }
 
+fn err(desc: &str) -> Value {
+    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+/// The planner's changing operations: a POST of an edit and a DELETE of one.
+fn plan_edits() -> (Value, Value) {
+    let guard = "Only from the page: Host must be localhost or an IP address, Origin (when sent) the same host.";
+    let post = json!({"post": {
+        "summary": "Move address points to a precinct (an edit, stored in plan.sqlite). Every point sharing an address with a given one moves too.",
+        "description": guard,
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["addresses", "precinct"], "additionalProperties": false,
+            "properties": {
+                "addresses": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1,
+                              "description": "address ids (rows of assignment.csv)"},
+                "precinct": {"type": "string", "description": "target precinct number; a new number makes a new precinct"},
+                "note": {"type": "string", "maxLength": 500}}}}}},
+        "responses": {
+            "201": {"description": "The edit, the precincts it changed (before / planned voters), warnings over_cap, other_unit, new_precinct",
+                    "content": {"application/json": {}}},
+            "400": err("Bad edit (unknown address id, empty precinct, bad JSON)"),
+            "403": err("Not from the page"),
+            "404": err("No plan in this report"),
+            "415": err("Not JSON")}
+    }});
+    let delete = json!({"delete": {
+        "summary": "Undo an edit: remove it and replay the others",
+        "description": guard,
+        "parameters": [p("id", "edit id")],
+        "responses": {
+            "200": {"description": "The precincts the undo changed", "content": {"application/json": {}}},
+            "400": err("Bad id"), "403": err("Not from the page"), "404": err("No such edit")}
+    }});
+    (post, delete)
+}
+
 /// The document.
 pub fn document() -> Value {
+    let (edits_post, edit_delete) = plan_edits();
     let j = "application/json";
     let paging = || {
         vec![
@@ -96,6 +133,19 @@ pub fn document() -> Value {
             "/api/tiles/{z}/{x}/{y}": op("Vector tile (MVT) with layers admin, precincts, findings, stations", tile(), "application/vnd.mapbox-vector-tile"),
             "/basemap/{z}/{x}/{y}": op("A tile of the local basemap given with --basemap", tile(), "application/octet-stream"),
             "/download/{file}": op("report.geojson, findings.csv or reconciliation.xlsx", vec![p("file", "file name")], "application/octet-stream"),
+            "/api/plan": op("The plan: edits, precincts whose planned addresses differ from the check's (voters before and planned, cap, units), moved address ids", vec![], j),
+            "/api/plan/precincts/{no}/addresses": op("A precinct's planned address points (id, label, voters, base precinct, moved), paged (per_page up to 500)", {
+                let mut v = vec![p("no", "precinct number")];
+                v.extend(paging());
+                v
+            }, j),
+            "/api/plan/edits": edits_post,
+            "/api/plan/edits/{id}": edit_delete,
+            "/download/plan.geojson": op("The plan as GeoJSON: a MultiPoint of planned addresses per precinct with its figures", vec![], "application/geo+json"),
+            "/download/plan-appendix3.ru.csv": op("The planned Appendix 3 lists, Russian headers, CSV (also .kk.csv, .ru.xlsx, .kk.xlsx)", vec![], "text/csv"),
+            "/download/plan-appendix3.kk.csv": op("The planned Appendix 3 lists, Kazakh headers, CSV", vec![], "text/csv"),
+            "/download/plan-appendix3.ru.xlsx": op("The planned Appendix 3 lists, Russian headers, XLSX", vec![], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            "/download/plan-appendix3.kk.xlsx": op("The planned Appendix 3 lists, Kazakh headers, XLSX", vec![], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             "/api/openapi.json": op("This document", vec![], j)
         },
         "components": {"schemas": {"Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
