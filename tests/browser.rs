@@ -180,6 +180,51 @@ impl Cdp {
     }
 }
 
+/// Every request went to the server (or was a blob:/data: URL), tiles among them; no uncaught
+/// exception, nothing blocked by the CSP.
+fn assert_stayed_on_server(cdp: &mut Cdp, base: &str) {
+    std::thread::sleep(Duration::from_millis(300));
+    cdp.call("Runtime.evaluate", json!({"expression": "1"}));
+    let outside: Vec<&String> = cdp
+        .requests
+        .iter()
+        .filter(|u| {
+            !(u.starts_with(&format!("{base}/"))
+                || u.starts_with("blob:")
+                || u.starts_with("data:"))
+        })
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "requests outside the server: {outside:?}"
+    );
+    assert!(
+        cdp.requests.iter().any(|u| u.contains("/api/tiles/")),
+        "tile requests were recorded: {:?}",
+        cdp.requests
+    );
+    let console_errors: Vec<&Value> = cdp
+        .events
+        .iter()
+        .filter(|e| e["method"] == "Runtime.exceptionThrown")
+        .collect();
+    assert!(
+        console_errors.is_empty(),
+        "no uncaught exceptions: {console_errors:?}"
+    );
+    let csp: Vec<&Value> = cdp
+        .events
+        .iter()
+        .filter(|e| {
+            e["method"] == "Log.entryAdded"
+                && e["params"]["entry"]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("Content Security Policy"))
+        })
+        .collect();
+    assert!(csp.is_empty(), "nothing blocked by the CSP: {csp:?}");
+}
+
 fn digits(s: &Value) -> String {
     s.as_str()
         .unwrap_or("")
@@ -512,52 +557,357 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
         "the card of the searched precinct (in Kazakh)",
     );
 
-    // Nothing outside the server: every request went to it (or was a blob:/data: URL).
-    std::thread::sleep(Duration::from_millis(300));
-    cdp.call("Runtime.evaluate", json!({"expression": "1"}));
-    let outside: Vec<&String> = cdp
-        .requests
-        .iter()
-        .filter(|u| {
-            !(u.starts_with(&format!("{base}/"))
-                || u.starts_with("blob:")
-                || u.starts_with("data:"))
-        })
-        .collect();
-    assert!(
-        outside.is_empty(),
-        "requests outside the server: {outside:?}"
-    );
-    assert!(
-        cdp.requests.iter().any(|u| u.contains("/api/tiles/")),
-        "tile requests were recorded: {:?}",
-        cdp.requests
-    );
-    let console_errors: Vec<&Value> = cdp
-        .events
-        .iter()
-        .filter(|e| e["method"] == "Runtime.exceptionThrown")
-        .collect();
-    assert!(
-        console_errors.is_empty(),
-        "no uncaught exceptions: {console_errors:?}"
-    );
-    let csp: Vec<&Value> = cdp
-        .events
-        .iter()
-        .filter(|e| {
-            e["method"] == "Log.entryAdded"
-                && e["params"]["entry"]["text"]
-                    .as_str()
-                    .is_some_and(|t| t.contains("Content Security Policy"))
-        })
-        .collect();
-    assert!(csp.is_empty(), "nothing blocked by the CSP: {csp:?}");
+    assert_stayed_on_server(&mut cdp, &base);
     eprintln!(
         "page load to first map render: {:.0} ms; {} requests, all to {base}; screenshots in target/browser-artifacts/",
         first_render.as_f64().unwrap_or(f64::NAN),
         cdp.requests.len()
     );
+    drop(server);
+}
+
+/// The planner on the page: move two of the overfull precinct's addresses to its neighbour
+/// from the card, see the Plan tab and the map's feature-state follow, undo, and read the
+/// warnings and the tab in Kazakh. Figures come from `server_fixture::ADDRESSES`.
+#[test]
+fn the_planner_moves_addresses_and_undoes_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    fx::write_fixture(&report);
+    let Some(Session {
+        mut cdp,
+        base,
+        _server: server,
+        _chrome,
+        _profile,
+    }) = start(&report)
+    else {
+        return;
+    };
+    cdp.call("Page.navigate", json!({"url": format!("{base}/")}));
+    cdp.wait_for(
+        "document.body && document.body.dataset.mapReady === '1'",
+        "the map's first render",
+    );
+    cdp.wait_for(
+        "document.body.dataset.listReady === '1'",
+        "the flagged list",
+    );
+    cdp.wait_for(
+        "(window.__app.state.plan.data || {}).available === true",
+        "the plan",
+    );
+
+    let voters_of = |no: &str| -> u64 {
+        fx::ADDRESSES
+            .iter()
+            .filter(|a| a.0 == no)
+            .map(|a| u64::from(a.6))
+            .sum()
+    };
+    let (from, to) = (fx::OVERFULL, fx::CLEAN);
+    let (from_before, to_before) = (voters_of(from), voters_of(to));
+    assert_eq!(
+        from_before,
+        fx::OVERFULL_VOTERS,
+        "the fixture agrees with itself"
+    );
+
+    // The overfull precinct's card lists its planned addresses, all of them on one page.
+    cdp.click_selector(&format!("#flagged tbody tr[data-precinct='{from}']"));
+    cdp.wait_for(
+        &format!(
+            "(document.getElementById('card-title') || {{}}).textContent === 'Участок №{from}'"
+        ),
+        "the overfull precinct's card",
+    );
+    let n_from = fx::ADDRESSES.iter().filter(|a| a.0 == from).count();
+    cdp.wait_for(
+        &format!(
+            "document.querySelectorAll('#card-plan-addresses input[data-addr]').length === {n_from}"
+        ),
+        "the card's planned addresses",
+    );
+    let ids = cdp.eval(
+        "[...document.querySelectorAll('#card-plan-addresses input[data-addr]')].map(b => Number(b.dataset.addr))",
+    );
+    let ids: Vec<usize> = ids
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    for &id in &ids {
+        assert_eq!(
+            fx::ADDRESSES[id].0,
+            from,
+            "address {id} listed under {from}"
+        );
+    }
+    assert!(
+        cdp.eval("document.querySelectorAll('#card-plan-addresses tr.moved').length") == json!(0),
+        "nothing moved yet"
+    );
+
+    // Select two, type the target, move.
+    let chosen = &ids[..2];
+    for id in chosen {
+        cdp.click_selector(&format!("#card-plan-addresses input[data-addr='{id}']"));
+    }
+    cdp.wait_for(
+        "document.querySelectorAll('#card-plan-addresses input[data-addr]:checked').length === 2",
+        "two addresses selected",
+    );
+    cdp.click_selector("#plan-target");
+    cdp.call("Input.insertText", json!({"text": to}));
+    cdp.click_selector("#plan-note");
+    cdp.call("Input.insertText", json!({"text": "разгрузка"}));
+    cdp.wait_for(
+        "!document.getElementById('plan-move').disabled",
+        "the Move button",
+    );
+    cdp.click_selector("#plan-move");
+    cdp.wait_for(
+        "document.getElementById('plan-move-ok')",
+        "the move's result",
+    );
+    let moved: u64 = chosen
+        .iter()
+        .map(|&id| u64::from(fx::ADDRESSES[id].6))
+        .sum();
+    let (from_planned, to_planned) = (from_before - moved, to_before + moved);
+    assert!(
+        from_planned <= 3000 && to_planned <= 3000,
+        "the fixture's move relieves {from} without overfilling {to}"
+    );
+    assert_eq!(
+        cdp.eval("document.querySelectorAll('#plan-warnings li').length"),
+        json!(0),
+        "no warning: {to} stays under the cap in the same unit"
+    );
+    // The card now shows fewer addresses.
+    cdp.wait_for(
+        &format!(
+            "document.querySelectorAll('#card-plan-addresses input[data-addr]').length === {}",
+            n_from - 2
+        ),
+        "the card without the moved addresses",
+    );
+
+    // The Plan tab lists the edit and the two changed precincts.
+    cdp.click_selector("button[data-tab='plan']");
+    cdp.wait_for(
+        "document.querySelectorAll('#plan-edits tbody tr[data-edit]').length === 1",
+        "the edit in the Plan tab",
+    );
+    assert_eq!(
+        cdp.eval("document.querySelector('#plan-heading').textContent"),
+        "План изменений"
+    );
+    let cell = |sel: &str| {
+        format!(
+            "(document.querySelector({}) || {{}}).textContent",
+            serde_json::to_string(sel).unwrap()
+        )
+    };
+    assert_eq!(
+        cdp.eval(&cell("#plan-edits tbody tr [data-field=target]")),
+        to
+    );
+    assert_eq!(
+        digits(&cdp.eval(&cell("#plan-edits tbody tr td[data-field=voters]"))),
+        moved.to_string()
+    );
+    assert_eq!(
+        cdp.eval(&cell("#plan-edits tbody tr td[data-field=addresses]")),
+        "2 / 2"
+    );
+    assert!(
+        cdp.eval(&cell("#plan-edits tbody tr .note"))
+            .as_str()
+            .unwrap()
+            .contains("разгрузка")
+    );
+    let rows = cdp.eval(
+        "[...document.querySelectorAll('#plan-precincts tbody tr')].map(r => r.dataset.precinct)",
+    );
+    assert_eq!(rows, json!([to, from]), "changed precincts, sorted");
+    for (no, before, planned) in [
+        (from, from_before, from_planned),
+        (to, to_before, to_planned),
+    ] {
+        let row = format!("#plan-precincts tr[data-precinct='{no}']");
+        assert_eq!(
+            digits(&cdp.eval(&cell(&format!("{row} [data-field=before]")))),
+            before.to_string(),
+            "{no} before"
+        );
+        assert_eq!(
+            digits(&cdp.eval(&cell(&format!("{row} [data-field=planned]")))),
+            planned.to_string(),
+            "{no} planned"
+        );
+    }
+    let a = cdp.eval(&cell(&format!(
+        "#plan-precincts tr[data-precinct='{from}']"
+    )));
+    assert!(a.as_str().unwrap().contains('→'), "before → planned: {a}");
+    let links = cdp.eval(
+        "[...document.querySelectorAll('#plan-downloads a')].map(a => a.getAttribute('href'))",
+    );
+    assert_eq!(
+        links,
+        json!([
+            "/download/plan.geojson",
+            "/download/plan-appendix3.ru.csv",
+            "/download/plan-appendix3.kk.csv",
+            "/download/plan-appendix3.ru.xlsx",
+            "/download/plan-appendix3.kk.xlsx"
+        ])
+    );
+    for l in links.as_array().unwrap() {
+        let status = cdp.eval(&format!("fetch({l}).then(r => r.status)"));
+        assert_eq!(status, json!(200), "{l}");
+    }
+
+    // The map: the overfull precinct's polygon carries the planned load as feature-state,
+    // and the moved address points are marked.
+    cdp.wait_for("!window.__app.map.isMoving()", "the fly-to to finish");
+    let fid = cdp.wait_for(
+        &format!(
+            "(() => {{ const f = window.__app.map.queryRenderedFeatures({{layers: ['precinct-fill']}})\
+             .find(x => String(x.properties.precinct) === '{from}'); return f ? [f.id] : null; }})()"
+        ),
+        "the overfull precinct on the map",
+    )[0]
+        .clone();
+    let fs = cdp.eval(&format!(
+        "window.__app.map.getFeatureState({{source: 'data', sourceLayer: 'precincts', id: {fid}}})"
+    ));
+    let load = fs["load"].as_f64().expect("feature-state load");
+    assert!(
+        (load - from_planned as f64 / 3000.0).abs() < 0.0006,
+        "feature-state load {load} for {from_planned} voters: {fs}"
+    );
+    assert_eq!(fs["changed"], json!(true));
+    // The rendered feature carries it too (the fill colour expression reads it).
+    cdp.wait_for(
+        &format!(
+            "window.__app.map.queryRenderedFeatures({{layers: ['precinct-fill']}})\
+             .some(x => x.id === {fid} && x.state && x.state.load === {load})"
+        ),
+        "the rendered polygon with the planned load",
+    );
+    for id in chosen {
+        assert_eq!(
+            cdp.eval(&format!(
+                "window.__app.map.getFeatureState({{source: 'data', sourceLayer: 'addresses', id: {id}}}).moved"
+            )),
+            json!(true),
+            "address {id} marked as moved"
+        );
+    }
+    let art = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    std::fs::create_dir_all(&art).unwrap();
+    let wide = cdp.eval(
+        "(() => { const p = document.getElementById('panel'); return p.scrollWidth - p.clientWidth; })()",
+    );
+    assert_eq!(wide, json!(0), "the side panel fits its width");
+    cdp.eval("document.getElementById('tab-plan').scrollIntoView()");
+    cdp.screenshot(&art.join("plan.png"));
+
+    // Undo: the edit is gone, the server has no changed precincts, the map is back.
+    cdp.click_selector("#plan-edits button[data-undo]");
+    cdp.wait_for(
+        "document.getElementById('plan-no-edits') && document.querySelectorAll('#plan-edits tbody tr').length === 0",
+        "the edit gone after Undo",
+    );
+    let plan = cdp.eval("fetch('/api/plan').then(r => r.json())");
+    assert_eq!(plan["available"], json!(true));
+    assert_eq!(plan["edits"], json!([]), "{plan}");
+    assert_eq!(plan["precincts"], json!([]), "{plan}");
+    assert_eq!(plan["moved"], json!([]), "{plan}");
+    assert_eq!(
+        cdp.eval("document.querySelectorAll('#plan-precincts tbody tr').length"),
+        json!(0)
+    );
+    assert_eq!(
+        cdp.eval(&format!(
+            "window.__app.map.getFeatureState({{source: 'data', sourceLayer: 'precincts', id: {fid}}})"
+        )),
+        json!({}),
+        "feature-state removed after the undo"
+    );
+    assert_eq!(
+        cdp.eval(&format!(
+            "window.__app.map.getFeatureState({{source: 'data', sourceLayer: 'addresses', id: {}}})",
+            chosen[0]
+        )),
+        json!({})
+    );
+    cdp.wait_for(
+        &format!(
+            "document.querySelectorAll('#card-plan-addresses input[data-addr]').length === {n_from}"
+        ),
+        "the card with all its addresses again",
+    );
+
+    // Kazakh: the tab and its heading, and a warning in Kazakh for a precinct not in the
+    // report (then undone as well).
+    cdp.click_selector("button[data-lang='kk']");
+    cdp.wait_for("document.documentElement.lang === 'kk'", "Kazakh");
+    assert_eq!(
+        cdp.eval("document.querySelector('[data-tab=plan]').textContent"),
+        "Жоспар"
+    );
+    assert_eq!(
+        cdp.eval("document.getElementById('plan-heading').textContent"),
+        "Өзгерістер жоспары"
+    );
+    cdp.click_selector(&format!(
+        "#card-plan-addresses input[data-addr='{}']",
+        ids[0]
+    ));
+    // The field keeps the last target; select it so typing replaces it.
+    cdp.click_selector("#plan-target");
+    cdp.eval("document.getElementById('plan-target').select()");
+    cdp.call("Input.insertText", json!({"text": "999"}));
+    cdp.wait_for(
+        "!document.getElementById('plan-move').disabled",
+        "the Move button",
+    );
+    cdp.click_selector("#plan-move");
+    let warning = cdp.wait_for(
+        "(document.querySelector('#plan-warnings li[data-code=new_precinct]') || {}).textContent",
+        "the new-precinct warning",
+    );
+    assert_eq!(
+        warning,
+        "№999 учаске есепте жоқ: жаңа учаскеге дауыс беру үй-жайы мен әкімдіктің шешімі қажет."
+    );
+    cdp.wait_for(
+        "document.querySelector('#plan-precincts tr[data-precinct=\"999\"]')",
+        "the new precinct in the Plan tab",
+    );
+    cdp.click_selector("#plan-edits button[data-undo]");
+    cdp.wait_for(
+        "document.getElementById('plan-no-edits')",
+        "the second edit undone",
+    );
+    let plan = cdp.eval("fetch('/api/plan').then(r => r.json())");
+    assert_eq!(plan["edits"], json!([]), "{plan}");
+    assert_eq!(plan["precincts"], json!([]), "{plan}");
+
+    let console_errors: Vec<&Value> = cdp
+        .events
+        .iter()
+        .filter(|e| e["method"] == "Runtime.consoleAPICalled" && e["params"]["type"] == "error")
+        .collect();
+    assert!(
+        console_errors.is_empty(),
+        "no console errors (MapLibre reports bad feature-state there): {console_errors:?}"
+    );
+    assert_stayed_on_server(&mut cdp, &base);
     drop(server);
 }
 

@@ -81,6 +81,51 @@ const I18N = {
   error: { kk: 'Қате', ru: 'Ошибка', en: 'Error' },
   yes: { kk: 'иә', ru: 'да', en: 'yes' },
   no: { kk: 'жоқ', ru: 'нет', en: 'no' },
+  // the planner
+  tab_plan: { kk: 'Жоспар', ru: 'План', en: 'Plan' },
+  plan_title: { kk: 'Өзгерістер жоспары', ru: 'План изменений', en: 'Plan of changes' },
+  plan_unavailable: { kk: 'Жоспарлау қолжетімсіз', ru: 'Планирование недоступно', en: 'Planning is not available' },
+  plan_summary: { kk: 'Шек: {cap} сайлаушы. Ауыстырылған мекенжайлар: {m}.', ru: 'Предел: {cap} избирателей. Перенесено адресов: {m}.', en: 'Cap: {cap} voters. Addresses moved: {m}.' },
+  plan_edits: { kk: 'Өзгерістер', ru: 'Изменения', en: 'Edits' },
+  plan_no_edits: { kk: 'Әзірге өзгеріс жоқ. Мекенжайларды учаске карточкасынан басқа учаскеге ауыстырыңыз.', ru: 'Изменений пока нет. Адреса переносятся в другой участок из карточки участка.', en: 'No edits yet. Move addresses to another precinct from a precinct\'s card.' },
+  col_edit: { kk: '№', ru: '№', en: 'No.' },
+  col_target: { kk: 'Қай учаскеге', ru: 'В участок', en: 'To precinct' },
+  col_note: { kk: 'Ескертпе', ru: 'Примечание', en: 'Note' },
+  col_addresses: { kk: 'Мекенжайлар', ru: 'Адреса', en: 'Addresses' },
+  col_applied_title: { kk: 'осы есепте табылғаны / сақталғаны', ru: 'найдено в этом отчёте / сохранено', en: 'found in this report / stored' },
+  col_voters: { kk: 'Сайлаушылар', ru: 'Избиратели', en: 'Voters' },
+  undo: { kk: 'Болдырмау', ru: 'Отменить', en: 'Undo' },
+  undone: { kk: '№{id} өзгеріс болдырылмады.', ru: 'Изменение №{id} отменено.', en: 'Edit {id} undone.' },
+  plan_changed: { kk: 'Өзгерген учаскелер', ru: 'Изменённые участки', en: 'Changed precincts' },
+  plan_no_changed: { kk: 'Өзгерген учаске жоқ.', ru: 'Изменённых участков нет.', en: 'No precinct has changed.' },
+  col_before_planned: { kk: 'Сайлаушылар: бұрын → жоспар', ru: 'Избиратели: было → по плану', en: 'Voters: before → planned' },
+  col_units: { kk: 'ӘАБ', ru: 'АТЕ', en: 'Units' },
+  flag_over_cap: { kk: 'шектен асады', ru: 'сверх предела', en: 'over the cap' },
+  flag_new: { kk: 'жаңа', ru: 'новый', en: 'new' },
+  plan_downloads: { kk: 'Жоспарды жүктеп алу', ru: 'Скачать план', en: 'Download the plan' },
+  dl_geojson: { kk: 'Жоспар бойынша учаскелер (GeoJSON)', ru: 'Участки по плану (GeoJSON)', en: 'Planned precincts (GeoJSON)' },
+  dl_a3: { kk: '3-қосымша, {lang}, {fmt}', ru: 'Приложение 3, {lang}, {fmt}', en: 'Appendix 3, {lang}, {fmt}' },
+  lang_ru: { kk: 'орысша', ru: 'на русском', en: 'Russian' },
+  lang_kk: { kk: 'қазақша', ru: 'на казахском', en: 'Kazakh' },
+  card_plan: { kk: 'Мекенжайлар (жоспар)', ru: 'Адреса (план)', en: 'Addresses (plan)' },
+  plan_addr_count: { kk: '{n} мекенжай, {v} сайлаушы (жүктеме {l})', ru: 'Адресов: {n}, избирателей: {v} (загрузка {l})', en: '{n} addresses, {v} voters (load {l})' },
+  plan_only: { kk: 'Бұл учаске тек жоспарда бар.', ru: 'Этот участок есть только в плане.', en: 'This precinct exists only in the plan.' },
+  select_page: { kk: 'Беттегінің бәрін таңдау', ru: 'Выбрать все на странице', en: 'Select all on this page' },
+  col_address: { kk: 'Мекенжай', ru: 'Адрес', en: 'Address' },
+  moved_from: { kk: '№{p} учаскеден ауыстырылған', ru: 'перенесён из №{p}', en: 'moved from {p}' },
+  moved_from_none: { kk: 'бұрын учаскесіз болған', ru: 'ранее вне участков', en: 'previously in no precinct' },
+  no_addresses: { kk: 'Мекенжай жоқ.', ru: 'Адресов нет.', en: 'No addresses.' },
+  target_precinct: { kk: 'Қай учаскеге (№)', ru: 'В участок №', en: 'To precinct no.' },
+  note_optional: { kk: 'Ескертпе (міндетті емес)', ru: 'Примечание (необязательно)', en: 'Note (optional)' },
+  move: { kk: 'Ауыстыру', ru: 'Перенести', en: 'Move' },
+  selected_n: { kk: 'Таңдалды: {n}', ru: 'Выбрано: {n}', en: 'Selected: {n}' },
+  moved_ok: { kk: '№{p} учаскеге {n} мекенжай ауыстырылды ({v} сайлаушы).', ru: 'В участок №{p} перенесено адресов: {n} (избирателей: {v}).', en: 'Moved {n} addresses ({v} voters) to precinct {p}.' },
+  warn_over_cap: { kk: '№{p} учаскеде {n} сайлаушы болады — {cap} шегінен асады.', ru: 'В участке №{p} будет {n} избирателей — больше предела {cap}.', en: 'Precinct {p} would have {n} voters, over the cap of {cap}.' },
+  warn_over_cap_plain: { kk: '№{p} учаске сайлаушылар шегінен асады.', ru: 'Участок №{p} превысит предел числа избирателей.', en: 'Precinct {p} would be over the voter cap.' },
+  warn_other_unit: { kk: 'Ауыстырылған мекенжайлардың бір бөлігі №{p} учаскенің ӘАБ-ынан тыс жатыр: учаске бір әкімшілік-аумақтық бірліктің ішінде болуы керек.', ru: 'Часть перенесённых адресов лежит вне АТЕ участка №{p}: участок должен оставаться в пределах одной административно-территориальной единицы.', en: 'Some of the moved addresses lie outside the administrative unit of precinct {p}: a precinct stays inside one unit.' },
+  warn_new_precinct: { kk: '№{p} учаске есепте жоқ: жаңа учаскеге дауыс беру үй-жайы мен әкімдіктің шешімі қажет.', ru: 'Участка №{p} нет в отчёте: новому участку нужны помещение для голосования и решение акимата.', en: 'Precinct {p} is not in the report: a new precinct needs a polling station and a decision of the akimat.' },
+  lg_plan_changed: { kk: 'Жоспар бойынша өзгерген учаске', ru: 'Участок, изменённый планом', en: 'Precinct changed by the plan' },
+  lg_moved: { kk: 'Ауыстырылған мекенжай', ru: 'Перенесённый адрес', en: 'Moved address' },
 };
 
 const state = {
@@ -95,6 +140,8 @@ const state = {
   tab: 'flagged',
   recon: { stats: null, view: 'precinct', category: null, page: 1, reveal: false, data: null, missing: false },
   markers: [],
+  plan: { data: null, error: null, msg: null },   // GET /api/plan, last undo message
+  cardPlan: null,     // the open card's planned addresses: {no, page, data, selected, target, note, result}
 };
 if (!['kk', 'ru', 'en'].includes(state.lang)) state.lang = 'ru';
 
@@ -119,8 +166,8 @@ function fmtPct(v) {
   if (v === null || v === undefined) return '—';
   return Math.round(Number(v) * 1000) / 10 + ' %';
 }
-async function api(path) {
-  const r = await fetch(path);
+async function api(path, init) {
+  const r = await fetch(path, init);
   const body = await r.json().catch(() => null);
   if (!r.ok) {
     const err = new Error((body && body.error && body.error.message) || r.statusText);
@@ -129,10 +176,20 @@ async function api(path) {
   }
   return body;
 }
+// A request that changes something: JSON body, same origin.
+function apiSend(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  return api(path, init);
+}
 const $ = (id) => document.getElementById(id);
 
 // ---------------------------------------------------------------- the map
-const LOAD_COLOR = ['interpolate', ['linear'], ['get', 'load'],
+// The load of a precinct: the plan's (feature-state, set for changed precincts) or the check's.
+const LOAD_COLOR = ['interpolate', ['linear'], ['number', ['coalesce', ['feature-state', 'load'], ['get', 'load']], 0],
   0, '#1a9850', 0.5, '#91cf60', 0.8, '#fee08b', 1.0, '#fc8d59', 1.2, '#d73027', 1.5, '#7f0000'];
 
 function style(meta) {
@@ -181,8 +238,15 @@ function style(meta) {
     { id: 'overfull-line', type: 'line', source: 'data', 'source-layer': 'precincts',
       filter: ['==', ['get', 'overfull'], true],
       paint: { 'line-color': '#67000d', 'line-width': 3.5, 'line-dasharray': [2, 1] } },
+    { id: 'plan-line', type: 'line', source: 'data', 'source-layer': 'precincts',
+      paint: { 'line-color': '#0057b8', 'line-width': 2.5, 'line-dasharray': [1, 1],
+        'line-opacity': ['case', ['boolean', ['feature-state', 'changed'], false], 1, 0] } },
     { id: 'address-points', type: 'circle', source: 'data', 'source-layer': 'addresses',
-      minzoom: 14, paint: { 'circle-radius': 2.5, 'circle-color': '#8c8c8c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 0.5 } },
+      minzoom: 14, paint: {
+        'circle-radius': ['case', ['boolean', ['feature-state', 'moved'], false], 4.5, 2.5],
+        'circle-color': ['case', ['boolean', ['feature-state', 'moved'], false], '#00b3b3', '#8c8c8c'],
+        'circle-stroke-color': ['case', ['boolean', ['feature-state', 'moved'], false], '#004d4d', '#fff'],
+        'circle-stroke-width': ['case', ['boolean', ['feature-state', 'moved'], false], 1.5, 0.5] } },
     { id: 'gap-points', type: 'circle', source: 'data', 'source-layer': 'findings',
       filter: ['all', ['==', ['get', 'code'], 'ADDRESS_IN_NO_PRECINCT'], ['==', ['geometry-type'], 'Point']],
       minzoom: 11, paint: { 'circle-radius': 4, 'circle-color': '#000', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
@@ -202,6 +266,7 @@ function style(meta) {
 }
 
 let map;
+let mapLoaded = false;
 
 function initialBounds(meta) {
   const b = meta.bounds;
@@ -226,6 +291,7 @@ function initMap(meta) {
   });
   map.on('mouseenter', 'precinct-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
   map.on('mouseleave', 'precinct-fill', () => { map.getCanvas().style.cursor = ''; });
+  map.on('load', () => { mapLoaded = true; applyPlanToMap(); });
   map.once('idle', () => {
     window.__app.firstRender = performance.now();
     document.body.dataset.mapReady = '1';
@@ -296,6 +362,11 @@ function flyTo(bbox, point) {
 
 // ---------------------------------------------------------------- card
 async function openCard(no, fly) {
+  no = String(no);
+  const cp = state.cardPlan;
+  if (!cp || cp.no !== no) {
+    state.cardPlan = { no, page: 1, data: null, error: null, selected: new Set(), target: '', note: '', result: null, busy: false };
+  }
   try {
     const c = await api('/api/precincts/' + encodeURIComponent(no));
     state.card = c;
@@ -303,9 +374,13 @@ async function openCard(no, fly) {
     map.setFilter('selected-line', ['==', ['get', 'precinct'], c.precinct]);
     if (fly) flyTo(c.bbox, c.label);
   } catch (e) {
-    state.card = { error: e.message };
+    // A precinct the plan created has no card in the report, only its planned addresses.
+    const planned = e.status === 404 && planPrecinct(no);
+    state.card = planned ? { precinct: no, planOnly: true } : { error: e.message };
+    if (planned) map.setFilter('selected-line', ['==', ['get', 'precinct'], '']);
     renderCard();
   }
+  loadCardPlan();
 }
 
 function renderCard() {
@@ -315,6 +390,14 @@ function renderCard() {
   el.hidden = false;
   if (c.error) {
     el.innerHTML = `<p class="error">${esc(t('error'))}: ${esc(c.error)}</p>`;
+    return;
+  }
+  if (c.planOnly) {
+    el.innerHTML = `<div class="card-head"><h3 id="card-title">${esc(t('card_title', { n: c.precinct }))}</h3>
+      <button type="button" id="card-close">${esc(t('close'))}</button></div>
+      <p class="muted">${esc(t('plan_only'))}</p><section id="card-plan"></section>`;
+    $('card-close').addEventListener('click', closeCard);
+    renderCardPlan();
     return;
   }
   const p = c.properties || {};
@@ -359,12 +442,284 @@ function renderCard() {
       `<tr><th>${esc(t(k))}</th><td class="num" data-field="${k}">${v}</td></tr>`).join('')}</tbody></table>
     <h4>${esc(t('station'))}</h4>${station}
     <h4>${esc(t('findings'))}</h4>${findings}
-    ${borders}${recon}`;
-  $('card-close').addEventListener('click', () => {
-    state.card = null;
-    map.setFilter('selected-line', ['==', ['get', 'precinct'], '']);
-    renderCard();
+    ${borders}${recon}
+    <section id="card-plan"></section>`;
+  $('card-close').addEventListener('click', closeCard);
+  renderCardPlan();
+}
+
+function closeCard() {
+  state.card = null;
+  state.cardPlan = null;
+  map.setFilter('selected-line', ['==', ['get', 'precinct'], '']);
+  renderCard();
+}
+
+// ---------------------------------------------------------------- the planner
+// The plan (GET /api/plan) drives the Plan tab and the map's feature-state: changed precincts
+// get {load, changed} in the `precincts` source-layer, moved address points {moved} in the
+// `addresses` one (tile feature ids are the plan's `feature_id` and address ids).
+const planApplied = { precincts: new Set(), addresses: new Set() };
+
+function planAvailable() {
+  return !!(state.plan.data && state.plan.data.available);
+}
+
+function planPrecinct(no) {
+  const d = state.plan.data;
+  return d && d.available ? (d.precincts || []).find((p) => p.precinct === String(no)) || null : null;
+}
+
+let planSeq = 0;
+async function loadPlan() {
+  const seq = ++planSeq;
+  let data = null;
+  let error = null;
+  try {
+    data = await api('/api/plan');
+  } catch (e) {
+    error = e.message;
+  }
+  if (seq !== planSeq) return;
+  state.plan.data = data;
+  state.plan.error = error;
+  applyPlanToMap();
+  renderPlan();
+}
+
+function applyPlanToMap() {
+  if (!map || !mapLoaded) return;
+  const d = planAvailable() ? state.plan.data : null;
+  const precincts = new Map();
+  const moved = new Set();
+  if (d) {
+    for (const p of d.precincts || []) {
+      if (p.feature_id !== null && p.feature_id !== undefined) precincts.set(p.feature_id, p);
+    }
+    for (const id of d.moved || []) moved.add(id);
+  }
+  // Undone changes: back to the check's figures.
+  for (const id of planApplied.precincts) {
+    if (!precincts.has(id)) map.removeFeatureState({ source: 'data', sourceLayer: 'precincts', id });
+  }
+  for (const id of planApplied.addresses) {
+    if (!moved.has(id)) map.removeFeatureState({ source: 'data', sourceLayer: 'addresses', id });
+  }
+  for (const [id, p] of precincts) {
+    map.setFeatureState({ source: 'data', sourceLayer: 'precincts', id },
+      { load: p.load_planned, over_cap: !!p.over_cap, changed: true });
+  }
+  for (const id of moved) {
+    if (!planApplied.addresses.has(id)) map.setFeatureState({ source: 'data', sourceLayer: 'addresses', id }, { moved: true });
+  }
+  planApplied.precincts = new Set(precincts.keys());
+  planApplied.addresses = moved;
+}
+
+function renderPlan() {
+  const el = $('tab-plan');
+  const pl = state.plan;
+  const d = pl.data;
+  let html = `<h3 id="plan-heading">${esc(t('plan_title'))}</h3>`;
+  if (pl.error) {
+    el.innerHTML = html + `<p class="error">${esc(t('error'))}: ${esc(pl.error)}</p>`;
+    return;
+  }
+  if (!d) { el.innerHTML = html; return; }
+  if (!d.available) {
+    el.innerHTML = html + `<p class="muted" id="plan-unavailable">${esc(t('plan_unavailable'))}${d.reason ? ': ' + esc(d.reason) : ''}</p>`;
+    return;
+  }
+  const movedN = d.moved_total ?? (d.moved || []).length;
+  html += `<p class="muted" id="plan-summary">${esc(t('plan_summary', { cap: fmtNum(d.cap), m: fmtNum(movedN) }))}</p>`;
+  if (pl.msg) html += `<p class="plan-msg" id="plan-msg">${esc(pl.msg)}</p>`;
+
+  html += `<h4>${esc(t('plan_edits'))}</h4>`;
+  const edits = (d.edits || []).slice().reverse();
+  if (!edits.length) {
+    html += `<p class="muted" id="plan-no-edits">${esc(t('plan_no_edits'))}</p>`;
+  }
+  html += `<table class="list plan" id="plan-edits" ${edits.length ? '' : 'hidden'}><thead><tr>
+      <th>${esc(t('col_edit'))}</th><th>${esc(t('col_target'))}</th>
+      <th class="num" title="${esc(t('col_applied_title'))}">${esc(t('col_addresses'))}</th><th class="num">${esc(t('col_voters'))}</th><th></th></tr></thead><tbody>` +
+    edits.map((e) => `<tr data-edit="${esc(e.id)}" title="${esc(e.created || '')}">
+      <td>${esc(e.id)}</td><td><span data-field="target">${esc(e.precinct)}</span>${e.note
+    ? `<div class="note" title="${esc(t('col_note'))}">${esc(e.note)}</div>` : ''}</td>
+      <td class="num ${e.applied < e.addresses ? 'partial' : ''}" data-field="addresses">${fmtNum(e.applied)} / ${fmtNum(e.addresses)}</td>
+      <td class="num" data-field="voters">${fmtNum(e.voters)}</td>
+      <td><button type="button" data-undo="${esc(e.id)}">${esc(t('undo'))}</button></td></tr>`).join('') +
+    '</tbody></table>';
+
+  html += `<h4>${esc(t('plan_changed'))}</h4>`;
+  const ps = d.precincts || [];
+  if (!ps.length) html += `<p class="muted" id="plan-no-changed">${esc(t('plan_no_changed'))}</p>`;
+  html += `<table class="list plan" id="plan-precincts" ${ps.length ? '' : 'hidden'}><thead><tr>
+      <th>${esc(t('col_precinct'))}</th><th class="num">${esc(t('col_before_planned'))}</th><th class="num">${esc(t('col_load'))}</th>
+      <th>${esc(t('col_units'))}</th></tr></thead><tbody>` +
+    ps.map((p) => `<tr tabindex="0" data-precinct="${esc(p.precinct)}" class="${p.over_cap ? 'overfull' : ''}">
+      <td>${esc(p.precinct)}${p.new ? ` <span class="chip">${esc(t('flag_new'))}</span>` : ''}</td>
+      <td class="num"><span data-field="before">${fmtNum(p.voters_before)}</span> → <span data-field="planned">${fmtNum(p.voters_planned)}</span></td>
+      <td class="num">${fmtPct(p.load_planned)}${p.over_cap ? `<br><span class="badge badge-overfull">${esc(t('flag_over_cap'))}</span>` : ''}</td>
+      <td>${(p.units || []).map((u) => `<span class="chip">${esc(u)}</span>`).join(' ')}</td></tr>`).join('') +
+    '</tbody></table>';
+
+  const a3 = (lang, fmt) => ({ f: `plan-appendix3.${lang}.${fmt}`, label: t('dl_a3', { lang: t('lang_' + lang), fmt: fmt.toUpperCase() }) });
+  const files = [{ f: 'plan.geojson', label: t('dl_geojson') }, a3('ru', 'csv'), a3('kk', 'csv'), a3('ru', 'xlsx'), a3('kk', 'xlsx')];
+  html += `<h4>${esc(t('plan_downloads'))}</h4><ul class="downloads" id="plan-downloads">` +
+    files.map((x) => `<li><a href="/download/${esc(x.f)}" download="${esc(x.f)}">${esc(x.label)}</a> <span class="muted">${esc(x.f)}</span></li>`).join('') + '</ul>';
+  el.innerHTML = html;
+
+  el.querySelectorAll('button[data-undo]').forEach((b) => b.addEventListener('click', () => undoEdit(b.dataset.undo, b)));
+  el.querySelectorAll('#plan-precincts tbody tr').forEach((tr) => {
+    tr.addEventListener('click', () => openCard(tr.dataset.precinct, true));
+    tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') openCard(tr.dataset.precinct, true); });
   });
+}
+
+async function undoEdit(id, button) {
+  if (button) button.disabled = true;
+  try {
+    await apiSend('DELETE', '/api/plan/edits/' + encodeURIComponent(id));
+    state.plan.msg = t('undone', { id });
+    if (state.cardPlan) state.cardPlan.result = null;
+  } catch (e) {
+    state.plan.msg = t('error') + ': ' + e.message;
+  }
+  await refreshPlan();
+}
+
+// After a move or an undo: the plan (tab and map) and the open card's addresses.
+async function refreshPlan() {
+  await Promise.all([loadPlan(), state.cardPlan ? loadCardPlan() : null]);
+}
+
+const CARD_PAGE = 50;
+let cardPlanSeq = 0;
+async function loadCardPlan() {
+  const cp = state.cardPlan;
+  if (!cp) return;
+  const seq = ++cardPlanSeq;
+  const q = new URLSearchParams({ page: cp.page, per_page: CARD_PAGE });
+  try {
+    const d = await api('/api/plan/precincts/' + encodeURIComponent(cp.no) + '/addresses?' + q.toString());
+    if (seq !== cardPlanSeq || state.cardPlan !== cp) return;
+    const pages = Math.max(1, Math.ceil(d.total / CARD_PAGE));
+    if (cp.page > pages) { cp.page = pages; loadCardPlan(); return; }
+    cp.data = d;
+    cp.error = null;
+  } catch (e) {
+    if (seq !== cardPlanSeq || state.cardPlan !== cp) return;
+    cp.data = null;
+    // Without a planner the addresses endpoint says 404 too: then the card has no plan section.
+    cp.error = e.status === 404 && !planAvailable() ? null : e.message;
+  }
+  renderCardPlan();
+}
+
+function warningText(w, changed) {
+  const p = w.precinct;
+  if (w.code === 'over_cap') {
+    const f = (changed || []).find((x) => x.precinct === p) || planPrecinct(p);
+    const cap = state.plan.data && state.plan.data.cap;
+    return f && cap ? t('warn_over_cap', { p, n: fmtNum(f.voters_planned), cap: fmtNum(cap) }) : t('warn_over_cap_plain', { p });
+  }
+  if (w.code === 'other_unit') return t('warn_other_unit', { p });
+  if (w.code === 'new_precinct') return t('warn_new_precinct', { p });
+  return w.message || w.code;
+}
+
+function renderCardPlan() {
+  const el = $('card-plan');
+  const cp = state.cardPlan;
+  if (!el) return;
+  if (!cp || !state.card || String(state.card.precinct) !== cp.no || (!cp.data && !cp.error)) { el.innerHTML = ''; return; }
+  let html = `<h4>${esc(t('card_plan'))}</h4>`;
+  if (cp.result) {
+    const r = cp.result;
+    if (r.error) {
+      html += `<p class="error" id="plan-move-error">${esc(t('error'))}: ${esc(r.error)}</p>`;
+    } else {
+      html += `<p class="plan-msg" id="plan-move-ok">${esc(t('moved_ok', { p: r.edit.precinct, n: fmtNum(r.edit.applied), v: fmtNum(r.edit.voters) }))}</p>`;
+      if (r.warnings && r.warnings.length) {
+        html += '<ul class="plan-warnings" id="plan-warnings">' + r.warnings.map((w) =>
+          `<li data-code="${esc(w.code)}" title="${esc(w.message || '')}">${esc(warningText(w, r.changed))}</li>`).join('') + '</ul>';
+      }
+    }
+  }
+  if (cp.error) {
+    el.innerHTML = html + `<p class="error">${esc(t('error'))}: ${esc(cp.error)}</p>`;
+    return;
+  }
+  const d = cp.data;
+  const cap = (state.plan.data && state.plan.data.cap) || 3000;
+  html += `<p class="muted" id="card-plan-count">${esc(t('plan_addr_count', { n: fmtNum(d.total), v: fmtNum(d.voters), l: fmtPct(d.voters / cap) }))}</p>`;
+  if (!d.items.length) {
+    el.innerHTML = html + `<p class="muted">${esc(t('no_addresses'))}</p>`;
+    return;
+  }
+  const allOn = d.items.every((a) => cp.selected.has(a.id));
+  html += `<label class="select-page"><input type="checkbox" id="card-plan-all" ${allOn ? 'checked' : ''}> ${esc(t('select_page'))}</label>
+    <table class="list plan" id="card-plan-addresses"><thead><tr><th></th><th>${esc(t('col_address'))}</th><th class="num">${esc(t('col_voters'))}</th></tr></thead><tbody>` +
+    d.items.map((a) => `<tr data-id="${esc(a.id)}" class="${a.moved ? 'moved' : ''}">
+      <td><input type="checkbox" data-addr="${esc(a.id)}" id="addr-${esc(a.id)}" ${cp.selected.has(a.id) ? 'checked' : ''}></td>
+      <td><label for="addr-${esc(a.id)}">${esc(a.label)}</label>${a.moved
+    ? `<br><span class="moved-mark" data-base="${esc(a.base ?? '')}">↪ ${esc(a.base ? t('moved_from', { p: a.base }) : t('moved_from_none'))}</span>` : ''}</td>
+      <td class="num">${fmtNum(a.voters)}</td></tr>`).join('') + '</tbody></table>';
+  const pages = Math.max(1, Math.ceil(d.total / CARD_PAGE));
+  if (pages > 1) {
+    html += `<div class="pager"><button type="button" id="cp-prev" ${cp.page <= 1 ? 'disabled' : ''}>${esc(t('prev'))}</button>
+      <span>${esc(t('page', { p: cp.page, n: pages }))}</span>
+      <button type="button" id="cp-next" ${cp.page >= pages ? 'disabled' : ''}>${esc(t('next'))}</button></div>`;
+  }
+  html += `<div class="plan-move">
+      <span class="muted" id="plan-selected">${esc(t('selected_n', { n: cp.selected.size }))}</span>
+      <label>${esc(t('target_precinct'))} <input type="text" id="plan-target" size="8" maxlength="40" autocomplete="off" value="${esc(cp.target)}"></label>
+      <label>${esc(t('note_optional'))} <input type="text" id="plan-note" maxlength="500" autocomplete="off" value="${esc(cp.note)}"></label>
+      <button type="button" id="plan-move">${esc(t('move'))}</button></div>`;
+  el.innerHTML = html;
+
+  const sync = () => {
+    $('plan-selected').textContent = t('selected_n', { n: cp.selected.size });
+    $('plan-move').disabled = cp.busy || !cp.selected.size || !cp.target.trim();
+    const all = $('card-plan-all');
+    all.checked = d.items.every((a) => cp.selected.has(a.id));
+  };
+  el.querySelectorAll('input[data-addr]').forEach((box) => box.addEventListener('change', () => {
+    const id = Number(box.dataset.addr);
+    if (box.checked) cp.selected.add(id); else cp.selected.delete(id);
+    sync();
+  }));
+  $('card-plan-all').addEventListener('change', (e) => {
+    for (const a of d.items) { if (e.target.checked) cp.selected.add(a.id); else cp.selected.delete(a.id); }
+    el.querySelectorAll('input[data-addr]').forEach((box) => { box.checked = e.target.checked; });
+    sync();
+  });
+  $('plan-target').addEventListener('input', (e) => { cp.target = e.target.value; sync(); });
+  $('plan-target').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !$('plan-move').disabled) moveSelected(); });
+  $('plan-note').addEventListener('input', (e) => { cp.note = e.target.value; });
+  $('plan-move').addEventListener('click', moveSelected);
+  const pp = $('cp-prev'); if (pp) pp.addEventListener('click', () => { cp.page--; loadCardPlan(); });
+  const pn = $('cp-next'); if (pn) pn.addEventListener('click', () => { cp.page++; loadCardPlan(); });
+  sync();
+}
+
+async function moveSelected() {
+  const cp = state.cardPlan;
+  if (!cp || cp.busy || !cp.selected.size || !cp.target.trim()) return;
+  cp.busy = true;
+  $('plan-move').disabled = true;
+  const body = { addresses: [...cp.selected].sort((a, b) => a - b), precinct: cp.target.trim(), note: cp.note.trim() };
+  try {
+    const r = await apiSend('POST', '/api/plan/edits', body);
+    cp.result = { edit: r.edit, changed: r.changed, warnings: r.warnings || [] };
+    cp.selected = new Set();
+    cp.note = '';
+  } catch (e) {
+    cp.result = { error: e.message };
+  }
+  cp.busy = false;
+  state.plan.msg = null;
+  await refreshPlan();
 }
 
 // ---------------------------------------------------------------- flagged list
@@ -558,6 +913,8 @@ function renderLegend() {
     <div>${sw('dot', 'background:#084594')} ${esc(t('lg_station'))}</div>
     <div>${sw('dot', 'background:#e7298a')} ${esc(t('lg_voter'))}</div>
     <div>${sw('dot', 'background:#8c8c8c')} ${esc(t('lg_address'))}</div>
+    <div>${sw('dot', 'background:#00b3b3;border-color:#004d4d')} ${esc(t('lg_moved'))}</div>
+    <div>${sw('line', 'border-color:#0057b8;border-style:dotted')} ${esc(t('lg_plan_changed'))}</div>
     <div>${sw('line', 'border-color:#6a3d9a;border-style:dashed')} ${esc(t('lg_admin'))}</div></div>`;
   $('legend-toggle').addEventListener('click', () => { state.legendFolded = !state.legendFolded; renderLegend(); });
 }
@@ -606,15 +963,17 @@ function setLang(lang) {
   renderCard();
   renderRecon();
   renderStats();
+  renderPlan();
   renderLegend();
 }
 
 function setTab(tab) {
   state.tab = tab;
-  for (const id of ['flagged', 'recon', 'stats']) $('tab-' + id).hidden = id !== tab;
+  for (const id of ['flagged', 'recon', 'stats', 'plan']) $('tab-' + id).hidden = id !== tab;
   applyStatic();
   if (tab === 'recon') loadRecon();
   if (tab === 'stats') renderStats();
+  if (tab === 'plan') loadPlan();
 }
 
 async function main() {
@@ -626,6 +985,7 @@ async function main() {
   state.stats = stats;
   state.admin = admin;
   initMap(meta);
+  loadPlan();
   applyStatic();
   renderFilters();
   renderLegend();
