@@ -316,6 +316,13 @@ async fn moves_that_break_the_rules_are_made_with_warnings() {
     assert_eq!(w[1].0, "other_unit");
     assert!(w[1].1.starts_with("3 of the moved addresses"), "{}", w[1].1);
     assert!(w[1].1.contains(fx::UNIT_A));
+    assert_eq!(v["warnings"][1]["count"], 3);
+    assert_eq!(v["warnings"][1]["unit"], fx::UNIT_A);
+    let all_in_101 = expected(&[
+        (&ids_of(fx::OVERFULL), fx::CLEAN),
+        (&ids_of("201"), fx::CLEAN),
+    ])[fx::CLEAN];
+    assert_eq!(v["warnings"][0]["count"], all_in_101);
 
     // A number the report does not have: a new precinct, in the unit of its addresses.
     let (_, v) = post_edit(&s, json!({"addresses": ids_of("202"), "precinct": "№ 250"})).await;

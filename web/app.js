@@ -123,6 +123,7 @@ const I18N = {
   warn_over_cap: { kk: '№{p} учаскеде {n} сайлаушы болады — {cap} шегінен асады.', ru: 'В участке №{p} будет {n} избирателей — больше предела {cap}.', en: 'Precinct {p} would have {n} voters, over the cap of {cap}.' },
   warn_over_cap_plain: { kk: '№{p} учаске сайлаушылар шегінен асады.', ru: 'Участок №{p} превысит предел числа избирателей.', en: 'Precinct {p} would be over the voter cap.' },
   warn_other_unit: { kk: 'Ауыстырылған мекенжайлардың бір бөлігі №{p} учаскенің ӘАБ-ынан тыс жатыр: учаске бір әкімшілік-аумақтық бірліктің ішінде болуы керек.', ru: 'Часть перенесённых адресов лежит вне АТЕ участка №{p}: участок должен оставаться в пределах одной административно-территориальной единицы.', en: 'Some of the moved addresses lie outside the administrative unit of precinct {p}: a precinct stays inside one unit.' },
+  warn_other_unit_n: { kk: 'Ауыстырылған мекенжайлардың {n} №{p} учаскенің {unit} ӘАБ-ынан тыс жатыр: учаске бір әкімшілік-аумақтық бірліктің ішінде болуы керек.', ru: 'Перенесённых адресов вне АТЕ {unit} участка №{p}: {n}. Участок должен оставаться в пределах одной административно-территориальной единицы.', en: '{n} of the moved addresses lie outside unit {unit} of precinct {p}: a precinct stays inside one administrative unit.' },
   warn_new_precinct: { kk: '№{p} учаске есепте жоқ: жаңа учаскеге дауыс беру үй-жайы мен әкімдіктің шешімі қажет.', ru: 'Участка №{p} нет в отчёте: новому участку нужны помещение для голосования и решение акимата.', en: 'Precinct {p} is not in the report: a new precinct needs a polling station and a decision of the akimat.' },
   lg_plan_changed: { kk: 'Жоспар бойынша өзгерген учаске', ru: 'Участок, изменённый планом', en: 'Precinct changed by the plan' },
   lg_moved: { kk: 'Ауыстырылған мекенжай', ru: 'Перенесённый адрес', en: 'Moved address' },
@@ -623,7 +624,9 @@ function warningText(w, changed) {
     const cap = state.plan.data && state.plan.data.cap;
     return f && cap ? t('warn_over_cap', { p, n: fmtNum(f.voters_planned), cap: fmtNum(cap) }) : t('warn_over_cap_plain', { p });
   }
-  if (w.code === 'other_unit') return t('warn_other_unit', { p });
+  if (w.code === 'other_unit') {
+    return w.count != null && w.unit ? t('warn_other_unit_n', { p, n: fmtNum(w.count), unit: w.unit }) : t('warn_other_unit', { p });
+  }
   if (w.code === 'new_precinct') return t('warn_new_precinct', { p });
   return w.message || w.code;
 }

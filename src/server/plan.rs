@@ -86,6 +86,10 @@ pub struct Warning {
     pub code: &'static str,
     pub precinct: String,
     pub message: String,
+    /// `over_cap`: the planned voters; `other_unit`: the moved points outside the unit.
+    pub count: Option<u64>,
+    /// `other_unit`: the target's unit.
+    pub unit: Option<String>,
 }
 
 /// The plan: the check's assignment, the edits on top, and the database they live in.
@@ -543,6 +547,8 @@ impl Planner {
                 message: format!(
                     "precinct {target} is not in the report: a new precinct needs a polling station and a decision of the akimat"
                 ),
+                count: None,
+                unit: None,
             });
         }
         let t = self.name_ix[&target];
@@ -558,6 +564,8 @@ impl Planner {
                     "precinct {target} would have {planned} voters, over the cap of {}",
                     self.cap
                 ),
+                count: Some(planned),
+                unit: None,
             });
         }
         if let Some(tu) = target_unit {
@@ -572,6 +580,8 @@ impl Planner {
                     message: format!(
                         "{outside} of the moved addresses lie outside unit {tu} of precinct {target}: a precinct stays inside one administrative unit"
                     ),
+                    count: Some(outside as u64),
+                    unit: Some(tu),
                 });
             }
         }

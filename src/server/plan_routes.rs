@@ -173,7 +173,10 @@ async fn add_edit(State(s): State<AppState>, headers: HeaderMap, body: Bytes) ->
     let (edit, changed, warnings) = p.add_edit(&b.addresses, &b.precinct, &b.note)?;
     let warnings: Vec<_> = warnings
         .into_iter()
-        .map(|w| json!({"code": w.code, "precinct": w.precinct, "message": w.message}))
+        .map(|w| {
+            json!({"code": w.code, "precinct": w.precinct, "message": w.message,
+                   "count": w.count, "unit": w.unit})
+        })
         .collect();
     let edit_json = edit.to_json();
     Ok((
