@@ -13,6 +13,7 @@ use crate::model::{AddressPoint, SourceRef};
 use crate::report::ASSIGNMENT_COLUMNS;
 use crate::server::api::precinct_sort_key;
 use geo::Coord;
+use rayon::prelude::*;
 use rusqlite::{Connection, params};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -107,6 +108,16 @@ pub struct Planner {
     base: Vec<Option<u32>>,
     current: Vec<Option<u32>>,
     edits: Vec<Edit>,
+    /// (hash of the address key, id), sorted: finds the points of a key without a map of
+    /// millions of strings.
+    key_index: Vec<(u64, u32)>,
+}
+
+fn key_hash(locality: &str, street: &str, house: &str, building: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    (locality, street, house, building).hash(&mut h);
+    h.finish()
 }
 
 fn key_of(a: &AddressPoint) -> [String; 4] {
@@ -116,10 +127,6 @@ fn key_of(a: &AddressPoint) -> [String; 4] {
         a.house.clone(),
         a.building.clone(),
     ]
-}
-
-fn joined(k: &[String; 4]) -> String {
-    k.join("\u{1f}")
 }
 
 /// A display label: "street house/building, locality".
@@ -251,6 +258,7 @@ impl Planner {
             base: Vec::new(),
             current: Vec::new(),
             edits: Vec::new(),
+            key_index: Vec::new(),
         };
         let mut unit_ix: HashMap<String, u32> = HashMap::new();
         let mut rec = csv::StringRecord::new();
@@ -316,7 +324,55 @@ impl Planner {
             p.base.push(base);
         }
         p.current = p.base.clone();
+        p.key_index = p
+            .points
+            .par_iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let h = key_hash(&a.locality, &a.street, &a.house, &a.building);
+                (h, i as u32)
+            })
+            .collect();
+        p.key_index.par_sort_unstable();
         Ok(p)
+    }
+
+    /// The ids of the points with this address key.
+    fn ids_with_key<'a>(&'a self, k: &'a [String; 4]) -> impl Iterator<Item = u32> + 'a {
+        let h = key_hash(&k[0], &k[1], &k[2], &k[3]);
+        let from = self.key_index.partition_point(|&(x, _)| x < h);
+        self.key_index[from..]
+            .iter()
+            .take_while(move |&&(x, _)| x == h)
+            .map(|&(_, i)| i)
+            .filter(move |&i| {
+                let a = &self.points[i as usize];
+                a.locality == k[0] && a.street == k[1] && a.house == k[2] && a.building == k[3]
+            })
+    }
+
+    /// Applies edit `e` (an index into `edits`) on the current assignment; returns the
+    /// points it changed with their precinct before.
+    fn apply(&mut self, e: usize) -> Vec<(u32, Option<u32>)> {
+        let target = self.intern(&self.edits[e].precinct.clone());
+        let mut found = Vec::new();
+        for k in &self.edits[e].keys {
+            found.extend(self.ids_with_key(k));
+        }
+        let mut changes = Vec::new();
+        let mut voters = 0u64;
+        for &i in &found {
+            let old = self.current[i as usize];
+            if old != Some(target) {
+                changes.push((i, old));
+            }
+            self.current[i as usize] = Some(target);
+            voters += u64::from(self.voters[i as usize]);
+        }
+        let edit = &mut self.edits[e];
+        edit.applied = found.len();
+        edit.voters = voters;
+        changes
     }
 
     fn intern(&mut self, name: &str) -> u32 {
@@ -345,28 +401,9 @@ impl Planner {
     /// Resets to the check's assignment and applies every edit in order.
     fn replay(&mut self) {
         self.current.clone_from(&self.base);
-        if self.edits.is_empty() {
-            return;
+        for e in 0..self.edits.len() {
+            self.apply(e);
         }
-        let mut by_key: HashMap<String, Vec<u32>> = HashMap::with_capacity(self.points.len());
-        for (i, a) in self.points.iter().enumerate() {
-            by_key.entry(joined(&key_of(a))).or_default().push(i as u32);
-        }
-        let mut edits = std::mem::take(&mut self.edits);
-        for e in &mut edits {
-            let target = self.intern(&e.precinct);
-            let (mut applied, mut voters) = (0, 0u64);
-            for k in &e.keys {
-                for &i in by_key.get(&joined(k)).map(Vec::as_slice).unwrap_or(&[]) {
-                    self.current[i as usize] = Some(target);
-                    applied += 1;
-                    voters += u64::from(self.voters[i as usize]);
-                }
-            }
-            e.applied = applied;
-            e.voters = voters;
-        }
-        self.edits = edits;
     }
 
     /// Precinct figures for `set`, before (the check) and planned, in one pass.
@@ -524,7 +561,6 @@ impl Planner {
                 .query_row("SELECT created FROM edits WHERE id = ?1", [id], |r| {
                     r.get(0)
                 })?;
-        let before = self.current.clone();
         self.edits.push(Edit {
             id,
             created,
@@ -534,8 +570,11 @@ impl Planner {
             applied: 0,
             voters: 0,
         });
-        self.replay();
-        let touched = self.touched(&before);
+        // The newest edit applies last, so applying it alone equals a replay.
+        let changes = self.apply(self.edits.len() - 1);
+        let t = self.name_ix[&target];
+        let mut touched: BTreeSet<u32> = changes.iter().filter_map(|&(_, old)| old).collect();
+        touched.insert(t);
         let changed = self.figures(&touched);
         let edit = self.edits.last().expect("just pushed").clone();
 
@@ -551,7 +590,6 @@ impl Planner {
                 unit: None,
             });
         }
-        let t = self.name_ix[&target];
         let planned: u64 = (0..self.points.len())
             .filter(|&i| self.current[i] == Some(t))
             .map(|i| u64::from(self.voters[i]))
@@ -569,9 +607,11 @@ impl Planner {
             });
         }
         if let Some(tu) = target_unit {
-            let outside = (0..self.points.len())
-                .filter(|&i| before[i] != self.current[i] && self.current[i] == Some(t))
-                .filter(|&i| matches!(self.unit[i], Some(u) if self.units[u as usize] != tu))
+            let outside = changes
+                .iter()
+                .filter(|&&(i, _)| {
+                    matches!(self.unit[i as usize], Some(u) if self.units[u as usize] != tu)
+                })
                 .count();
             if outside > 0 {
                 warnings.push(Warning {
