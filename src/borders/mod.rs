@@ -45,7 +45,10 @@ pub use derive::derive_polygons;
 pub use grammar::{
     Cell, HouseItem, HouseSet, Parity, ParseError, ParsedEntry, Target, parse_houses, parse_row,
 };
-pub use write::{Appendix3Row, Lang, appendix3_rows, compact_houses, write_appendix3};
+pub use write::{
+    Appendix3Row, Lang, appendix3_csv, appendix3_rows, appendix3_xlsx, compact_houses,
+    write_appendix3,
+};
 
 use crate::address::{normalise_locality, normalise_street};
 use crate::io::table::{Column, read_table};

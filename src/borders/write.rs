@@ -6,6 +6,7 @@ use super::BordersError;
 use super::grammar::{HouseItem, HouseSet, Parity};
 use crate::address::{House, normalise_locality, parse_house, street_parts, tokenize};
 use crate::model::{AddressPoint, PrecinctNo};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -288,14 +289,35 @@ pub fn appendix3_rows(
     assignment: &[Option<PrecinctNo>],
     lang: Lang,
 ) -> Vec<Appendix3Row> {
-    // (locality key, street key) → address indices.
+    // (locality key, street key) → address indices; the keys are normalised in parallel.
+    let keys: Vec<(String, String)> = addresses
+        .par_iter()
+        .map(|a| (normalise_locality(&a.locality), street_parts(&a.street).key))
+        .collect();
     let mut streets: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
-    for (i, a) in addresses.iter().enumerate() {
-        let key = (normalise_locality(&a.locality), street_parts(&a.street).key);
+    for (i, key) in keys.into_iter().enumerate() {
         streets.entry(key).or_default().push(i);
     }
+    let streets: Vec<Vec<usize>> = streets.into_values().collect();
+    let mut rows: Vec<Appendix3Row> = streets
+        .par_iter()
+        .flat_map_iter(|idx| street_rows(addresses, assignment, lang, idx))
+        .collect();
+    rows.sort_by(|a, b| {
+        (&a.precinct, &a.locality, &a.address).cmp(&(&b.precinct, &b.locality, &b.address))
+    });
+    rows
+}
+
+/// The rows of one street (its address indices): one per precinct holding any of them.
+fn street_rows(
+    addresses: &[AddressPoint],
+    assignment: &[Option<PrecinctNo>],
+    lang: Lang,
+    idx: &[usize],
+) -> Vec<Appendix3Row> {
     let mut rows = Vec::new();
-    for idx in streets.values() {
+    {
         let a0 = &addresses[idx[0]];
         let parsed: Vec<Option<House>> = idx
             .iter()
@@ -341,9 +363,6 @@ pub fn appendix3_rows(
             }
         }
     }
-    rows.sort_by(|a, b| {
-        (&a.precinct, &a.locality, &a.address).cmp(&(&b.precinct, &b.locality, &b.address))
-    });
     rows
 }
 
@@ -363,6 +382,52 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), BordersError> {
     Ok(())
 }
 
+fn cells(n: usize, r: &Appendix3Row) -> [String; 7] {
+    [
+        n.to_string(),
+        r.precinct.to_string(),
+        r.locality_type.clone(),
+        r.locality.clone(),
+        r.address_type.clone(),
+        r.address.clone(),
+        r.houses.clone(),
+    ]
+}
+
+/// The Appendix 3 table as CSV bytes: UTF-8 with a BOM, Russian or Kazakh headers.
+pub fn appendix3_csv(rows: &[Appendix3Row], lang: Lang) -> Vec<u8> {
+    let mut buf: Vec<u8> = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut w = csv::Writer::from_writer(&mut buf);
+        // Writing into memory cannot fail.
+        w.write_record(lang.headers()).expect("in memory");
+        for (n, r) in rows.iter().enumerate() {
+            w.write_record(cells(n + 1, r)).expect("in memory");
+        }
+        w.flush().expect("in memory");
+    }
+    buf
+}
+
+/// The Appendix 3 table as XLSX bytes (one sheet, bold headers in Russian or Kazakh).
+pub fn appendix3_xlsx(
+    rows: &[Appendix3Row],
+    lang: Lang,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in lang.headers().iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (n, r) in rows.iter().enumerate() {
+        for (c, v) in cells(n + 1, r).iter().enumerate() {
+            ws.write_string((n + 1) as u32, c as u16, v)?;
+        }
+    }
+    wb.save_to_buffer()
+}
+
 /// Writes the Appendix 3 table of an assignment as CSV (UTF-8 with BOM) and XLSX, both
 /// atomically (a temporary file renamed into place), with Russian or Kazakh headers.
 pub fn write_appendix3(
@@ -373,55 +438,16 @@ pub fn write_appendix3(
     lang: Lang,
 ) -> Result<(), BordersError> {
     let rows = appendix3_rows(addresses, assignment, lang);
-    let headers = lang.headers();
-    let cells = |n: usize, r: &Appendix3Row| -> [String; 7] {
-        [
-            n.to_string(),
-            r.precinct.to_string(),
-            r.locality_type.clone(),
-            r.locality.clone(),
-            r.address_type.clone(),
-            r.address.clone(),
-            r.houses.clone(),
-        ]
-    };
-    // CSV.
-    let mut buf: Vec<u8> = vec![0xEF, 0xBB, 0xBF];
-    {
-        let mut w = csv::Writer::from_writer(&mut buf);
-        let werr = |e: csv::Error| BordersError::Write {
-            path: csv.display().to_string(),
-            source: std::io::Error::other(e.to_string()),
-        };
-        w.write_record(headers).map_err(werr)?;
-        for (n, r) in rows.iter().enumerate() {
-            w.write_record(cells(n + 1, r)).map_err(werr)?;
-        }
-        w.flush().map_err(|source| BordersError::Write {
-            path: csv.display().to_string(),
-            source,
-        })?;
-    }
-    atomic_write(csv, &buf)?;
-    // XLSX.
-    let xerr = |e: rust_xlsxwriter::XlsxError| BordersError::Xlsx {
+    let (csv_bytes, xlsx_bytes) = rayon::join(
+        || appendix3_csv(&rows, lang),
+        || appendix3_xlsx(&rows, lang),
+    );
+    atomic_write(csv, &csv_bytes)?;
+    let xlsx_bytes = xlsx_bytes.map_err(|e| BordersError::Xlsx {
         path: xlsx.display().to_string(),
         message: e.to_string(),
-    };
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(xerr)?;
-    }
-    for (n, r) in rows.iter().enumerate() {
-        for (c, v) in cells(n + 1, r).iter().enumerate() {
-            ws.write_string((n + 1) as u32, c as u16, v).map_err(xerr)?;
-        }
-    }
-    let bytes = wb.save_to_buffer().map_err(xerr)?;
-    atomic_write(xlsx, &bytes)
+    })?;
+    atomic_write(xlsx, &xlsx_bytes)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! edits are replayed in order and each says how many of its addresses it still found.
 
 use crate::PrecinctNo;
-use crate::borders::{Lang, write_appendix3};
+use crate::borders::{Lang, appendix3_csv, appendix3_rows, appendix3_xlsx};
 use crate::model::{AddressPoint, SourceRef};
 use crate::report::ASSIGNMENT_COLUMNS;
 use crate::server::api::precinct_sort_key;
@@ -722,20 +722,13 @@ impl Planner {
             .expect("JSON of plain values")
     }
 
-    /// The Appendix 3 table of the planned assignment, CSV and XLSX, in `lang`, written into
-    /// `dir` as `plan-appendix3.<lang>.csv` / `.xlsx`.
-    pub fn write_appendix3(&self, dir: &Path, lang: Lang) -> Result<(), PlanError> {
-        let l = match lang {
-            Lang::Ru => "ru",
-            Lang::Kk => "kk",
-        };
-        write_appendix3(
-            &self.points,
-            &self.assignment(),
-            &dir.join(format!("plan-appendix3.{l}.csv")),
-            &dir.join(format!("plan-appendix3.{l}.xlsx")),
-            lang,
-        )
-        .map_err(|e| PlanError::Write(e.to_string()))
+    /// The Appendix 3 table of the planned assignment in `lang`, as CSV or XLSX bytes.
+    pub fn appendix3(&self, lang: Lang, xlsx: bool) -> Result<Vec<u8>, PlanError> {
+        let rows = appendix3_rows(&self.points, &self.assignment(), lang);
+        if xlsx {
+            appendix3_xlsx(&rows, lang).map_err(|e| PlanError::Write(e.to_string()))
+        } else {
+            Ok(appendix3_csv(&rows, lang))
+        }
     }
 }

@@ -227,7 +227,7 @@ async fn download_geojson(
     Ok(attachment("plan.geojson", "application/geo+json", bytes))
 }
 
-/// Writes the planned Appendix 3 table into a temporary directory and serves one file of it.
+/// Serves the planned Appendix 3 table in one language and format.
 async fn appendix3(
     s: AppState,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
@@ -241,14 +241,8 @@ async fn appendix3(
         Lang::Kk => "kk",
     };
     let name = format!("plan-appendix3.{l}.{}", if xlsx { "xlsx" } else { "csv" });
-    let file = name.clone();
     let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
-        let dir = tempfile::tempdir().map_err(|e| {
-            ApiError::from(PlanError::Write(format!("no temporary directory: {e}")))
-        })?;
-        planner(&s)?.write_appendix3(dir.path(), lang)?;
-        std::fs::read(dir.path().join(&file))
-            .map_err(|e| ApiError::from(PlanError::Write(e.to_string())))
+        Ok(planner(&s)?.appendix3(lang, xlsx)?)
     })
     .await
     .map_err(|_| ApiError::not_found("download failed"))??;
