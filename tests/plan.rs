@@ -476,31 +476,26 @@ async fn bad_edits_are_clear_client_errors_and_change_nothing() {
         "localhost",
     )
     .await;
-    assert_error(
-        &s,
-        Request::get("/api/plan/precincts/999/addresses")
-            .body(Body::empty())
-            .unwrap(),
-        StatusCode::NOT_FOUND,
-        "999",
-    )
-    .await;
-    assert_error(
-        &s,
-        Request::get("/api/plan/precincts/101/addresses?per_page=0")
-            .body(Body::empty())
-            .unwrap(),
-        StatusCode::BAD_REQUEST,
-        "per_page",
-    )
-    .await;
-    assert_error(
-        &s,
-        Request::get("/api/plan?x=1").body(Body::empty()).unwrap(),
-        StatusCode::BAD_REQUEST,
-        "unknown parameter",
-    )
-    .await;
+    for (uri, status, needle) in [
+        (
+            "/api/plan/precincts/999/addresses",
+            StatusCode::NOT_FOUND,
+            "999",
+        ),
+        (
+            "/api/plan/precincts/101/addresses?per_page=0",
+            StatusCode::BAD_REQUEST,
+            "per_page",
+        ),
+        (
+            "/api/plan?x=1",
+            StatusCode::BAD_REQUEST,
+            "unknown parameter",
+        ),
+    ] {
+        let req = Request::get(uri).body(Body::empty()).unwrap();
+        assert_error(&s, req, status, needle).await;
+    }
     let (_, o) = get(&s, "/api/plan").await;
     assert_eq!(o["edits"], json!([]), "nothing was stored");
 }

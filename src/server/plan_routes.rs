@@ -16,7 +16,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::IpAddr;
@@ -29,10 +29,31 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/plan/edits", post(add_edit))
         .route("/api/plan/edits/{id}", delete(delete_edit))
         .route("/download/plan.geojson", get(download_geojson))
-        .route("/download/plan-appendix3.ru.csv", get(download_ru_csv))
-        .route("/download/plan-appendix3.kk.csv", get(download_kk_csv))
-        .route("/download/plan-appendix3.ru.xlsx", get(download_ru_xlsx))
-        .route("/download/plan-appendix3.kk.xlsx", get(download_kk_xlsx))
+        .route(
+            "/download/plan-appendix3.ru.csv",
+            appendix3_route(Lang::Ru, false),
+        )
+        .route(
+            "/download/plan-appendix3.kk.csv",
+            appendix3_route(Lang::Kk, false),
+        )
+        .route(
+            "/download/plan-appendix3.ru.xlsx",
+            appendix3_route(Lang::Ru, true),
+        )
+        .route(
+            "/download/plan-appendix3.kk.xlsx",
+            appendix3_route(Lang::Kk, true),
+        )
+}
+
+fn appendix3_route(lang: Lang, xlsx: bool) -> MethodRouter<AppState> {
+    get(
+        move |State(s): State<AppState>,
+              q: Result<Query<Vec<(String, String)>>, QueryRejection>| {
+            appendix3(s, q, lang, xlsx)
+        },
+    )
 }
 
 fn status(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
@@ -252,32 +273,4 @@ async fn appendix3(
         "text/csv; charset=utf-8"
     };
     Ok(attachment(&name, ct, bytes))
-}
-
-async fn download_ru_csv(
-    State(s): State<AppState>,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> ApiResult {
-    appendix3(s, q, Lang::Ru, false).await
-}
-
-async fn download_kk_csv(
-    State(s): State<AppState>,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> ApiResult {
-    appendix3(s, q, Lang::Kk, false).await
-}
-
-async fn download_ru_xlsx(
-    State(s): State<AppState>,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> ApiResult {
-    appendix3(s, q, Lang::Ru, true).await
-}
-
-async fn download_kk_xlsx(
-    State(s): State<AppState>,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> ApiResult {
-    appendix3(s, q, Lang::Kk, true).await
 }
