@@ -303,7 +303,12 @@ fn assignment_strategy() -> impl Strategy<Value = Vec<(usize, String, Option<u8>
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
+        )),
+        ..ProptestConfig::with_cases(200)
+    })]
 
     /// Write-back, then parse: the same assignment on every known address.
     #[test]

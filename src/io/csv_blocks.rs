@@ -585,6 +585,7 @@ mod tests {
     use super::*;
     use crate::io::table::{Column, read_csv_with};
     use proptest::prelude::*;
+    use proptest::test_runner::FileFailurePersistence;
 
     /// One row as the callback sees it: line, cells, width, header width.
     type Seen = (u64, Vec<String>, usize, usize);
@@ -841,7 +842,12 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        // Failing cases are kept beside this file (csv_blocks.regressions), not in a
+        // folder at the crate's top level.
+        #![proptest_config(ProptestConfig {
+            failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+            ..ProptestConfig::with_cases(300)
+        })]
         #[test]
         fn any_bytes_read_alike_in_blocks(
             body in proptest::collection::vec(
