@@ -209,4 +209,69 @@ mod tests {
             assert!(!c.title("ru").is_empty() && !c.title("kk").is_empty());
         }
     }
+
+    /// The rows `| `CODE` | severity | meaning |` of the README's "Finding codes" table.
+    fn readme_codes() -> Vec<(String, String)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let text = std::fs::read_to_string(path).expect("README.md is readable");
+        let section = text
+            .split("\n### Finding codes\n")
+            .nth(1)
+            .expect("README.md has a '### Finding codes' section");
+        // The table: the section's first run of lines starting with '|'.
+        section
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .skip(2) // header and separator
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let code = cells[1]
+                    .strip_prefix('`')
+                    .and_then(|c| c.strip_suffix('`'))
+                    .unwrap_or_else(|| panic!("README: a code cell not in backticks: {l}"));
+                (code.to_string(), cells[2].to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_documents_every_code_and_no_other() {
+        let documented = readme_codes();
+        let names: Vec<&str> = documented.iter().map(|(c, _)| c.as_str()).collect();
+        let missing: Vec<&str> = FindingCode::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .filter(|c| !names.contains(c))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "codes missing from README.md: {missing:?}"
+        );
+        let unknown: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| n.parse::<FindingCode>().is_err())
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "README.md names codes that do not exist: {unknown:?}"
+        );
+        let mut twice = names.clone();
+        twice.sort_unstable();
+        twice.dedup();
+        assert_eq!(
+            twice.len(),
+            names.len(),
+            "a code is listed twice: {names:?}"
+        );
+        for (code, severity) in &documented {
+            let c: FindingCode = code.parse().unwrap();
+            assert_eq!(
+                severity,
+                c.severity().as_str(),
+                "README.md gives {code} the wrong severity"
+            );
+        }
+    }
 }
