@@ -106,6 +106,130 @@ async fn the_page_is_served_with_a_self_only_content_security_policy() {
     assert!(html.contains("/static/app.js"));
 }
 
+/// The Content-Security-Policy parsed into directive -> sources.
+fn csp_directives(csp: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    csp.split(';')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let mut w = d.split_whitespace();
+            let name = w.next().unwrap().to_string();
+            (name, w.map(str::to_string).collect())
+        })
+        .collect()
+}
+
+/// Asserts a response keeps a page on its own origin: a CSP whose fetch directives allow
+/// only `'self'` (plus `blob:`/`data:` where MapLibre needs them), no inline or eval'd
+/// script, no framing, and `nosniff`.
+fn assert_locked_down(uri: &str, h: &HeaderMap) {
+    let csp = h
+        .get("content-security-policy")
+        .unwrap_or_else(|| panic!("{uri}: no Content-Security-Policy"))
+        .to_str()
+        .unwrap();
+    let d = csp_directives(csp);
+    let only = |name: &str, allowed: &[&str]| {
+        let got = d
+            .get(name)
+            .unwrap_or_else(|| panic!("{uri}: no {name} in {csp}"));
+        assert!(
+            got.iter().all(|s| allowed.contains(&s.as_str())),
+            "{uri}: {name} allows {got:?}, only {allowed:?} wanted"
+        );
+    };
+    only("default-src", &["'self'"]);
+    only("script-src", &["'self'"]);
+    only("connect-src", &["'self'"]);
+    only("worker-src", &["'self'", "blob:"]);
+    only("img-src", &["'self'", "data:", "blob:"]);
+    only("object-src", &["'none'"]);
+    only("frame-ancestors", &["'none'"]);
+    for sources in d.values() {
+        for src in sources {
+            assert!(
+                !src.contains("http") && !src.contains('*') && src != "'unsafe-eval'",
+                "{uri}: {src} in {csp}"
+            );
+        }
+    }
+    assert_eq!(
+        h.get("x-content-type-options").map(|v| v.to_str().unwrap()),
+        Some("nosniff"),
+        "{uri}"
+    );
+}
+
+#[tokio::test]
+async fn every_kind_of_response_carries_the_csp_and_nosniff() {
+    let (_d, s) = fixture();
+    let (x, y) = tile_of(76.95, 43.225, 9);
+    let tile = format!("/api/tiles/9/{x}/{y}.pbf");
+    let recon = format!("/api/reconciliation/{}?per_page=1", fx::CAT3);
+    let card = format!("/api/precincts/{}", fx::OVERFULL);
+    // (uri, status, content type it starts with)
+    let cases: Vec<(&str, StatusCode, &str)> = vec![
+        ("/", StatusCode::OK, "text/html"),
+        ("/static/app.js", StatusCode::OK, "text/javascript"),
+        (
+            "/static/maplibre-gl-worker.mjs",
+            StatusCode::OK,
+            "text/javascript",
+        ),
+        ("/static/style.css", StatusCode::OK, "text/css"),
+        ("/api/stats", StatusCode::OK, "application/json"),
+        (
+            "/api/precincts?flagged=true",
+            StatusCode::OK,
+            "application/json",
+        ),
+        (&card, StatusCode::OK, "application/json"),
+        (&recon, StatusCode::OK, "application/json"),
+        ("/api/plan", StatusCode::OK, "application/json"),
+        ("/api/openapi.json", StatusCode::OK, "application/json"),
+        (&tile, StatusCode::OK, "application/vnd.mapbox-vector-tile"),
+        (
+            "/download/report.geojson",
+            StatusCode::OK,
+            "application/geo+json",
+        ),
+        ("/download/findings.csv", StatusCode::OK, "text/csv"),
+        (
+            "/download/reconciliation.xlsx",
+            StatusCode::OK,
+            "application/vnd.openxmlformats",
+        ),
+        ("/download/plan.geojson", StatusCode::OK, ""),
+        (
+            "/download/plan-appendix3.ru.csv",
+            StatusCode::OK,
+            "text/csv",
+        ),
+        // Errors too.
+        (
+            "/api/precincts?sort=colour",
+            StatusCode::BAD_REQUEST,
+            "application/json",
+        ),
+        ("/api/nothing", StatusCode::NOT_FOUND, "application/json"),
+        (
+            "/static/nothing.js",
+            StatusCode::NOT_FOUND,
+            "application/json",
+        ),
+    ];
+    for (uri, status, ct) in cases {
+        let (st, h, _) = get(&s, uri).await;
+        assert_eq!(st, status, "{uri}");
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(ct),
+            "{uri}: {:?}",
+            h["content-type"]
+        );
+        assert_locked_down(uri, &h);
+    }
+}
+
 #[tokio::test]
 async fn maplibre_and_the_page_scripts_are_embedded() {
     let (_d, s) = fixture();
@@ -760,6 +884,9 @@ async fn a_datasets_address_points_are_searched_and_tiled_at_high_zoom() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
     fx::write_fixture(&out);
+    // Without the check's assignment.csv (whose points the planner would draw instead), the
+    // points come from the dataset itself.
+    std::fs::remove_file(out.join("assignment.csv")).unwrap();
     std::fs::write(
         d.path().join("addresses.csv"),
         "locality,street,house,lon,lat\nАлматы,проспект Достык,5,76.93,43.21\nАлматы,улица Абая,10,76.91,43.21\n",
