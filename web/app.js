@@ -109,6 +109,9 @@ const I18N = {
   lang_kk: { kk: 'қазақша', ru: 'на казахском', en: 'Kazakh' },
   card_plan: { kk: 'Мекенжайлар (жоспар)', ru: 'Адреса (план)', en: 'Addresses (plan)' },
   plan_addr_count: { kk: '{n} мекенжай, {v} сайлаушы (жүктеме {l})', ru: 'Адресов: {n}, избирателей: {v} (загрузка {l})', en: '{n} addresses, {v} voters (load {l})' },
+  planned_voters: { kk: 'Жоспар бойынша сайлаушылар', ru: 'Избирателей по плану', en: 'Voters in the plan' },
+  planned_load: { kk: 'Жоспар бойынша жүктеме', ru: 'Загрузка по плану', en: 'Load in the plan' },
+  planned_before: { kk: 'бұрын {n}', ru: 'было {n}', en: 'was {n}' },
   plan_only: { kk: 'Бұл учаске тек жоспарда бар.', ru: 'Этот участок есть только в плане.', en: 'This precinct exists only in the plan.' },
   select_page: { kk: 'Беттегінің бәрін таңдау', ru: 'Выбрать все на странице', en: 'Select all on this page' },
   col_address: { kk: 'Мекенжай', ru: 'Адрес', en: 'Address' },
@@ -396,8 +399,10 @@ function renderCard() {
   if (c.planOnly) {
     el.innerHTML = `<div class="card-head"><h3 id="card-title">${esc(t('card_title', { n: c.precinct }))}</h3>
       <button type="button" id="card-close">${esc(t('close'))}</button></div>
-      <p class="muted">${esc(t('plan_only'))}</p><section id="card-plan"></section>`;
+      <p class="muted">${esc(t('plan_only'))}</p>
+      <table class="kv" id="card-numbers"><tbody id="card-planned"></tbody></table><section id="card-plan"></section>`;
     $('card-close').addEventListener('click', closeCard);
+    renderCardPlanned();
     renderCardPlan();
     return;
   }
@@ -439,14 +444,33 @@ function renderCard() {
       <button type="button" id="card-close">${esc(t('close'))}</button></div>
     ${p.overfull ? `<span class="badge badge-overfull">${esc(t('lg_overfull'))}</span>` : ''}
     ${p.cross_boundary ? `<span class="badge badge-cross">${esc(t('lg_cross'))}</span>` : ''}
-    <table class="kv" id="card-numbers"><tbody>${rows.map(([k, v]) =>
+    <table class="kv" id="card-numbers"><tbody>${rows.slice(0, 5).map(([k, v]) =>
+      `<tr><th>${esc(t(k))}</th><td class="num" data-field="${k}">${v}</td></tr>`).join('')}</tbody>
+      <tbody id="card-planned"></tbody><tbody>${rows.slice(5).map(([k, v]) =>
       `<tr><th>${esc(t(k))}</th><td class="num" data-field="${k}">${v}</td></tr>`).join('')}</tbody></table>
     <h4>${esc(t('station'))}</h4>${station}
     <h4>${esc(t('findings'))}</h4>${findings}
     ${borders}${recon}
     <section id="card-plan"></section>`;
   $('card-close').addEventListener('click', closeCard);
+  renderCardPlanned();
   renderCardPlan();
+}
+
+// The plan's figures for the open card's precinct, beside the check's numbers, when the plan
+// changed that precinct (GET /api/plan's `precincts`); nothing otherwise.
+function renderCardPlanned() {
+  const tb = $('card-planned');
+  const c = state.card;
+  if (!tb || !c || c.error) return;
+  const p = planPrecinct(c.precinct);
+  if (!p) { tb.innerHTML = ''; return; }
+  tb.innerHTML = `<tr class="planned"><th>${esc(t('planned_voters'))}</th>
+      <td class="num"><span data-field="planned_voters">${fmtNum(p.voters_planned)}</span>
+      <span class="muted" data-field="planned_before">(${esc(t('planned_before', { n: fmtNum(p.voters_before) }))})</span></td></tr>
+    <tr class="planned${p.over_cap ? ' overfull' : ''}"><th>${esc(t('planned_load'))}</th>
+      <td class="num"><span data-field="planned_load">${fmtPct(p.load_planned)}</span>${p.over_cap
+    ? ` <span class="badge badge-overfull" data-field="planned_over_cap">${esc(t('flag_over_cap'))}</span>` : ''}</td></tr>`;
 }
 
 function closeCard() {
@@ -486,6 +510,8 @@ async function loadPlan() {
   state.plan.error = error;
   applyPlanToMap();
   renderPlan();
+  renderCardPlanned();
+  renderList();
 }
 
 function applyPlanToMap() {
@@ -760,6 +786,12 @@ function renderFilters() {
   $('f-order').textContent = l.order === 'desc' ? '↓' : '↑';
 }
 
+// The plan's load of a changed precinct, after the check's in the list.
+function plannedLoad(no) {
+  const p = planPrecinct(no);
+  return p ? `<br><span class="planned" data-field="planned_load" title="${esc(t('planned_load'))}">→ ${fmtPct(p.load_planned)}</span>` : '';
+}
+
 function renderList() {
   const l = state.list;
   const table = $('flagged');
@@ -771,7 +803,7 @@ function renderList() {
   $('flagged-count').textContent = t('flagged_count', { n: d.total });
   body.innerHTML = d.items.map((p) => `<tr tabindex="0" data-precinct="${esc(p.precinct)}" class="${p.overfull ? 'overfull' : ''} ${p.cross_boundary ? 'cross' : ''}">
       <td>${esc(p.precinct)}</td><td>${esc(p.admin_name || p.admin_unit || '')}</td>
-      <td class="num">${fmtPct(p.load)}</td>
+      <td class="num">${fmtPct(p.load)}${plannedLoad(p.precinct)}</td>
       <td>${(p.findings || []).map((c) => `<span class="chip" title="${esc(codeTitle(c))}">${esc(codeTitle(c))}</span>`).join(' ')}</td></tr>`).join('');
   for (const tr of body.rows) {
     tr.addEventListener('click', () => openCard(tr.dataset.precinct, true));
