@@ -1,6 +1,7 @@
 //! The page in a real browser: the real binary serves the fixture report on loopback, headless
 //! Chromium (Debian's /usr/bin/chromium) loads it, driven over the DevTools protocol by a
-//! minimal client here. Skips with a note when Chromium is missing.
+//! minimal client here. A missing Chromium fails the tests unless `PRECINCTS_SKIP_BROWSER=1`
+//! is set (then they pass with a note on stderr).
 
 mod server_fixture;
 
@@ -34,6 +35,10 @@ struct Cdp {
     /// Every URL any attached target (page, workers) requested.
     requests: Vec<String>,
     attached: Vec<String>,
+    /// How the next JavaScript dialogs (confirm, alert) are answered: accept or dismiss.
+    accept_dialogs: bool,
+    /// The messages of the dialogs the page opened, in order.
+    dialogs: Vec<String>,
 }
 
 impl Cdp {
@@ -49,6 +54,8 @@ impl Cdp {
             events: Vec::new(),
             requests: Vec::new(),
             attached: Vec::new(),
+            accept_dialogs: false,
+            dialogs: Vec::new(),
         }
     }
 
@@ -80,6 +87,19 @@ impl Cdp {
             && let Some(u) = v["params"]["request"]["url"].as_str()
         {
             self.requests.push(u.to_string());
+        }
+        if method == "Page.javascriptDialogOpening" {
+            // Answer it as a user would (the page waits for the answer); the reply to this
+            // command arrives later and is recorded as an event.
+            self.dialogs
+                .push(v["params"]["message"].as_str().unwrap_or("").to_string());
+            let s = v["sessionId"].as_str().map(str::to_string);
+            let accept = self.accept_dialogs;
+            self.send(
+                s.as_deref(),
+                "Page.handleJavaScriptDialog",
+                json!({"accept": accept}),
+            );
         }
         if method == "Target.attachedToTarget"
             && let Some(s) = v["params"]["sessionId"].as_str()
@@ -178,7 +198,51 @@ impl Cdp {
         let p = self.wait_for(&expr, sel);
         self.click_at(p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
     }
+
+    /// Waits until `expr` evaluates to `want`; on timeout panics with the last value.
+    fn wait_eq(&mut self, expr: &str, want: &Value, what: &str) {
+        let t0 = Instant::now();
+        loop {
+            let v = self.eval(expr);
+            if &v == want {
+                return;
+            }
+            if t0.elapsed() > Duration::from_secs(45) {
+                panic!("timed out waiting for {what}: {v} is not {want}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Chooses `value` in a `<select>` as a user does (the value, then a `change` event);
+    /// the option must exist.
+    fn choose(&mut self, sel: &str, value: &str) {
+        let expr = format!(
+            "(() => {{ const e = document.querySelector({s}); \
+             if (!e || ![...e.options].some(o => o.value === {v})) return false; \
+             e.value = {v}; e.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()",
+            s = serde_json::to_string(sel).unwrap(),
+            v = serde_json::to_string(value).unwrap()
+        );
+        assert_eq!(self.eval(&expr), json!(true), "option {value:?} in {sel}");
+    }
+
+    /// The precinct numbers of the flagged list's rows, in order.
+    fn flagged_rows(&mut self) -> Vec<String> {
+        let v = self.eval(
+            "[...document.querySelectorAll('#flagged tbody tr')].map(r => r.dataset.precinct)",
+        );
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    }
 }
+
+/// The expression that lists the flagged rows (for [`Cdp::wait_eq`]).
+const FLAGGED_ROWS: &str =
+    "[...document.querySelectorAll('#flagged tbody tr')].map(r => r.dataset.precinct)";
 
 /// Every request went to the server (or was a blob:/data: URL), tiles among them; no uncaught
 /// exception, nothing blocked by the CSP.
@@ -225,6 +289,19 @@ fn assert_stayed_on_server(cdp: &mut Cdp, base: &str) {
     assert!(csp.is_empty(), "nothing blocked by the CSP: {csp:?}");
 }
 
+/// A whole number as `en-GB` formats it (thousands with commas).
+fn fmt_en(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn digits(s: &Value) -> String {
     s.as_str()
         .unwrap_or("")
@@ -242,19 +319,81 @@ struct Session {
     _profile: tempfile::TempDir,
 }
 
-/// Starts `precincts serve --report DIR` and Chromium; `None` when Chromium is missing.
-fn start(report: &std::path::Path) -> Option<Session> {
-    if !std::path::Path::new(CHROMIUM).exists() {
+/// The real binary; PRECINCTS_BIN may point at another build (e.g. target/release/precincts).
+fn bin() -> String {
+    std::env::var("PRECINCTS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_precincts").to_string())
+}
+
+/// Set to `1` to skip the browser tests (they then pass, saying why on stderr).
+const SKIP_VAR: &str = "PRECINCTS_SKIP_BROWSER";
+
+/// Whether the browser tests run: yes when Chromium is installed, unless `PRECINCTS_SKIP_BROWSER=1`
+/// asks to skip them. A missing Chromium without that opt-out is a failure, not a silent pass.
+fn browser_wanted() -> bool {
+    let skip = std::env::var(SKIP_VAR).ok();
+    match decide(std::path::Path::new(CHROMIUM), skip.as_deref()) {
+        Ok(run) => run,
+        Err(why) => panic!("{why}"),
+    }
+}
+
+/// [`browser_wanted`] for a given browser path and value of the opt-out variable: `Ok(true)`
+/// run, `Ok(false)` skip (said on stderr), `Err` the browser is missing and no opt-out.
+fn decide(chromium: &std::path::Path, skip: Option<&str>) -> Result<bool, String> {
+    let present = chromium.exists();
+    if skip == Some("1") {
         eprintln!(
-            "SKIPPED: {CHROMIUM} is missing (CI installs Debian's chromium); the browser test did not run"
+            "SKIPPED: {SKIP_VAR}=1 is set ({} {}); the browser test did not run",
+            chromium.display(),
+            if present {
+                "is installed"
+            } else {
+                "is missing"
+            }
         );
+        return Ok(false);
+    }
+    if present {
+        Ok(true)
+    } else {
+        Err(format!(
+            "{} is missing: install Debian's chromium (`apt-get install chromium`, as .ci/run does), \
+             or set {SKIP_VAR}=1 to skip the browser tests",
+            chromium.display()
+        ))
+    }
+}
+
+#[test]
+fn a_missing_browser_fails_unless_skipping_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("chromium");
+    let why = decide(&missing, None).unwrap_err();
+    assert!(
+        why.contains("is missing") && why.contains("PRECINCTS_SKIP_BROWSER=1"),
+        "{why}"
+    );
+    assert!(decide(&missing, Some("0")).is_err(), "only 1 opts out");
+    assert!(decide(&missing, Some("")).is_err(), "only 1 opts out");
+    assert_eq!(decide(&missing, Some("1")), Ok(false));
+    std::fs::write(&missing, "").unwrap();
+    assert_eq!(decide(&missing, None), Ok(true));
+    assert_eq!(
+        decide(&missing, Some("1")),
+        Ok(false),
+        "skipping is honoured"
+    );
+}
+
+/// Starts `precincts serve --report DIR` and Chromium; `None` when the browser tests are
+/// skipped ([`browser_wanted`]).
+fn start(report: &std::path::Path) -> Option<Session> {
+    if !browser_wanted() {
         return None;
     }
     // The real binary on a free loopback port; it prints the address to open.
     // PRECINCTS_BIN may point at another build (e.g. target/release/precincts) for timing.
-    let bin = std::env::var("PRECINCTS_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_precincts").to_string());
-    let mut server = Command::new(bin)
+    let mut server = Command::new(bin())
         .args(["serve", "--report"])
         .arg(report)
         .args(["--bind", "127.0.0.1:0"])
@@ -422,11 +561,51 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
         !rows.contains(&fx::CLEAN),
         "a clean precinct is not flagged: {rows:?}"
     );
+    // Sorted by load, highest first: 102 (3450 / 3000), 201 (2105), 103 (1210), by the
+    // fixture's table; 101 and 202 have no findings.
     assert_eq!(
-        rows[0],
-        fx::OVERFULL,
-        "sorted by load, the overfull precinct comes first"
+        rows,
+        [fx::OVERFULL, "201", fx::CROSS],
+        "flagged rows by load"
     );
+
+    // Filter by finding code, then by unit, as a user picks them.
+    cdp.choose("#f-code", "PRECINCT_CROSSES_ADMIN_BOUNDARY");
+    cdp.wait_eq(
+        FLAGGED_ROWS,
+        &json!([fx::CROSS]),
+        "the cross-boundary filter",
+    );
+    cdp.choose("#f-code", "PRECINCT_OVER_CAP");
+    cdp.wait_eq(FLAGGED_ROWS, &json!([fx::OVERFULL]), "the over-cap filter");
+    cdp.choose("#f-code", "");
+    cdp.choose("#f-unit", fx::UNIT_B);
+    cdp.wait_eq(
+        FLAGGED_ROWS,
+        &json!(["201"]),
+        "the unit filter (district B)",
+    );
+    cdp.choose("#f-unit", fx::UNIT_A);
+    cdp.wait_eq(
+        FLAGGED_ROWS,
+        &json!([fx::OVERFULL, fx::CROSS]),
+        "the unit filter (district A)",
+    );
+    cdp.choose("#f-unit", "");
+    // Sort by number: descending (the order kept from the load sort), then ascending.
+    cdp.choose("#f-sort", "precinct");
+    cdp.wait_eq(
+        FLAGGED_ROWS,
+        &json!(["201", fx::CROSS, fx::OVERFULL]),
+        "sorted by number, descending",
+    );
+    cdp.click_selector("#f-order");
+    cdp.wait_eq(
+        FLAGGED_ROWS,
+        &json!([fx::OVERFULL, fx::CROSS, "201"]),
+        "sorted by number, ascending",
+    );
+    assert_eq!(cdp.flagged_rows().len(), 3);
 
     // Clicking its row opens its card with the right numbers.
     cdp.click_selector(&format!(
@@ -535,14 +714,56 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
         "document.querySelector('#recon-rows tbody tr')",
         "the category list",
     );
-    let first = cdp.eval("document.querySelector('#recon-rows tbody tr').children[1].textContent");
-    assert_eq!(first, "900101******");
+    let first_iin = "document.querySelector('#recon-rows tbody tr').children[1].textContent";
+    assert_eq!(cdp.eval(first_iin), "900101******");
     assert!(
         !cdp.eval("document.body.textContent")
             .as_str()
             .unwrap()
             .contains(fx::IIN)
     );
+    let revealed = |cdp: &Cdp| cdp.requests.iter().any(|u| u.contains("reveal=true"));
+    assert!(!revealed(&cdp), "no request asked for full IINs yet");
+
+    // Revealing asks first (in Kazakh now); saying no keeps them masked.
+    cdp.accept_dialogs = false;
+    cdp.click_selector("#reveal");
+    cdp.wait_for("document.getElementById('reveal')", "the reveal box");
+    let t0 = Instant::now();
+    while cdp.dialogs.is_empty() && t0.elapsed() < Duration::from_secs(10) {
+        cdp.eval("1");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        cdp.dialogs,
+        ["Жеке деректер: ЖСН толық көрсетілсін бе?"],
+        "the reveal asks for confirmation"
+    );
+    assert_eq!(
+        cdp.eval("document.getElementById('reveal').checked"),
+        json!(false),
+        "declined: the box stays off"
+    );
+    assert_eq!(cdp.eval(first_iin), "900101******");
+    assert!(!revealed(&cdp), "declined: no request for full IINs");
+    // Saying yes shows them in full.
+    cdp.accept_dialogs = true;
+    cdp.click_selector("#reveal");
+    cdp.wait_eq(
+        first_iin,
+        &json!(fx::IIN),
+        "the full IIN after the user agreed",
+    );
+    assert_eq!(cdp.dialogs.len(), 2);
+    assert_eq!(
+        cdp.eval("document.getElementById('reveal').checked"),
+        json!(true)
+    );
+    assert!(revealed(&cdp), "the list was asked for with reveal=true");
+    // Unticking masks them again without a question.
+    cdp.click_selector("#reveal");
+    cdp.wait_eq(first_iin, &json!("900101******"), "IINs masked again");
+    assert_eq!(cdp.dialogs.len(), 2);
 
     // Search by number.
     cdp.call("Runtime.evaluate", json!({"expression":
@@ -563,6 +784,222 @@ fn the_map_page_works_in_headless_chromium_and_stays_on_its_server() {
         first_render.as_f64().unwrap_or(f64::NAN),
         cdp.requests.len()
     );
+    drop(server);
+}
+
+/// The default demo, generated and checked by the real binary, in the browser: the flagged
+/// list shows exactly the overfull and cross-boundary precincts the generator planted (read
+/// from its `expected.json`, not from the check), and each one's card shows voters equal to
+/// counts made here from the generator's plan and its `voters.csv`.
+#[test]
+fn the_demos_planted_precincts_are_flagged_with_their_numbers_in_headless_chromium() {
+    use precincts::demo::{DemoOptions, ExpectedFile, VoterAddress};
+    use std::collections::BTreeSet;
+    if !browser_wanted() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let town = precincts::demo::generate(&dir, &DemoOptions::default()).unwrap();
+    let out = dir.join("out");
+    let status = Command::new(bin())
+        .arg("check")
+        .arg("--dataset")
+        .arg(dir.join("dataset.toml"))
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run precincts check");
+    // 1 = findings present.
+    assert!(
+        matches!(status.code(), Some(0) | Some(1)),
+        "precincts check failed: {status}"
+    );
+
+    // What the generator planted.
+    let expected: ExpectedFile =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let planted_with = |code: &str| -> BTreeSet<String> {
+        expected
+            .findings
+            .iter()
+            .filter(|e| e.code == code)
+            .filter_map(|e| e.precinct.clone())
+            .collect()
+    };
+    let over = planted_with("PRECINCT_OVER_CAP");
+    let cross = planted_with("PRECINCT_CROSSES_ADMIN_BOUNDARY");
+    // Precincts with a planted finding; an overlap (keyed by the smaller number) flags both.
+    let mut any: BTreeSet<String> = expected
+        .findings
+        .iter()
+        .filter_map(|e| e.precinct.clone())
+        .collect();
+    for (a, b) in &town.planted.overlap {
+        any.extend([a.as_str().to_string(), b.as_str().to_string()]);
+    }
+    assert!(over.len() >= 2 && !cross.is_empty(), "{over:?} {cross:?}");
+
+    // Voters per precinct counted here. By list: rows of voters.csv by their precinct code,
+    // without the rows the generator planted to be rejected. By polygon: the generator's
+    // voters whose home address point it drew inside the precinct.
+    let rejected: BTreeSet<u64> = expected
+        .rejects
+        .iter()
+        .filter(|r| r.file == "voters.csv")
+        .map(|r| r.line)
+        .collect();
+    let mut by_list: std::collections::HashMap<String, u64> = Default::default();
+    let mut rd = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .from_path(dir.join("voters.csv"))
+        .unwrap();
+    let header = rd.headers().unwrap().clone();
+    let pcol = header
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == "Код участка")
+        .expect("the precinct column of Appendix 1");
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        let line = rec.position().unwrap().line();
+        if rejected.contains(&line) {
+            continue;
+        }
+        let p = rec.get(pcol).unwrap_or("").trim();
+        if !p.is_empty() {
+            *by_list.entry(p.to_string()).or_default() += 1;
+        }
+    }
+    let mut by_polygon: std::collections::HashMap<String, u64> = Default::default();
+    for v in town.voters() {
+        if let VoterAddress::Point(a) = v.address
+            && let Some(p) = town.addresses[a as usize].precinct
+        {
+            *by_polygon
+                .entry(town.precincts[p as usize].no.as_str().to_string())
+                .or_default() += 1;
+        }
+    }
+    let cap = u64::from(precincts::demo::CAP);
+    for no in &over {
+        let worst = by_list
+            .get(no)
+            .copied()
+            .unwrap_or(0)
+            .max(by_polygon.get(no).copied().unwrap_or(0));
+        assert!(worst > cap, "planted over the cap: {no} ({worst})");
+    }
+
+    let Some(Session {
+        mut cdp,
+        base,
+        _server: server,
+        _chrome,
+        _profile,
+    }) = start(&out)
+    else {
+        return;
+    };
+    cdp.call("Page.navigate", json!({"url": format!("{base}/")}));
+    cdp.wait_for(
+        "document.body && document.body.dataset.mapReady === '1'",
+        "the map's first render",
+    );
+    cdp.wait_for(
+        "document.body.dataset.listReady === '1'",
+        "the flagged list",
+    );
+
+    // Every flagged precinct is one the generator planted a finding in, all on one page,
+    // the overfull and cross-boundary ones among them.
+    let rows: BTreeSet<String> = cdp.flagged_rows().into_iter().collect();
+    assert_eq!(
+        cdp.eval("document.getElementById('pg-next').disabled"),
+        json!(true),
+        "one page"
+    );
+    let strays: Vec<&String> = rows.difference(&any).collect();
+    assert!(strays.is_empty(), "flagged but nothing planted: {strays:?}");
+    for no in over.iter().chain(&cross) {
+        assert!(rows.contains(no), "{no} flagged: {rows:?}");
+    }
+
+    // The map marks the same ones.
+    cdp.wait_for("window.__app.map.loaded()", "tiles");
+    let marked = |cdp: &mut Cdp, layer: &str| -> BTreeSet<String> {
+        let v = cdp.eval(&format!(
+            "window.__app.map.queryRenderedFeatures({{layers: ['{layer}']}}).map(f => String(f.properties.precinct))"
+        ));
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(marked(&mut cdp, "overfull-line"), over, "overfull outlines");
+    assert_eq!(
+        marked(&mut cdp, "cross-line"),
+        cross,
+        "cross-boundary outlines"
+    );
+
+    let art = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    std::fs::create_dir_all(&art).unwrap();
+    cdp.screenshot(&art.join("demo.png"));
+
+    // Filtered by finding code: exactly the planted ones; each card has the counted voters.
+    for (code, want) in [
+        ("PRECINCT_OVER_CAP", &over),
+        ("PRECINCT_CROSSES_ADMIN_BOUNDARY", &cross),
+    ] {
+        cdp.choose("#f-code", code);
+        cdp.choose("#f-sort", "precinct");
+        let sorted: Vec<&String> = {
+            let mut v: Vec<&String> = want.iter().collect();
+            v.sort_by_key(|n| (n.parse::<u64>().unwrap_or(u64::MAX), n.to_string()));
+            if cdp.eval("window.__app.state.list.order") == json!("desc") {
+                v.reverse();
+            }
+            v
+        };
+        cdp.wait_eq(FLAGGED_ROWS, &json!(sorted), code);
+        for no in want {
+            cdp.click_selector(&format!("#flagged tbody tr[data-precinct='{no}']"));
+            cdp.wait_for(
+                &format!(
+                    "(document.getElementById('card-title') || {{}}).textContent === 'Участок №{no}'"
+                ),
+                "the card",
+            );
+            let field = |f: &str| {
+                format!("(document.querySelector('#card td[data-field={f}]') || {{}}).textContent")
+            };
+            assert_eq!(
+                digits(&cdp.eval(&field("by_polygon"))),
+                by_polygon.get(no).copied().unwrap_or(0).to_string(),
+                "{no}: voters by polygon"
+            );
+            assert_eq!(
+                digits(&cdp.eval(&field("by_list"))),
+                by_list.get(no).copied().unwrap_or(0).to_string(),
+                "{no}: voters by list"
+            );
+            assert_eq!(digits(&cdp.eval(&field("cap"))), cap.to_string());
+            let titles = cdp.eval(
+                "[...document.querySelectorAll('#card .findings code')].map(c => c.textContent)",
+            );
+            assert!(
+                titles.as_array().unwrap().contains(&json!(code)),
+                "{no}: {code} in the card's findings: {titles}"
+            );
+        }
+    }
+    cdp.wait_for("!window.__app.map.isMoving()", "the fly-to");
+    cdp.screenshot(&art.join("demo-card.png"));
+    assert_stayed_on_server(&mut cdp, &base);
     drop(server);
 }
 
@@ -604,6 +1041,9 @@ fn the_planner_moves_addresses_and_undoes_in_headless_chromium() {
             .filter(|a| a.0 == no)
             .map(|a| u64::from(a.6))
             .sum()
+    };
+    let field_of = |f: &str| {
+        format!("(document.querySelector('#card td[data-field={f}]') || {{}}).textContent")
     };
     let (from, to) = (fx::OVERFULL, fx::CLEAN);
     let (from_before, to_before) = (voters_of(from), voters_of(to));
@@ -647,6 +1087,11 @@ fn the_planner_moves_addresses_and_undoes_in_headless_chromium() {
     assert!(
         cdp.eval("document.querySelectorAll('#card-plan-addresses tr.moved').length") == json!(0),
         "nothing moved yet"
+    );
+    assert_eq!(
+        cdp.eval("document.querySelectorAll('#card [data-field^=planned], #flagged [data-field=planned_load]').length"),
+        json!(0),
+        "no planned figures before a move"
     );
 
     // Select two, type the target, move.
@@ -693,6 +1138,58 @@ fn the_planner_moves_addresses_and_undoes_in_headless_chromium() {
         ),
         "the card without the moved addresses",
     );
+
+    // The card shows the plan's figures beside the check's, and the flagged list the
+    // planned load beside the check's.
+    let pct = |voters: u64| {
+        // The server rounds the load to 3 decimals; the page shows it as a percentage.
+        let load = (voters as f64 / 3000.0 * 1000.0).round() / 1000.0;
+        format!("{} %", (load * 1000.0).round() / 10.0)
+    };
+    let text = |sel: &str| {
+        format!(
+            "(document.querySelector({}) || {{}}).textContent",
+            serde_json::to_string(sel).unwrap()
+        )
+    };
+    let planned_voters = cdp.wait_for(
+        &text("#card [data-field=planned_voters]"),
+        "the planned voters in the card",
+    );
+    assert_eq!(digits(&planned_voters), from_planned.to_string());
+    assert_eq!(
+        digits(&cdp.eval(&text("#card [data-field=planned_before]"))),
+        from_before.to_string()
+    );
+    assert_eq!(
+        cdp.eval(&text("#card [data-field=planned_load]")),
+        json!(pct(from_planned))
+    );
+    assert_eq!(
+        cdp.eval(&text("#card-planned tr th")),
+        json!("Избирателей по плану")
+    );
+    assert_eq!(
+        cdp.eval("!!document.querySelector('#card [data-field=planned_over_cap]')"),
+        json!(false),
+        "{from_planned} voters are within the cap"
+    );
+    assert_eq!(
+        digits(&cdp.eval(&field_of("by_polygon"))),
+        fx::OVERFULL_VOTERS.to_string(),
+        "the check's figure stays beside the plan's"
+    );
+    cdp.wait_eq(
+        &text(&format!(
+            "#flagged tr[data-precinct='{from}'] [data-field=planned_load]"
+        )),
+        &json!(format!("→ {}", pct(from_planned))),
+        "the planned load in the flagged list",
+    );
+    let art = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    std::fs::create_dir_all(&art).unwrap();
+    cdp.eval("document.getElementById('card-numbers').scrollIntoView()");
+    cdp.screenshot(&art.join("plan-card.png"));
 
     // The Plan tab lists the edit and the two changed precincts.
     cdp.click_selector("button[data-tab='plan']");
@@ -851,6 +1348,11 @@ fn the_planner_moves_addresses_and_undoes_in_headless_chromium() {
         ),
         "the card with all its addresses again",
     );
+    cdp.wait_eq(
+        "document.querySelectorAll('#card [data-field^=planned], #flagged [data-field=planned_load]').length",
+        &json!(0),
+        "no planned figures after the undo",
+    );
 
     // Kazakh: the tab and its heading, and a warning in Kazakh for a precinct not in the
     // report (then undone as well).
@@ -889,6 +1391,37 @@ fn the_planner_moves_addresses_and_undoes_in_headless_chromium() {
         "document.querySelector('#plan-precincts tr[data-precinct=\"999\"]')",
         "the new precinct in the Plan tab",
     );
+    // The card's planned figures, in Kazakh, then in English.
+    let one_moved = from_before - u64::from(fx::ADDRESSES[ids[0]].6);
+    cdp.wait_eq(
+        "[...((document.querySelector('#card [data-field=planned_voters]') || {}).textContent || '')].filter(c => c >= '0' && c <= '9').join('')",
+        &json!(one_moved.to_string()),
+        "the card's planned voters after the second move",
+    );
+    assert_eq!(
+        cdp.eval(&text("#card-planned tr th")),
+        json!("Жоспар бойынша сайлаушылар")
+    );
+    assert_eq!(
+        cdp.eval(&text("#card-planned tr:nth-child(2) th")),
+        json!("Жоспар бойынша жүктеме")
+    );
+    assert_eq!(
+        cdp.eval(&text("#card [data-field=planned_load]")),
+        json!(pct(one_moved))
+    );
+    cdp.click_selector("button[data-lang='en']");
+    cdp.wait_for("document.documentElement.lang === 'en'", "English");
+    assert_eq!(
+        cdp.eval(&text("#card-planned tr th")),
+        json!("Voters in the plan")
+    );
+    assert_eq!(
+        cdp.eval(&text("#card [data-field=planned_before]")),
+        json!(format!("(was {})", fmt_en(from_before)))
+    );
+    cdp.click_selector("button[data-lang='kk']");
+    cdp.wait_for("document.documentElement.lang === 'kk'", "Kazakh");
     cdp.click_selector("#plan-edits button[data-undo]");
     cdp.wait_for(
         "document.getElementById('plan-no-edits')",
