@@ -509,3 +509,177 @@ fn a_renamed_street_matches_under_its_old_name() {
     assert_eq!(run(None), vec![None]);
     assert_eq!(run(Some(&aliases)), vec![Some(p("7"))]);
 }
+
+fn run_check(args: &[&str]) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_precincts"))
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Every vertex of a GeoJSON (Multi)Polygon geometry.
+fn vertices(g: &serde_json::Value) -> Vec<(f64, f64)> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<(f64, f64)>) {
+        match v.as_array() {
+            Some(a) if a.len() == 2 && a[0].is_f64() => {
+                out.push((a[0].as_f64().unwrap(), a[1].as_f64().unwrap()))
+            }
+            Some(a) => a.iter().for_each(|x| walk(x, out)),
+            None => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&g["coordinates"], &mut out);
+    out
+}
+
+/// `check` with address lists and no precinct polygons: it derives the polygons (marked
+/// derived in the report), clips them to the units, and every address point lands in the
+/// polygon of the precinct its list gives.
+#[test]
+fn check_without_polygons_derives_them_from_the_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Two units side by side: A = [76.90, 76.91] x [43.20, 43.21], B = [76.91, 76.92] x same.
+    let square = |x0: f64| {
+        format!(
+            "[[[{x0},43.20],[{},43.20],[{},43.21],[{x0},43.21],[{x0},43.20]]]",
+            x0 + 0.01,
+            x0 + 0.01
+        )
+    };
+    std::fs::write(
+        d.join("admin.geojson"),
+        format!(
+            r#"{{"type":"FeatureCollection","features":[
+{{"type":"Feature","properties":{{"KATO":"751010000","name":"A"}},"geometry":{{"type":"Polygon","coordinates":{}}}}},
+{{"type":"Feature","properties":{{"KATO":"751020000","name":"B"}},"geometry":{{"type":"Polygon","coordinates":{}}}}}]}}"#,
+            square(76.90),
+            square(76.91)
+        ),
+    )
+    .unwrap();
+    // (street, house, lon, lat, the precinct the lists give, by hand)
+    let mut pts: Vec<(&str, String, f64, f64, &str)> = Vec::new();
+    for n in 1..=10u32 {
+        // Абая in A: odd houses on the south side (precinct 1), even on the north (2).
+        let (y, p) = if n % 2 == 1 {
+            (43.202, "1")
+        } else {
+            (43.204, "2")
+        };
+        pts.push(("ул. Абая", n.to_string(), 76.901 + n as f64 * 0.0008, y, p));
+    }
+    for n in 1..=5u32 {
+        pts.push((
+            "Кенесары көшесі",
+            n.to_string(),
+            76.902 + n as f64 * 0.001,
+            43.208,
+            "2",
+        ));
+    }
+    // Самал-2 in B: 1-5 (with 5А) to precinct 3, from 6 on to precinct 4.
+    for (i, h) in ["1", "2", "3", "4", "5", "5А", "6", "7", "8", "9"]
+        .iter()
+        .enumerate()
+    {
+        let p = if i < 6 { "3" } else { "4" };
+        let y = if i < 6 { 43.203 } else { 43.207 };
+        pts.push((
+            "мкр. Самал-2",
+            h.to_string(),
+            76.9115 + (i % 6) as f64 * 0.0012,
+            y,
+            p,
+        ));
+    }
+    // In no list.
+    pts.push(("ул. Новая", "1".into(), 76.9185, 43.2095, ""));
+    let mut csv = String::from("locality,street,house,lon,lat\n");
+    for (s, h, x, y, _) in &pts {
+        csv.push_str(&format!("Алматы,{s},{h},{x},{y}\n"));
+    }
+    std::fs::write(d.join("addresses.csv"), csv).unwrap();
+    std::fs::write(
+        d.join("borders.csv"),
+        "№ участка,Тип населенного пункта,Населенный пункт,Тип адреса,Адрес,Дом\n\
+         1,город,Алматы,улица,Абая,1-9 нечетные\n\
+         2,город,Алматы,улица,Абая,2-10 четные\n\
+         2,қала,Алматы,көше,Кенесары,барлық үйлер\n\
+         3,город,Алматы,микрорайон,Самал-2,1-5\n\
+         4,город,Алматы,микрорайон,Самал-2,с 6 до конца\n",
+    )
+    .unwrap();
+    let out = d.join("out");
+    let path = |f: &str| d.join(f).to_str().unwrap().to_string();
+    run_check(&[
+        "--admin",
+        &path("admin.geojson"),
+        "--addresses",
+        &path("addresses.csv"),
+        "--borders",
+        &path("borders.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.geojson")).unwrap())
+            .unwrap();
+    let mut seen = Vec::new();
+    for f in report["features"].as_array().unwrap() {
+        let no = f["properties"]["precinct"].as_str().unwrap().to_string();
+        assert_eq!(f["properties"]["derived"], true, "precinct {no}");
+        // Clipped to its unit: A holds precincts 1 and 2, B holds 3 and 4 (the units are
+        // rectangles, so every vertex inside the rectangle means the polygon is inside).
+        let x0 = if no == "1" || no == "2" { 76.90 } else { 76.91 };
+        let vs = vertices(&f["geometry"]);
+        assert!(vs.len() >= 4, "precinct {no} has no polygon");
+        for (x, y) in vs {
+            assert!(
+                (x0 - 1e-9..=x0 + 0.01 + 1e-9).contains(&x)
+                    && (43.20 - 1e-9..=43.21 + 1e-9).contains(&y),
+                "precinct {no}: vertex ({x}, {y}) outside its unit"
+            );
+        }
+        seen.push(no);
+    }
+    seen.sort();
+    assert_eq!(seen, ["1", "2", "3", "4"]);
+
+    // Every address point lies in the derived polygon of its list's precinct.
+    let mut r = csv::Reader::from_path(out.join("assignment.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), pts.len());
+    let head = r.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let (house, by_list, by_polygon) = (col("house"), col("precinct_by_list"), col("precinct"));
+    for (row, (s, h, _, _, want)) in rows.iter().zip(&pts) {
+        assert_eq!(&row[house], h.as_str());
+        assert_eq!(&row[by_list], *want, "{s} {h}: the list");
+        assert_eq!(&row[by_polygon], *want, "{s} {h}: the derived polygon");
+    }
+    let findings = std::fs::read_to_string(out.join("findings.csv")).unwrap();
+    let mut codes: Vec<&str> = findings
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    codes.sort();
+    // Only the unlisted address, whose cell belongs to no precinct: in no list, and so in no
+    // (derived) polygon either.
+    assert_eq!(
+        codes,
+        ["ADDRESS_IN_NO_LIST", "ADDRESS_IN_NO_PRECINCT"],
+        "{findings}"
+    );
+    assert!(findings.lines().skip(1).all(|l| l.contains("Новая")));
+}
