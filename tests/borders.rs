@@ -683,3 +683,151 @@ fn check_without_polygons_derives_them_from_the_lists() {
     );
     assert!(findings.lines().skip(1).all(|l| l.contains("Новая")));
 }
+
+/// The houses of a street, in the order 2 < 2/1 < 2А < 2Б < 3 (number, letter, fraction).
+const STREET: &[&str] = &[
+    "1", "2", "2/1", "2А", "2Б", "3", "4", "4/1", "4А", "5", "5А", "6", "7", "8", "9", "10",
+    "10/1", "10А", "10Б", "10В", "11", "12", "12к2", "12/1", "12/2", "12/5", "12/6", "12А", "13",
+    "39", "40", "40А", "41", "100",
+];
+
+/// The houses of [`STREET`] a house list covers.
+fn covered(houses: &str) -> Vec<&'static str> {
+    use precincts::address::parse_house;
+    use precincts::borders::parse_houses;
+    let set = parse_houses(houses).unwrap_or_else(|e| panic!("{houses}: {e}"));
+    STREET
+        .iter()
+        .copied()
+        .filter(|h| set.contains(&parse_house(h, "").unwrap()))
+        .collect()
+}
+
+/// [`STREET`] without the given houses.
+fn all_but(out: &[&str]) -> Vec<&'static str> {
+    STREET
+        .iter()
+        .copied()
+        .filter(|h| !out.contains(h))
+        .collect()
+}
+
+#[test]
+fn letter_and_fraction_ranges_cover_exactly_the_houses_between_their_bounds() {
+    // 2А-10Б: from 2А (not 2, not 2/1, which come before it) to 10Б (not 10В).
+    let want = [
+        "2А", "2Б", "3", "4", "4/1", "4А", "5", "5А", "6", "7", "8", "9", "10", "10/1", "10А",
+        "10Б",
+    ];
+    assert_eq!(covered("2А-10Б"), want);
+    assert_eq!(covered("с 2А по 10Б"), want);
+    // 12/1-12/5: the fractions only; not 12, 12к2, 12/6 or 12А.
+    assert_eq!(covered("12/1-12/5"), ["12/1", "12/2", "12/5"]);
+    // A bound without a letter covers the letters and fractions of its number.
+    assert_eq!(
+        covered("10-12"),
+        [
+            "10", "10/1", "10А", "10Б", "10В", "11", "12", "12к2", "12/1", "12/2", "12/5", "12/6",
+            "12А"
+        ]
+    );
+}
+
+#[test]
+fn parity_follows_the_number_so_lettered_houses_keep_their_side() {
+    // 4А, 4/1, 10В are on the even side with 4 and 10; 5А is odd.
+    let even = [
+        "2", "2/1", "2А", "2Б", "4", "4/1", "4А", "6", "8", "10", "10/1", "10А", "10Б", "10В",
+    ];
+    assert_eq!(covered("2-10 четные"), even);
+    assert_eq!(covered("2-10 (чет.)"), even);
+    assert_eq!(covered("2-ден 10-ға дейін жұп"), even);
+    assert_eq!(covered("нечетные 1-9"), ["1", "3", "5", "5А", "7", "9"]);
+    assert_eq!(covered("1-9 тақ"), ["1", "3", "5", "5А", "7", "9"]);
+    assert_eq!(
+        covered("все четные"),
+        [
+            "2", "2/1", "2А", "2Б", "4", "4/1", "4А", "6", "8", "10", "10/1", "10А", "10Б", "10В",
+            "12", "12к2", "12/1", "12/2", "12/5", "12/6", "12А", "40", "40А", "100"
+        ]
+    );
+}
+
+#[test]
+fn open_ranges_run_to_the_last_house() {
+    let want = ["40", "40А", "41", "100"];
+    assert_eq!(covered("с 40 до конца"), want);
+    assert_eq!(covered("от 40 и далее"), want);
+    assert_eq!(covered("40 и далее"), want);
+    assert_eq!(covered("40-тан бастап"), want);
+    assert_eq!(covered("40-тан аяғына дейін"), want);
+    assert_eq!(covered("с 40А до конца"), ["40А", "41", "100"]);
+    assert_eq!(
+        covered("с 12 до конца четные"),
+        [
+            "12", "12к2", "12/1", "12/2", "12/5", "12/6", "12А", "40", "40А", "100"
+        ]
+    );
+}
+
+#[test]
+fn exclusions_remove_exactly_the_houses_they_name() {
+    // `кроме 5` removes house 5 (and its blocks), not 5А.
+    let one_to_nine = [
+        "1", "2", "2/1", "2А", "2Б", "3", "4", "4/1", "4А", "5А", "6", "8", "9",
+    ];
+    assert_eq!(covered("1-9 кроме 5, 7"), one_to_nine);
+    assert_eq!(covered("1-9 (5, 7-ден басқа)"), one_to_nine);
+    assert_eq!(covered("все дома кроме 5, 7"), all_but(&["5", "7"]));
+    assert_eq!(covered("5, 7-ден басқа барлық үйлер"), all_but(&["5", "7"]));
+    assert_eq!(covered("кроме 5, 7"), all_but(&["5", "7"]));
+    assert_eq!(
+        covered("за исключением 2-10 четные"),
+        all_but(&[
+            "2", "2/1", "2А", "2Б", "4", "4/1", "4А", "6", "8", "10", "10/1", "10А", "10Б", "10В",
+        ])
+    );
+    // The more specific item wins: 12 without its block 2.
+    assert_eq!(covered("12 кроме 12к2"), ["12"]);
+    assert_eq!(covered("12, 12к2"), ["12", "12к2"]);
+}
+
+#[test]
+fn every_house_words_cover_the_whole_street() {
+    for w in [
+        "все дома",
+        "вся улица",
+        "барлық үйлер",
+        "полностью",
+        "толығымен",
+        "",
+    ] {
+        assert_eq!(covered(w), STREET, "{w:?}");
+    }
+}
+
+/// A house number that does not parse (`б/н`, "without a number") is covered only by a list
+/// of every house.
+#[test]
+fn an_address_without_a_house_number_is_covered_only_by_every_house() {
+    let addrs = vec![point("ул. Абая", "б/н", "", 0.0, 0.0, 2)];
+    let run = |houses: &str| {
+        let table = table_of(&[("5", "улица", "Абая", houses)]);
+        check_borders(&BordersInput {
+            table: &table,
+            addresses: &addrs,
+            address_polygon: None,
+            precincts: &[],
+            address_admin: &[None],
+            admin: &[],
+            voters: None,
+            voter_address: &[],
+            aliases: None,
+            cap: 3000,
+        })
+        .address_list
+    };
+    assert_eq!(run("все дома"), vec![Some(p("5"))]);
+    assert_eq!(run("1-100"), vec![None]);
+    assert_eq!(run("все дома кроме 3"), vec![None]);
+}
