@@ -146,14 +146,93 @@ mod tests {
 
     #[test]
     fn second_weights_are_used_when_first_sum_is_ten() {
-        // Digits chosen so the first weighted sum is 10 mod 11: 1*1+..; computed by hand:
-        // 00000000010 -> first = 10*1? use digit 1 at position 10 (weight 10) -> 10.
+        // A single 1 in position 10: the first weighted sum is 1 × 10 = 10, so the second
+        // weights (3,4,5,6,7,8,9,10,11,1,2) apply, where position 10 weighs 1.
         let d = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
-        // second weights are 3,4,5,6,7,8,9,10,11,1,2 -> position 10 has weight 1.
         assert_eq!(Iin::check_digit(&d), Some(1));
-        // first = 10 and second = 10 -> no valid check digit.
+        // All zeros: the first sum is 0, not 10, so the check digit is simply 0.
         let d = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         assert_eq!(Iin::check_digit(&d), Some(0));
+    }
+
+    /// Valid IINs published as test data by public validators, with the date and sex they
+    /// state:
+    /// - github.com/valery1707/kaz-person-id, `PrivatePersonIdTest.java` (`testPublicIds`,
+    ///   numbers from the public source it cites, and `testCenturyBit` for the 1800s);
+    /// - github.com/tlgtaa/py-kz-validators, `tests/test_iin_validator.py` (791028302728);
+    /// - github.com/ZhymabekRoman/kz-iin-validator, `README.md` usage example (061211600012,
+    ///   whose first weighted sum is 10: its check digit comes from the second weights).
+    #[test]
+    fn published_valid_numbers_are_accepted() {
+        let published = [
+            ("871008401427", (1987, 10, 8), IinSex::Female),
+            ("760212350620", (1976, 2, 12), IinSex::Male),
+            ("800416300257", (1980, 4, 16), IinSex::Male),
+            ("680503450037", (1968, 5, 3), IinSex::Female),
+            ("800416100254", (1880, 4, 16), IinSex::Male),
+            ("680503250034", (1868, 5, 3), IinSex::Female),
+            ("791028302728", (1979, 10, 28), IinSex::Male),
+            ("061211600012", (2006, 12, 11), IinSex::Female),
+        ];
+        for (s, (y, m, d), sex) in published {
+            let iin: Iin = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+            assert_eq!(iin.birth_date(), NaiveDate::from_ymd_opt(y, m, d), "{s}");
+            assert_eq!(iin.sex(), Some(sex), "{s}");
+            assert_eq!(iin.reveal(), s);
+        }
+    }
+
+    /// Invalid IINs published as test data:
+    /// - `010101600586` (github.com/tlgtaa/py-kz-validators, `tests/test_iin_validator.py`,
+    ///   "invalid control digit": the weighted sum gives 5, not 6);
+    /// - `821214240092` (github.com/ZhymabekRoman/kz-iin-validator, `tests/test_basic.py`,
+    ///   `non_valid_iin_list`): both weighted sums are 10, so no check digit exists.
+    #[test]
+    fn published_invalid_numbers_are_rejected() {
+        assert_eq!("010101600586".parse::<Iin>(), Err(IinError::CheckDigit));
+        assert!("010101600585".parse::<Iin>().is_ok());
+        for k in 0..=9 {
+            let s = format!("82121424009{k}");
+            assert_eq!(s.parse::<Iin>(), Err(IinError::CheckDigit), "{s}");
+        }
+    }
+
+    /// Weighted sums mod 11, written out here independently of [`Iin::check_digit`].
+    fn sums(d: &[u8]) -> (u32, u32) {
+        const W1: [u32; 11] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+        const W2: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
+        let s = |w: &[u32; 11]| d.iter().zip(w).map(|(&x, &w)| x as u32 * w).sum::<u32>() % 11;
+        (s(&W1), s(&W2))
+    }
+
+    #[test]
+    fn no_check_digit_when_both_sums_are_ten() {
+        // Search the serials of a date for numbers whose two weighted sums are both 10:
+        // such numbers have no check digit, so every 12th digit is rejected.
+        let mut found = 0;
+        for serial in 0..10_000u32 {
+            let s = format!("9001013{serial:04}");
+            let d: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
+            let first: [u8; 11] = d[..].try_into().unwrap();
+            let (a, b) = sums(&d);
+            if a == 10 && b == 10 {
+                found += 1;
+                assert_eq!(Iin::check_digit(&first), None, "{s}");
+                for k in 0..=9 {
+                    assert_eq!(
+                        format!("{s}{k}").parse::<Iin>(),
+                        Err(IinError::CheckDigit),
+                        "{s}{k}"
+                    );
+                }
+            } else if a == 10 {
+                assert_eq!(Iin::check_digit(&first), Some(b as u8), "{s}");
+            } else {
+                assert_eq!(Iin::check_digit(&first), Some(a as u8), "{s}");
+            }
+        }
+        // About one number in 121 has both sums 10.
+        assert!(found > 50, "{found}");
     }
 
     #[test]
