@@ -28,6 +28,85 @@ fn codes(path: &Path) -> BTreeSet<String> {
     r.records().map(|x| x.unwrap()[0].to_string()).collect()
 }
 
+const STEMS: [&str; 9] = [
+    "cat1_identification",
+    "cat2_documents",
+    "cat3_twice_in_precinct",
+    "cat4_several_precincts",
+    "cat5_other_region",
+    "cat6_no_registration",
+    "cat7_emigrated",
+    "cat8_non_citizens",
+    "cat9_no_suffrage",
+];
+
+/// Records in a file, counted here without the reconciler: non-empty lines minus the
+/// header for an input CSV; rows of a CSV output (BOM, quoted cells); data rows of every
+/// sheet of a workbook; precincts of the statistics; features of a GeoJSON.
+fn independent_records(path: &Path) -> u64 {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    if name.ends_with(".xlsx") {
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
+        let mut n = 0u64;
+        for sheet in wb.sheet_names().to_vec() {
+            let range = wb.worksheet_range(&sheet).unwrap();
+            // Header row, then data rows (no sheet of the demo reaches the row limit).
+            assert!(range.height() < precincts::reconcile::XLSX_MAX_ROWS);
+            n += range.height().saturating_sub(1) as u64;
+        }
+        n
+    } else if name == "reconciliation_stats.json" {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["precincts"].as_array().unwrap().len() as u64
+    } else if name.ends_with(".geojson") {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["features"].as_array().unwrap().len() as u64
+    } else if path.parent().unwrap().ends_with("reconciliation") {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        r.records().count() as u64
+    } else {
+        let bytes = std::fs::read(path).unwrap();
+        let lines = bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.iter().all(|b| b.is_ascii_whitespace()))
+            .count() as u64;
+        lines - 1
+    }
+}
+
+/// Every file of the act, by name, has the size, SHA-256 and record count computed here;
+/// the act lists exactly the files of `want`.
+fn assert_act_matches(act: &serde_json::Value, want: &BTreeMap<String, std::path::PathBuf>) {
+    use sha2::Digest;
+    let files = act["files"].as_array().unwrap();
+    let names: BTreeSet<&str> = files.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        want.keys().map(String::as_str).collect::<BTreeSet<_>>()
+    );
+    assert_eq!(names.len(), files.len(), "a file twice in the act");
+    for f in files {
+        let name = f["name"].as_str().unwrap();
+        let path = &want[name];
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(f["bytes"], bytes.len() as u64, "{name}");
+        let hex: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(f["sha256"], hex, "{name}");
+        let n = independent_records(path);
+        assert_eq!(f["records"], n, "{name}");
+        assert!(
+            n > 0,
+            "{name} has no records: the demo plants some in every file"
+        );
+    }
+}
+
 struct Run {
     demo: std::path::PathBuf,
     out: std::path::PathBuf,
@@ -83,19 +162,8 @@ fn make_run() -> Run {
 fn every_planted_record_is_found_in_its_category_and_nothing_else() {
     let r = run();
     let dir = r.out.join("reconciliation");
-    let stems = [
-        "cat1_identification",
-        "cat2_documents",
-        "cat3_twice_in_precinct",
-        "cat4_several_precincts",
-        "cat5_other_region",
-        "cat6_no_registration",
-        "cat7_emigrated",
-        "cat8_non_citizens",
-        "cat9_no_suffrage",
-    ];
     let mut by_name = BTreeSet::new();
-    for (k, stem) in stems.iter().enumerate() {
+    for (k, stem) in STEMS.iter().enumerate() {
         let cat = (k + 1).to_string();
         let mut got: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (sub, rec, matched, reg) in rows(&dir.join(format!("{stem}.csv"))) {
@@ -155,29 +223,25 @@ fn statistics_act_workbook_and_map_counts_are_written() {
             .unwrap()
     );
     assert!(!stats["districts"].as_array().unwrap().is_empty());
-    // The act: inputs and outputs with size and SHA-256 computed independently here.
+    // The act: every input and output with size, records and SHA-256 computed
+    // independently here.
     let act: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("act.json")).unwrap()).unwrap();
-    let files = act["files"].as_array().unwrap();
-    let sub = files
-        .iter()
-        .find(|f| f["name"] == "submission.csv")
-        .unwrap();
-    let bytes = std::fs::read(r.demo.join("sailau/submission.csv")).unwrap();
-    assert_eq!(sub["bytes"], bytes.len() as u64);
-    let lines = bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .count() as u64;
-    assert_eq!(sub["records"], lines - 1);
-    use sha2::Digest;
-    let hex: String = sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    assert_eq!(sub["sha256"], hex);
-    assert!(files.iter().any(|f| f["name"] == "cat1_identification.csv"));
-    assert!(files.iter().any(|f| f["name"] == "deceased.csv"));
+    let s = r.demo.join("sailau");
+    let mut want: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
+    want.insert("submission.csv".into(), s.join("submission.csv"));
+    want.insert("register.csv".into(), s.join("register.csv"));
+    for e in std::fs::read_dir(s.join("refs")).unwrap() {
+        let p = e.unwrap().path();
+        want.insert(p.file_name().unwrap().to_str().unwrap().into(), p);
+    }
+    for stem in STEMS.iter().chain(&["submission_only", "register_only"]) {
+        want.insert(format!("{stem}.csv"), dir.join(format!("{stem}.csv")));
+    }
+    for f in ["reconciliation.xlsx", "reconciliation_stats.json"] {
+        want.insert(f.into(), dir.join(f));
+    }
+    assert_act_matches(&act, &want);
     assert!(
         std::fs::read_to_string(dir.join("act.txt"))
             .unwrap()
@@ -223,6 +287,106 @@ fn counts_are_joined_onto_the_precinct_report() {
     let rec = &v["features"][0]["properties"]["reconciliation"];
     assert_eq!(rec["total"], 0);
     assert_eq!(rec["9"], 0);
+}
+
+/// The map's counts on the demo's real precinct report: `check` writes report.geojson,
+/// `reconcile` into the same folder joins its counts on; each precinct's counts equal the
+/// distinct record codes of that precinct in each category CSV, counted here.
+#[test]
+fn counts_on_the_real_report_equal_the_category_files() {
+    let r = run();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    let status = Command::cargo_bin("precincts")
+        .unwrap()
+        .arg("check")
+        .arg("--dataset")
+        .arg(r.demo.join("dataset.toml"))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+        .status;
+    assert!(matches!(status.code(), Some(0 | 1)), "{status}");
+    let s = r.demo.join("sailau");
+    Command::cargo_bin("precincts")
+        .unwrap()
+        .args(["reconcile", "--submission"])
+        .arg(s.join("submission.csv"))
+        .arg("--register")
+        .arg(s.join("register.csv"))
+        .arg("--refs")
+        .arg(s.join("refs"))
+        .args(["--date", &r.expected.date, "--region", &r.expected.region])
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+    // precinct → category → record codes, and precinct → records in any category.
+    let dir = out.join("reconciliation");
+    let mut want: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let mut total: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (k, stem) in STEMS.iter().enumerate() {
+        let mut rd = csv::Reader::from_path(dir.join(format!("{stem}.csv"))).unwrap();
+        for x in rd.records() {
+            let x = x.unwrap();
+            assert_eq!(&x[0], (k + 1).to_string());
+            let (record, precinct) = (x[3].to_string(), x[5].to_string());
+            want.entry(precinct.clone())
+                .or_default()
+                .entry((k + 1).to_string())
+                .or_default()
+                .insert(record.clone());
+            total.entry(precinct).or_default().insert(record);
+        }
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.geojson")).unwrap())
+            .unwrap();
+    let features = v["features"].as_array().unwrap();
+    let mut seen = BTreeSet::new();
+    let mut nonzero = 0;
+    for f in features {
+        let p = f["properties"]["precinct"].as_str().unwrap().to_string();
+        let rec = &f["properties"]["reconciliation"];
+        let cats = want.get(&p).cloned().unwrap_or_default();
+        for k in 1..=9 {
+            let n = cats.get(&k.to_string()).map_or(0, |s| s.len());
+            assert_eq!(rec[k.to_string()], n as u64, "precinct {p}, category {k}");
+        }
+        let n = total.get(&p).map_or(0, |s| s.len());
+        assert_eq!(rec["total"], n as u64, "precinct {p}");
+        if n > 0 {
+            nonzero += 1;
+            seen.insert(p);
+        }
+    }
+    // Several real precincts carry discrepancies, and the precinct numbers of the category
+    // files are those of the report (written alike, so the join found them).
+    assert!(nonzero >= 3, "{nonzero} precincts with discrepancies");
+    let on_map = total.keys().filter(|p| seen.contains(*p)).count();
+    assert!(
+        on_map * 2 > total.len(),
+        "{on_map} of {} precincts found on the map",
+        total.len()
+    );
+    // The act lists the updated report with its features.
+    let act: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("act.json")).unwrap()).unwrap();
+    let geo = act["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "report.geojson")
+        .unwrap();
+    assert_eq!(
+        geo["records"],
+        independent_records(&out.join("report.geojson"))
+    );
+    assert_eq!(
+        geo["bytes"],
+        std::fs::metadata(out.join("report.geojson")).unwrap().len()
+    );
 }
 
 #[test]

@@ -35,7 +35,7 @@ mod refs;
 mod region;
 
 pub use fold::{fold, fold_into, fold_surname, fold_surname_into, literal_eq, similarity};
-pub use output::{ActEntry, OutputSummary, write_outputs};
+pub use output::{ActEntry, OutputSummary, XLSX_MAX_ROWS, write_outputs};
 pub use refs::{
     DocumentRow, Documents, RefHit, RefKind, RefList, References, days, dob_days, doc_key,
     name_key, read_references, status_is_valid,
