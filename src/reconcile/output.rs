@@ -17,9 +17,12 @@ use super::{
 };
 use crate::model::{Iin, VoterField, VoterRow, VoterTable};
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The columns of a category file: (English key, Kazakh / Russian header).
@@ -87,9 +90,6 @@ pub struct OutputSummary {
     pub geojson_updated: bool,
 }
 
-/// A workbook sheet: name, header, rows.
-type Sheet<'a> = (String, Vec<&'a str>, Vec<Vec<String>>);
-
 /// An input file for the act: role, path, record count.
 pub type InputFile = (String, PathBuf, u64);
 
@@ -98,6 +98,55 @@ struct Ctx<'a> {
     reg: &'a VoterTable,
     refs: &'a References,
     res: &'a Reconciliation,
+    /// Per group of the same voter (index as in [`Reconciliation::groups`]).
+    groups: Vec<GroupLabels>,
+}
+
+/// A group's members as `code@precinct` (in the group's order), their total length, and
+/// the number of distinct precincts.
+struct GroupLabels {
+    labels: Vec<String>,
+    text: usize,
+    precincts: usize,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(
+        sub: &'a VoterTable,
+        reg: &'a VoterTable,
+        refs: &'a References,
+        res: &'a Reconciliation,
+    ) -> Self {
+        let groups = res
+            .groups
+            .par_iter()
+            .map(|members| {
+                let labels: Vec<String> = members
+                    .iter()
+                    .map(|&k| {
+                        let o = sub.get(k as usize);
+                        format!("{}@{}", o.code(), o.field(VoterField::Precinct))
+                    })
+                    .collect();
+                let precincts: std::collections::BTreeSet<&str> = members
+                    .iter()
+                    .map(|&k| sub.get(k as usize).field(VoterField::Precinct))
+                    .collect();
+                GroupLabels {
+                    text: labels.iter().map(|l| l.len() + 2).sum(),
+                    labels,
+                    precincts: precincts.len(),
+                }
+            })
+            .collect();
+        Ctx {
+            sub,
+            reg,
+            refs,
+            res,
+            groups,
+        }
+    }
 }
 
 fn wr(path: &Path, e: impl std::fmt::Display) -> ReconcileError {
@@ -107,18 +156,149 @@ fn wr(path: &Path, e: impl std::fmt::Display) -> ReconcileError {
     }
 }
 
-fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), ReconcileError> {
+/// A file written: its path, records, and the size and SHA-256 of the bytes written.
+struct Written {
+    path: PathBuf,
+    records: u64,
+    bytes: u64,
+    sha256: String,
+}
+
+/// Passes bytes through to `inner`, counting and hashing them: the act's figures of an
+/// output file come from the bytes as they are written, without reading the file again.
+struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(2 * digest.len());
+    for b in digest {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Writes `path` atomically with `fill`; the size and SHA-256 are those of the bytes `fill`
+/// wrote (which are the file's).
+fn write_hashed(
+    path: &Path,
+    records: u64,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Written, ReconcileError> {
+    let mut sum = None;
     crate::report::write_atomic(path, |w| {
-        w.write_all(b"\xEF\xBB\xBF")?;
-        let mut c = csv::Writer::from_writer(w);
-        c.write_record(header)?;
-        for r in rows {
-            c.write_record(r)?;
-        }
-        c.flush()?;
+        let mut h = Hashing {
+            inner: w,
+            hash: Sha256::new(),
+            bytes: 0,
+        };
+        fill(&mut h)?;
+        sum = Some((h.bytes, hex(&h.hash.finalize())));
         Ok(())
     })
-    .map_err(|e| wr(path, e))
+    .map_err(|e| wr(path, e))?;
+    let (bytes, sha256) = sum.expect("write_atomic ran fill");
+    Ok(Written {
+        path: path.to_path_buf(),
+        records,
+        bytes,
+        sha256,
+    })
+}
+
+/// Rows rendered by one task of a CSV file, and tasks rendered before their bytes are
+/// written (bounds the memory of a file in flight).
+const CHUNK_ROWS: usize = 2048;
+const CHUNKS_PER_BATCH: usize = 16;
+
+/// Renders one row into a CSV writer.
+type RenderRow<'f, T> = dyn Fn(&T, &mut csv::Writer<Vec<u8>>) -> csv::Result<()> + Sync + 'f;
+
+fn csv_error(e: csv::IntoInnerError<csv::Writer<Vec<u8>>>) -> std::io::Error {
+    e.into_error()
+}
+
+/// Writes a CSV file's bytes: a BOM, the header, then the rows of `items` rendered in
+/// parallel by chunks of `chunk` rows and written in order. The bytes are those of one
+/// `csv::Writer` writing every row in turn (a row's quoting depends on that row alone).
+fn stream_csv<T: Sync>(
+    w: &mut dyn Write,
+    header: &[&str],
+    items: &[T],
+    chunk: usize,
+    render: &RenderRow<'_, T>,
+) -> std::io::Result<()> {
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let mut c = csv::Writer::from_writer(Vec::new());
+    c.write_record(header)?;
+    w.write_all(&c.into_inner().map_err(csv_error)?)?;
+    for batch in items.chunks(chunk * CHUNKS_PER_BATCH) {
+        let parts = batch
+            .par_chunks(chunk)
+            .map(|rows| {
+                let mut c = csv::WriterBuilder::new()
+                    .buffer_capacity(1 << 16)
+                    .from_writer(Vec::with_capacity(rows.len() * 320));
+                for x in rows {
+                    render(x, &mut c)?;
+                }
+                c.into_inner().map_err(csv_error)
+            })
+            .collect::<std::io::Result<Vec<Vec<u8>>>>()?;
+        for p in parts {
+            w.write_all(&p)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_row<const N: usize>(
+    c: &mut csv::Writer<Vec<u8>>,
+    row: &[Cow<'_, str>; N],
+) -> csv::Result<()> {
+    c.write_record(row.iter().map(|x| x.as_bytes()))
+}
+
+/// A category file's row, and a list file's.
+type Row<'a> = [Cow<'a, str>; DISCREPANCY_COLUMNS.len()];
+type ListRow<'a> = [Cow<'a, str>; LIST_COLUMNS.len()];
+
+const CATEGORY_NUMBERS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/// For each subset of [`PERSON_FIELDS`] that agreed (bit k = field k), the keys of the
+/// agreed and the differing fields, space-separated.
+fn agreement_table() -> &'static [(String, String); 32] {
+    static T: std::sync::OnceLock<[(String, String); 32]> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        std::array::from_fn(|m| {
+            let pick = |agreed: bool| {
+                PERSON_FIELDS
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| (m >> k & 1 == 1) == agreed)
+                    .map(|(_, (_, key))| *key)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            (pick(true), pick(false))
+        })
+    })
 }
 
 const PERSON_FIELDS: [(VoterField, &str); 5] = [
@@ -129,7 +309,7 @@ const PERSON_FIELDS: [(VoterField, &str); 5] = [
     (VoterField::BirthDate, "birth_date"),
 ];
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     fn title(s: Sub) -> &'static str {
         match s {
             Sub::IinFormat => "ЖСН 12 цифрдан тұрмайды / ИИН не из 12 цифр",
@@ -183,7 +363,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn pair_scores(&self, i: u32) -> String {
+    fn pair_scores(&self, i: u32) -> Cow<'a, str> {
         let t = &self.res.options.thresholds;
         match self.res.name_matches.get(&i) {
             Some(m) => {
@@ -195,56 +375,56 @@ impl Ctx<'_> {
                     "тегі/фамилия {:.3} ≥ {:.2}; аты/имя {:.3} ≥ {:.2}; әкесінің аты/отчество {mid}; туған күні/дата рождения =; блок {} кандидат(ов)",
                     m.surname, t.surname, m.name, t.name, m.candidates
                 )
+                .into()
             }
             None if self.res.pair[i as usize] != NONE => "ЖСН = ИИН".into(),
-            None => String::new(),
+            None => "".into(),
         }
     }
 
-    fn agreement(&self, r: &VoterRow<'_>, q: Option<VoterRow<'_>>) -> (String, String) {
+    /// The fields that agreed and those that differed with the paired register record.
+    fn agreement(&self, r: &VoterRow<'_>, q: Option<VoterRow<'_>>) -> (Cow<'a, str>, Cow<'a, str>) {
         let Some(q) = q else {
-            return (String::new(), String::new());
+            return ("".into(), "".into());
         };
-        let mut agreed = Vec::new();
-        let mut differed = Vec::new();
-        for (f, k) in PERSON_FIELDS {
-            if literal_eq(r.field(f), q.field(f)) {
-                agreed.push(k);
-            } else {
-                differed.push(k);
+        let mut agreed = 0usize;
+        for (k, (f, _)) in PERSON_FIELDS.iter().enumerate() {
+            if literal_eq(r.field(*f), q.field(*f)) {
+                agreed |= 1 << k;
             }
         }
-        (agreed.join(" "), differed.join(" "))
+        let t = agreement_table();
+        (t[agreed].0.as_str().into(), t[agreed].1.as_str().into())
     }
 
-    fn row(&self, d: &Discrepancy) -> Vec<String> {
+    fn row(&self, d: &Discrepancy) -> Row<'a> {
         let r = self.sub.get(d.record as usize);
         let p = self.res.pair[d.record as usize];
         let q = (p != NONE).then(|| self.reg.get(p as usize));
         let t = &self.res.options.thresholds;
         let (agreed, differed) = self.agreement(&r, q);
-        let mut field = String::new();
-        let mut sv = String::new();
-        let mut rv = String::new();
-        let mut score = String::new();
-        let mut threshold = String::new();
-        let mut source = String::new();
-        let mut explanation = Self::title(d.sub).to_string();
-        let qf = |f: VoterField| q.map(|q| q.field(f).to_string()).unwrap_or_default();
+        let mut field: Cow<'a, str> = "".into();
+        let mut sv: Cow<'a, str> = "".into();
+        let mut rv: Cow<'a, str> = "".into();
+        let mut score: Cow<'a, str> = "".into();
+        let mut threshold: Cow<'a, str> = "".into();
+        let mut source: Cow<'a, str> = "".into();
+        let mut explanation: Cow<'a, str> = Self::title(d.sub).into();
+        let qf = |f: VoterField| -> Cow<'a, str> { q.map(|q| q.field(f)).unwrap_or("").into() };
         match d.evidence {
             Evidence::Record => match d.sub {
                 Sub::IinFormat | Sub::IinCheckDigit => {
                     field = "iin".into();
-                    sv = r.field(VoterField::Iin).to_string();
+                    sv = r.field(VoterField::Iin).into();
                     rv = qf(VoterField::Iin);
                     if d.sub == Sub::IinCheckDigit
-                        && let Ok(digits) = Iin::digits(sv.as_str())
+                        && let Ok(digits) = Iin::digits(&sv)
                     {
                         let first: [u8; 11] = digits[..11].try_into().expect("11 digits");
                         let want = Iin::check_digit(&first)
                             .map(|k| k.to_string())
                             .unwrap_or_else(|| "—".into());
-                        explanation.push_str(&format!(
+                        explanation.to_mut().push_str(&format!(
                             "; бақылау саны / контрольная цифра {} ≠ {want}",
                             digits[11]
                         ));
@@ -252,19 +432,19 @@ impl Ctx<'_> {
                 }
                 Sub::IinBirthDate => {
                     field = "birth_date".into();
-                    sv = r.field(VoterField::BirthDate).to_string();
+                    sv = r.field(VoterField::BirthDate).into();
                     rv = r
                         .field(VoterField::Iin)
                         .parse::<Iin>()
                         .ok()
                         .and_then(|i| i.birth_date())
-                        .map(|d| d.to_string())
+                        .map(|d| d.to_string().into())
                         .unwrap_or_default();
                     source = "ЖСН / ИИН".into();
                 }
                 Sub::IinSex => {
                     field = "gender".into();
-                    sv = r.field(VoterField::Gender).to_string();
+                    sv = r.field(VoterField::Gender).into();
                     rv = match r
                         .field(VoterField::Iin)
                         .parse::<Iin>()
@@ -273,21 +453,25 @@ impl Ctx<'_> {
                     {
                         Some(crate::model::IinSex::Male) => "ер / муж".into(),
                         Some(crate::model::IinSex::Female) => "әйел / жен".into(),
-                        None => String::new(),
+                        None => "".into(),
                     };
                     source = "ЖСН / ИИН".into();
                 }
                 Sub::RegisterOtherRegion | Sub::ListedOtherRegion => {
                     field = "oblast".into();
-                    sv = r.field(VoterField::Oblast).to_string();
+                    sv = r.field(VoterField::Oblast).into();
                     rv = qf(VoterField::Oblast);
-                    explanation.push_str(&format!("; өңір / регион {}", self.res.options.region));
+                    explanation
+                        .to_mut()
+                        .push_str(&format!("; өңір / регион {}", self.res.options.region));
                 }
                 Sub::Under18 => {
                     field = "birth_date".into();
-                    sv = r.field(VoterField::BirthDate).to_string();
+                    sv = r.field(VoterField::BirthDate).into();
                     rv = qf(VoterField::BirthDate);
-                    explanation.push_str(&format!("; күні / на дату {}", self.res.options.date));
+                    explanation
+                        .to_mut()
+                        .push_str(&format!("; күні / на дату {}", self.res.options.date));
                 }
                 Sub::DocumentMissing => field = "id_number".into(),
                 Sub::NoAddress => field = "residence street house".into(),
@@ -312,10 +496,10 @@ impl Ctx<'_> {
             },
             Evidence::Field { field: f, score: s } => {
                 field = f.key().into();
-                sv = r.field(f).to_string();
+                sv = r.field(f).into();
                 rv = qf(f);
                 if let Some(s) = s {
-                    score = format!("{s:.3}");
+                    score = format!("{s:.3}").into();
                     threshold = format!(
                         "{:.2}",
                         match f {
@@ -323,8 +507,9 @@ impl Ctx<'_> {
                             VoterField::Name => t.name,
                             _ => t.middle,
                         }
-                    );
-                    explanation.push_str(
+                    )
+                    .into();
+                    explanation.to_mut().push_str(
                         "; ұқсастық — бүктелген түрлердің Джаро-Винклері / сходство — Джаро-Винклер свёрнутых форм",
                     );
                 }
@@ -337,16 +522,14 @@ impl Ctx<'_> {
                     "surname name middle_name birth_date"
                 }
                 .into();
-                sv = if hit.by_iin {
-                    r.field(VoterField::Iin).to_string()
-                } else {
-                    String::new()
-                };
+                if hit.by_iin {
+                    sv = r.field(VoterField::Iin).into();
+                }
                 if let Some(l) = l {
-                    source = format!("{}:{}", l.file, hit.line);
+                    source = format!("{}:{}", l.file, hit.line).into();
                 }
                 rv = list.stem().into();
-                explanation.push_str(if hit.by_iin {
+                explanation.to_mut().push_str(if hit.by_iin {
                     "; ЖСН бойынша / по ИИН"
                 } else {
                     "; аты-жөні мен туған күні бойынша / по ФИО и дате рождения"
@@ -354,9 +537,9 @@ impl Ctx<'_> {
             }
             Evidence::Document { line } => {
                 field = "id_number".into();
-                sv = r.field(VoterField::IdNumber).to_string();
+                sv = r.field(VoterField::IdNumber).into();
                 if let Some(ds) = &self.refs.documents {
-                    source = format!("{}:{line}", ds.file);
+                    source = format!("{}:{line}", ds.file).into();
                     if let Some(row) = ds.get(&sv) {
                         rv = format!(
                             "{} {}",
@@ -364,10 +547,13 @@ impl Ctx<'_> {
                             row.valid_until.map(|d| d.to_string()).unwrap_or_default()
                         )
                         .trim()
-                        .to_string();
+                        .to_string()
+                        .into();
                     }
                 }
-                explanation.push_str(&format!("; күні / на дату {}", self.res.options.date));
+                explanation
+                    .to_mut()
+                    .push_str(&format!("; күні / на дату {}", self.res.options.date));
             }
             Evidence::Group { group } => {
                 let members = &self.res.groups[group as usize];
@@ -376,49 +562,52 @@ impl Ctx<'_> {
                     _ => "surname name middle_name birth_date",
                 }
                 .into();
-                rv = members
-                    .iter()
-                    .filter(|&&k| k != d.record)
-                    .map(|&k| {
-                        let o = self.sub.get(k as usize);
-                        format!("{}@{}", o.code(), o.field(VoterField::Precinct))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                sv = format!("{}@{}", r.code(), r.field(VoterField::Precinct));
-                let precincts: std::collections::BTreeSet<&str> = members
-                    .iter()
-                    .map(|&k| self.sub.get(k as usize).field(VoterField::Precinct))
-                    .collect();
-                explanation.push_str(&format!(
+                // The other members (`code@precinct`, from labels made once per group:
+                // a group can hold hundreds of records, each listing all the others).
+                let g = &self.groups[group as usize];
+                let mut others = String::with_capacity(g.text);
+                let mut first = true;
+                for (&k, label) in members.iter().zip(&g.labels) {
+                    if k != d.record {
+                        if !first {
+                            others.push_str("; ");
+                        }
+                        others.push_str(label);
+                        first = false;
+                    }
+                }
+                rv = others.into();
+                sv = format!("{}@{}", r.code(), r.field(VoterField::Precinct)).into();
+                let precincts = g;
+                explanation.to_mut().push_str(&format!(
                     "; {} жазба, {} учаске / {} записей, {} участков",
                     members.len(),
-                    precincts.len(),
+                    precincts.precincts,
                     members.len(),
-                    precincts.len()
+                    precincts.precincts
                 ));
             }
         }
-        vec![
-            d.sub.category().number().to_string(),
-            d.sub.key().to_string(),
+        [
+            CATEGORY_NUMBERS[d.sub.category().number() as usize].into(),
+            d.sub.key().into(),
             match d.sub.level() {
                 Level::Error => "error".into(),
                 Level::Warning => "warning".into(),
             },
-            r.code().to_string(),
-            r.line().to_string(),
-            r.field(VoterField::Precinct).to_string(),
-            r.field(VoterField::District).to_string(),
-            r.field(VoterField::Iin).to_string(),
-            r.field(VoterField::Surname).to_string(),
-            r.field(VoterField::Name).to_string(),
-            r.field(VoterField::MiddleName).to_string(),
-            r.field(VoterField::BirthDate).to_string(),
-            self.matched_by(d.record).to_string(),
+            r.code().into(),
+            r.line().to_string().into(),
+            r.field(VoterField::Precinct).into(),
+            r.field(VoterField::District).into(),
+            r.field(VoterField::Iin).into(),
+            r.field(VoterField::Surname).into(),
+            r.field(VoterField::Name).into(),
+            r.field(VoterField::MiddleName).into(),
+            r.field(VoterField::BirthDate).into(),
+            self.matched_by(d.record).into(),
             self.pair_scores(d.record),
-            q.map(|q| q.code().to_string()).unwrap_or_default(),
-            q.map(|q| q.line().to_string()).unwrap_or_default(),
+            q.map(|q| q.code()).unwrap_or("").into(),
+            q.map(|q| q.line().to_string().into()).unwrap_or_default(),
             field,
             sv,
             rv,
@@ -431,18 +620,18 @@ impl Ctx<'_> {
         ]
     }
 
-    fn list_row(&self, r: VoterRow<'_>, explanation: &str) -> Vec<String> {
-        vec![
-            r.code().to_string(),
-            r.line().to_string(),
-            r.field(VoterField::Precinct).to_string(),
-            r.field(VoterField::District).to_string(),
-            r.field(VoterField::Iin).to_string(),
-            r.field(VoterField::Surname).to_string(),
-            r.field(VoterField::Name).to_string(),
-            r.field(VoterField::MiddleName).to_string(),
-            r.field(VoterField::BirthDate).to_string(),
-            explanation.to_string(),
+    fn list_row(&self, r: VoterRow<'a>, explanation: &'static str) -> ListRow<'a> {
+        [
+            r.code().into(),
+            r.line().to_string().into(),
+            r.field(VoterField::Precinct).into(),
+            r.field(VoterField::District).into(),
+            r.field(VoterField::Iin).into(),
+            r.field(VoterField::Surname).into(),
+            r.field(VoterField::Name).into(),
+            r.field(VoterField::MiddleName).into(),
+            r.field(VoterField::BirthDate).into(),
+            explanation.into(),
         ]
     }
 }
@@ -487,111 +676,135 @@ fn count(ds: &[&Discrepancy]) -> (Counts, u64) {
     (c, records.len() as u64)
 }
 
-/// Streams a file through SHA-256; returns (bytes, hex digest).
-pub fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        h.update(&buf[..n]);
-    }
-    let digest = h.finalize();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Ok((total, hex))
-}
-
 fn file_label(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())
 }
 
-/// Writes every output file (see the module doc). `inputs` are the files read, for the act.
-pub fn write_outputs(
-    out: &Path,
-    sub: &VoterTable,
-    reg: &VoterTable,
-    refs: &References,
-    res: &Reconciliation,
-    inputs: &[InputFile],
-) -> Result<OutputSummary, ReconcileError> {
-    let ctx = Ctx {
-        sub,
-        reg,
-        refs,
-        res,
-    };
-    let dir = out.join("reconciliation");
-    std::fs::create_dir_all(&dir).map_err(|e| ReconcileError::Write {
-        path: dir.display().to_string(),
-        source: e,
-    })?;
-    let mut written: Vec<(PathBuf, u64)> = Vec::new();
-    let header: Vec<&str> = DISCREPANCY_COLUMNS.iter().map(|c| c.1).collect();
-    let list_header: Vec<&str> = LIST_COLUMNS.iter().map(|c| c.1).collect();
-    let mut sheets: Vec<Sheet<'_>> = Vec::new();
-    let mut stages = super::Stages::new();
-    // Category files (written below, beside the workbook: (path, sheet)).
-    let mut csv_jobs: Vec<(PathBuf, usize)> = Vec::new();
-    for cat in Category::ALL {
-        let ds: Vec<&Discrepancy> = res
-            .discrepancies
-            .iter()
-            .filter(|d| d.sub.category() == cat)
-            .collect();
-        let rows: Vec<Vec<String>> = ds.par_iter().map(|d| ctx.row(d)).collect();
-        let path = dir.join(format!("{}.csv", cat.file_stem()));
-        csv_jobs.push((path, sheets.len()));
-        sheets.push((
-            format!("{} {}", cat.number(), short_sheet(cat)),
-            header.clone(),
-            rows,
-        ));
-    }
-    // Lists.
-    let amb: std::collections::HashSet<u32> = res.ambiguous.iter().copied().collect();
-    let sub_rows: Vec<Vec<String>> = res
-        .submission_only
-        .par_iter()
-        .map(|&i| {
-            let why = if amb.contains(&i) {
-                "тізілімде екі бірдей үміткер / в регистре два равных кандидата"
-            } else {
-                "тізілімде ЖСН да, аты-жөні мен туған күні де табылмады / в регистре нет ни ИИН, ни ФИО с датой рождения"
-            };
-            ctx.list_row(sub.get(i as usize), why)
-        })
-        .collect();
-    csv_jobs.push((dir.join("submission_only.csv"), sheets.len()));
-    sheets.push((
-        "Тек тізімде - Только в списке".into(),
-        list_header.clone(),
-        sub_rows,
-    ));
-    let reg_rows: Vec<Vec<String>> = res
-        .register_only
-        .par_iter()
-        .map(|&j| ctx.list_row(reg.get(j as usize), "тізімде жоқ / отсутствует в списке"))
-        .collect();
-    csv_jobs.push((dir.join("register_only.csv"), sheets.len()));
-    sheets.push((
-        "Тек тізілімде - Только в регистре"
-            .chars()
-            .take(31)
-            .collect(),
-        list_header.clone(),
-        reg_rows,
-    ));
+/// What a CSV file or a workbook sheet lists.
+#[derive(Clone, Copy)]
+enum List<'r> {
+    Category(Category, &'r [Discrepancy]),
+    SubmissionOnly(&'r [u32]),
+    RegisterOnly(&'r [u32]),
+}
 
-    stages.mark("output rows");
-    // Statistics.
+impl List<'_> {
+    fn len(&self) -> usize {
+        match self {
+            List::Category(_, ds) => ds.len(),
+            List::SubmissionOnly(x) | List::RegisterOnly(x) => x.len(),
+        }
+    }
+
+    fn file_name(&self) -> String {
+        match self {
+            List::Category(c, _) => format!("{}.csv", c.file_stem()),
+            List::SubmissionOnly(_) => "submission_only.csv".into(),
+            List::RegisterOnly(_) => "register_only.csv".into(),
+        }
+    }
+
+    fn sheet_name(&self) -> String {
+        let name = match self {
+            List::Category(c, _) => format!("{} {}", c.number(), short_sheet(*c)),
+            List::SubmissionOnly(_) => "Тек тізімде - Только в списке".into(),
+            List::RegisterOnly(_) => "Тек тізілімде - Только в регистре".into(),
+        };
+        name.chars().take(31).collect()
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        match self {
+            List::Category(..) => DISCREPANCY_COLUMNS.iter().map(|c| c.1).collect(),
+            _ => LIST_COLUMNS.iter().map(|c| c.1).collect(),
+        }
+    }
+}
+
+const WHY_AMBIGUOUS: &str = "тізілімде екі бірдей үміткер / в регистре два равных кандидата";
+const WHY_NOT_FOUND: &str = "тізілімде ЖСН да, аты-жөні мен туған күні де табылмады / в регистре нет ни ИИН, ни ФИО с датой рождения";
+const WHY_NOT_LISTED: &str = "тізімде жоқ / отсутствует в списке";
+
+impl<'a> Ctx<'a> {
+    /// The lists in file order: the nine categories, then the two lists. The discrepancies
+    /// are sorted by category, so each category is one slice of them.
+    fn lists(&self) -> Vec<List<'a>> {
+        let ds: &'a [Discrepancy] = &self.res.discrepancies;
+        let mut out = Vec::new();
+        for cat in Category::ALL {
+            let from = ds.partition_point(|d| d.sub.category() < cat);
+            let to = ds.partition_point(|d| d.sub.category() <= cat);
+            out.push(List::Category(cat, &ds[from..to]));
+        }
+        out.push(List::SubmissionOnly(&self.res.submission_only));
+        out.push(List::RegisterOnly(&self.res.register_only));
+        out
+    }
+
+    /// The first `n` rows of `list` (for the workbook).
+    fn rows(&self, list: List<'a>, amb: &FxHashSet<u32>, n: usize) -> Vec<Vec<Cow<'a, str>>> {
+        match list {
+            List::Category(_, ds) => ds[..n.min(ds.len())]
+                .par_iter()
+                .map(|d| self.row(d).into())
+                .collect(),
+            List::SubmissionOnly(x) => x[..n.min(x.len())]
+                .par_iter()
+                .map(|&i| self.submission_only_row(i, amb).into())
+                .collect(),
+            List::RegisterOnly(x) => x[..n.min(x.len())]
+                .par_iter()
+                .map(|&j| {
+                    self.list_row(self.reg.get(j as usize), WHY_NOT_LISTED)
+                        .into()
+                })
+                .collect(),
+        }
+    }
+
+    fn submission_only_row(&self, i: u32, amb: &FxHashSet<u32>) -> ListRow<'a> {
+        let why = if amb.contains(&i) {
+            WHY_AMBIGUOUS
+        } else {
+            WHY_NOT_FOUND
+        };
+        self.list_row(self.sub.get(i as usize), why)
+    }
+
+    /// Writes a list's CSV file (see [`stream_csv`]).
+    fn write_list_csv(
+        &self,
+        path: &Path,
+        list: List<'a>,
+        amb: &FxHashSet<u32>,
+        chunk: usize,
+    ) -> Result<Written, ReconcileError> {
+        let header = list.header();
+        write_hashed(path, list.len() as u64, |w| match list {
+            List::Category(_, ds) => {
+                stream_csv(w, &header, ds, chunk, &|d, c| write_row(c, &self.row(d)))
+            }
+            List::SubmissionOnly(x) => stream_csv(w, &header, x, chunk, &|&i, c| {
+                write_row(c, &self.submission_only_row(i, amb))
+            }),
+            List::RegisterOnly(x) => stream_csv(w, &header, x, chunk, &|&j, c| {
+                write_row(c, &self.list_row(self.reg.get(j as usize), WHY_NOT_LISTED))
+            }),
+        })
+    }
+}
+
+/// The statistics of a run: the JSON document, the map's counts per precinct, and the
+/// number of precincts (the statistics file's records).
+struct Stats {
+    json: Value,
+    geo_counts: BTreeMap<String, Value>,
+    precincts: u64,
+}
+
+fn statistics(sub: &VoterTable, reg: &VoterTable, res: &Reconciliation) -> Stats {
     let all: Vec<&Discrepancy> = res.discrepancies.iter().collect();
     let (total_counts, total_records) = count(&all);
     let mut by_precinct: BTreeMap<&str, Vec<&Discrepancy>> = BTreeMap::new();
@@ -607,15 +820,31 @@ pub fn write_outputs(
             .or_default()
             .push(d);
     }
-    let mut voters_by_precinct: rustc_hash::FxHashMap<&str, (u64, &str)> =
-        rustc_hash::FxHashMap::default();
-    for r in sub.iter() {
-        let e = voters_by_precinct
-            .entry(r.field(VoterField::Precinct))
-            .or_insert((0, r.field(VoterField::District)));
-        e.0 += 1;
-    }
-    let voters_by_precinct: BTreeMap<&str, (u64, &str)> = voters_by_precinct.into_iter().collect();
+    // Voters per precinct, and the precinct's district: that of its first record.
+    let voters_by_precinct: FxHashMap<&str, (u64, usize)> = (0..sub.len())
+        .into_par_iter()
+        .fold(
+            FxHashMap::default,
+            |mut m: FxHashMap<&str, (u64, usize)>, i| {
+                let e = m
+                    .entry(sub.get(i).field(VoterField::Precinct))
+                    .or_insert((0, i));
+                e.0 += 1;
+                m
+            },
+        )
+        .reduce(FxHashMap::default, |mut a, b| {
+            for (k, (n, first)) in b {
+                let e = a.entry(k).or_insert((0, first));
+                e.0 += n;
+                e.1 = e.1.min(first);
+            }
+            a
+        });
+    let voters_by_precinct: BTreeMap<&str, (u64, &str)> = voters_by_precinct
+        .into_iter()
+        .map(|(p, (n, first))| (p, (n, sub.get(first).field(VoterField::District))))
+        .collect();
     let mut precinct_stats = Vec::new();
     let mut geo_counts: BTreeMap<String, Value> = BTreeMap::new();
     for (p, (voters, district)) in &voters_by_precinct {
@@ -653,7 +882,7 @@ pub fn write_outputs(
         .filter(|&&p| p != NONE)
         .count()
         .saturating_sub(res.name_matches.len());
-    let stats = json!({
+    let json = json!({
         "date": res.options.date.to_string(),
         "region": res.options.region.as_str(),
         "thresholds": res.options.thresholds,
@@ -670,30 +899,33 @@ pub fn write_outputs(
         "districts": district_stats,
         "precincts": precinct_stats,
     });
-    let path = dir.join("reconciliation_stats.json");
-    crate::report::write_atomic(&path, |w| {
-        serde_json::to_writer_pretty(&mut *w, &stats)?;
-        Ok(())
-    })
-    .map_err(|e| wr(&path, e))?;
-    written.push((path, voters_by_precinct.len() as u64));
+    Stats {
+        json,
+        geo_counts,
+        precincts: voters_by_precinct.len() as u64,
+    }
+}
 
-    stages.mark("statistics");
-    // Workbook.
-    let mut stat_rows = Vec::new();
+/// The statistics sheet: a row per precinct.
+fn statistics_sheet(stats: &Value) -> (Vec<&'static str>, Vec<Vec<Cow<'static, str>>>) {
+    let mut rows = Vec::new();
     for v in stats["precincts"].as_array().into_iter().flatten() {
-        let mut row = vec![
-            v["precinct"].as_str().unwrap_or("").to_string(),
-            v["district"].as_str().unwrap_or("").to_string(),
-            v["voters"].to_string(),
+        let mut row: Vec<Cow<'static, str>> = vec![
+            v["precinct"].as_str().unwrap_or("").to_string().into(),
+            v["district"].as_str().unwrap_or("").to_string().into(),
+            v["voters"].to_string().into(),
         ];
         for cat in Category::ALL {
-            row.push(v["categories"][cat.number().to_string()]["records"].to_string());
+            row.push(
+                v["categories"][cat.number().to_string()]["records"]
+                    .to_string()
+                    .into(),
+            );
         }
-        row.push(v["records_with_discrepancies"].to_string());
-        stat_rows.push(row);
+        row.push(v["records_with_discrepancies"].to_string().into());
+        rows.push(row);
     }
-    let stat_header = vec![
+    let header = vec![
         "Учаске / Участок",
         "Аудан / Район",
         "Сайлаушылар / Избиратели",
@@ -708,92 +940,227 @@ pub fn write_outputs(
         "9",
         "Барлығы / Всего",
     ];
-    sheets.push(("Статистика".into(), stat_header, stat_rows));
-    // The workbook and the CSV files at the same time (the workbook is the slow one).
-    let path = dir.join("reconciliation.xlsx");
-    let (xrows, csvs) = rayon::join(
-        || write_xlsx(&path, &sheets),
-        || {
-            csv_jobs
-                .iter()
-                .map(|(p, k)| {
-                    let (_, h, rows) = &sheets[*k];
-                    write_csv(p, h, rows)?;
-                    Ok((p.clone(), rows.len() as u64))
-                })
-                .collect::<Result<Vec<_>, ReconcileError>>()
-        },
-    );
-    written.extend(csvs?);
-    written.push((path, xrows?));
+    (header, rows)
+}
 
-    stages.mark("workbook and CSV files");
-    // Report GeoJSON.
-    let geo_path = out.join("report.geojson");
-    let mut geojson_updated = false;
-    if geo_path.is_file() {
-        let text = std::fs::read_to_string(&geo_path).map_err(|e| ReconcileError::Write {
-            path: geo_path.display().to_string(),
-            source: e,
-        })?;
-        let mut v: Value = serde_json::from_str(&text).map_err(|e| wr(&geo_path, e))?;
-        let zero = {
-            let mut g = Map::new();
-            for cat in Category::ALL {
-                g.insert(cat.number().to_string(), json!(0));
-            }
-            g.insert("total".into(), json!(0));
-            Value::Object(g)
-        };
-        let mut features = 0u64;
-        if let Some(fs) = v["features"].as_array_mut() {
-            for f in fs {
-                features += 1;
-                let p = match &f["properties"]["precinct"] {
-                    Value::String(s) => s.clone(),
-                    Value::Number(n) => n.to_string(),
-                    _ => continue,
-                };
-                if let Some(props) = f["properties"].as_object_mut() {
-                    props.insert(
-                        "reconciliation".into(),
-                        geo_counts.get(&p).cloned().unwrap_or_else(|| zero.clone()),
-                    );
-                }
+/// Joins the per-precinct counts onto `report.geojson` (every feature gets its precinct's
+/// counts, zeros when it has none); returns the file written, `None` when there is no report.
+fn join_onto_report(
+    geo_path: &Path,
+    geo_counts: &BTreeMap<String, Value>,
+) -> Result<Option<Written>, ReconcileError> {
+    if !geo_path.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(geo_path).map_err(|e| ReconcileError::Write {
+        path: geo_path.display().to_string(),
+        source: e,
+    })?;
+    let mut v: Value = serde_json::from_str(&text).map_err(|e| wr(geo_path, e))?;
+    drop(text);
+    let zero = {
+        let mut g = Map::new();
+        for cat in Category::ALL {
+            g.insert(cat.number().to_string(), json!(0));
+        }
+        g.insert("total".into(), json!(0));
+        Value::Object(g)
+    };
+    let mut features = 0u64;
+    if let Some(fs) = v["features"].as_array_mut() {
+        for f in fs {
+            features += 1;
+            let p = match &f["properties"]["precinct"] {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if let Some(props) = f["properties"].as_object_mut() {
+                props.insert(
+                    "reconciliation".into(),
+                    geo_counts.get(&p).cloned().unwrap_or_else(|| zero.clone()),
+                );
             }
         }
-        crate::report::write_atomic(&geo_path, |w| {
-            serde_json::to_writer(&mut *w, &v)?;
-            Ok(())
-        })
-        .map_err(|e| wr(&geo_path, e))?;
-        written.push((geo_path, features));
-        geojson_updated = true;
     }
+    write_hashed(geo_path, features, |w| {
+        let mut b = std::io::BufWriter::with_capacity(1 << 16, w);
+        serde_json::to_writer(&mut b, &v)?;
+        b.flush()
+    })
+    .map(Some)
+}
 
-    // The act.
-    let mut act_files: Vec<(String, PathBuf, u64)> = inputs.to_vec();
-    for (p, n) in &written {
-        act_files.push(("output".into(), p.clone(), *n));
-    }
-    let act: Vec<ActEntry> = act_files
-        .par_iter()
-        .map(|(role, p, n)| {
-            let (bytes, sha256) = sha256_file(p).map_err(|e| ReconcileError::Write {
-                path: p.display().to_string(),
-                source: e,
-            })?;
-            Ok(ActEntry {
-                role: role.clone(),
-                name: file_label(p),
-                bytes,
-                records: *n,
-                sha256,
-            })
+/// Streams an input file through SHA-256: (bytes, hex digest).
+fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut h = Hashing {
+        inner: std::io::sink(),
+        hash: Sha256::new(),
+        bytes: 0,
+    };
+    std::io::copy(&mut std::fs::File::open(path)?, &mut h)?;
+    Ok((h.bytes, hex(&h.hash.finalize())))
+}
+
+/// Writes every output file (see the module doc). `inputs` are the files read, for the act.
+///
+/// The files are written at the same time: the category and list CSV files (each rendered
+/// by chunks on every core and written in order), the workbook, the statistics, the join
+/// onto `report.geojson`, and the SHA-256 of the inputs; an output's size and SHA-256 are
+/// computed from its bytes as they are written. The act lists the inputs in the order given,
+/// then the statistics, the nine category files, the two lists, the workbook and the report.
+pub fn write_outputs(
+    out: &Path,
+    sub: &VoterTable,
+    reg: &VoterTable,
+    refs: &References,
+    res: &Reconciliation,
+    inputs: &[InputFile],
+) -> Result<OutputSummary, ReconcileError> {
+    write_outputs_chunked(out, sub, reg, refs, res, inputs, CHUNK_ROWS)
+}
+
+/// [`write_outputs`] with the rows rendered per task of a CSV file (tests use small chunks).
+pub(super) fn write_outputs_chunked(
+    out: &Path,
+    sub: &VoterTable,
+    reg: &VoterTable,
+    refs: &References,
+    res: &Reconciliation,
+    inputs: &[InputFile],
+    chunk: usize,
+) -> Result<OutputSummary, ReconcileError> {
+    let ctx = Ctx::new(sub, reg, refs, res);
+    let dir = out.join("reconciliation");
+    std::fs::create_dir_all(&dir).map_err(|e| ReconcileError::Write {
+        path: dir.display().to_string(),
+        source: e,
+    })?;
+    let stages = std::sync::Mutex::new(super::Stages::new());
+    let mark = |what: &str| {
+        if let Ok(mut s) = stages.lock() {
+            s.mark(what);
+        }
+    };
+    let amb: FxHashSet<u32> = res.ambiguous.iter().copied().collect();
+    let lists = ctx.lists();
+    let geo_path = out.join("report.geojson");
+    let (csvs, (rest, input_sums)) = rayon::join(
+        || {
+            let r = lists
+                .par_iter()
+                .with_max_len(1)
+                .map(|l| ctx.write_list_csv(&dir.join(l.file_name()), *l, &amb, chunk))
+                .collect::<Result<Vec<Written>, ReconcileError>>();
+            mark("CSV files");
+            r
+        },
+        || {
+            rayon::join(
+                || -> Result<_, ReconcileError> {
+                    // The workbook's list sheets while the statistics are computed, then the
+                    // statistics sheet, the statistics file and the map's counts.
+                    let (sheets, stats) = rayon::join(
+                        || {
+                            lists
+                                .iter()
+                                .map(|l| {
+                                    (
+                                        l.sheet_name(),
+                                        l.header(),
+                                        ctx.rows(*l, &amb, XLSX_MAX_ROWS),
+                                        l.len(),
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                        },
+                        || statistics(sub, reg, res),
+                    );
+                    mark("statistics and workbook rows");
+                    let (stat_header, stat_rows) = statistics_sheet(&stats.json);
+                    let n = stat_rows.len();
+                    let (xlsx, (json, geo)) = rayon::join(
+                        || {
+                            let mut all: Vec<XlsxSheet<'_>> = sheets
+                                .iter()
+                                .map(|(name, h, rows, len)| {
+                                    (name.as_str(), h.as_slice(), rows.as_slice(), *len)
+                                })
+                                .collect();
+                            all.push((
+                                "Статистика",
+                                stat_header.as_slice(),
+                                stat_rows.as_slice(),
+                                n,
+                            ));
+                            let r = write_xlsx(&dir.join("reconciliation.xlsx"), &all);
+                            mark("workbook");
+                            r
+                        },
+                        || {
+                            rayon::join(
+                                || {
+                                    let path = dir.join("reconciliation_stats.json");
+                                    write_hashed(&path, stats.precincts, |w| {
+                                        let mut b = std::io::BufWriter::with_capacity(1 << 16, w);
+                                        serde_json::to_writer_pretty(&mut b, &stats.json)?;
+                                        b.flush()
+                                    })
+                                },
+                                || {
+                                    let r = join_onto_report(&geo_path, &stats.geo_counts);
+                                    mark("map counts");
+                                    r
+                                },
+                            )
+                        },
+                    );
+                    Ok((json?, xlsx?, geo?))
+                },
+                || {
+                    inputs
+                        .par_iter()
+                        .map(|(_, p, _)| {
+                            sha256_file(p).map_err(|e| ReconcileError::Write {
+                                path: p.display().to_string(),
+                                source: e,
+                            })
+                        })
+                        .collect::<Result<Vec<_>, ReconcileError>>()
+                },
+            )
+        },
+    );
+    let csvs = csvs?;
+    let (json, xlsx, geo) = rest?;
+    let input_sums = input_sums?;
+    let geojson_updated = geo.is_some();
+    let mut act: Vec<ActEntry> = inputs
+        .iter()
+        .zip(input_sums)
+        .map(|((role, p, n), (bytes, sha256))| ActEntry {
+            role: role.clone(),
+            name: file_label(p),
+            bytes,
+            records: *n,
+            sha256,
         })
-        .collect::<Result<_, ReconcileError>>()?;
+        .collect();
+    for w in std::iter::once(json)
+        .chain(csvs)
+        .chain(std::iter::once(xlsx))
+        .chain(geo)
+    {
+        act.push(ActEntry {
+            role: "output".into(),
+            name: file_label(&w.path),
+            bytes: w.bytes,
+            records: w.records,
+            sha256: w.sha256,
+        });
+    }
     write_act(&dir, res, &act)?;
-    stages.mark("map counts and act");
+    mark("act");
     Ok(OutputSummary {
         act,
         geojson_updated,
@@ -819,12 +1186,19 @@ fn short_sheet(c: Category) -> &'static str {
 /// and writing it would dominate the run's time and memory).
 pub const XLSX_MAX_ROWS: usize = 50_000;
 
-fn write_xlsx(path: &Path, sheets: &[Sheet<'_>]) -> Result<u64, ReconcileError> {
+/// A workbook sheet: name, header, its first rows (at most [`XLSX_MAX_ROWS`]), and the
+/// number of rows of the whole list.
+type XlsxSheet<'s> = (&'s str, &'s [&'static str], &'s [Vec<Cow<'s, str>>], usize);
+
+fn write_xlsx(path: &Path, sheets: &[XlsxSheet<'_>]) -> Result<Written, ReconcileError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
+    // The fastest deflate: the workbook is the largest output to compress, and level 1
+    // makes it about a third larger in half the time or less.
+    wb.set_zip_compression_level(1);
     let bold = Format::new().set_bold();
     let mut total = 0u64;
-    for (name, header, rows) in sheets {
+    for (name, header, rows, len) in sheets {
         let ws = wb.add_worksheet();
         let name: String = name.chars().take(31).collect();
         ws.set_name(&name).map_err(|e| wr(path, e))?;
@@ -835,19 +1209,19 @@ fn write_xlsx(path: &Path, sheets: &[Sheet<'_>]) -> Result<u64, ReconcileError> 
         for (r, row) in rows.iter().take(XLSX_MAX_ROWS).enumerate() {
             for (c, v) in row.iter().enumerate() {
                 if !v.is_empty() {
-                    ws.write_string(r as u32 + 1, c as u16, v)
+                    ws.write_string(r as u32 + 1, c as u16, &**v)
                         .map_err(|e| wr(path, e))?;
                 }
             }
         }
-        total += rows.len().min(XLSX_MAX_ROWS) as u64;
-        if rows.len() > XLSX_MAX_ROWS {
+        total += (*len).min(XLSX_MAX_ROWS) as u64;
+        if *len > XLSX_MAX_ROWS {
             ws.write_string(
                 XLSX_MAX_ROWS as u32 + 1,
                 0,
                 format!(
                     "… тағы {0} жол: толық тізім CSV файлында / ещё {0} строк: полный список в CSV / {0} more rows: see the CSV",
-                    rows.len() - XLSX_MAX_ROWS
+                    len - XLSX_MAX_ROWS
                 ),
             )
             .map_err(|e| wr(path, e))?;
@@ -855,8 +1229,7 @@ fn write_xlsx(path: &Path, sheets: &[Sheet<'_>]) -> Result<u64, ReconcileError> 
         ws.set_freeze_panes(1, 0).map_err(|e| wr(path, e))?;
     }
     let buf = wb.save_to_buffer().map_err(|e| wr(path, e))?;
-    crate::report::write_atomic(path, |w| w.write_all(&buf)).map_err(|e| wr(path, e))?;
-    Ok(total)
+    write_hashed(path, total, |w| w.write_all(&buf))
 }
 
 fn write_act(dir: &Path, res: &Reconciliation, act: &[ActEntry]) -> Result<(), ReconcileError> {
@@ -910,4 +1283,31 @@ fn write_act(dir: &Path, res: &Reconciliation, act: &[ActEntry]) -> Result<(), R
     })
     .map_err(|e| wr(&txt_path, e))?;
     Ok(())
+}
+
+#[cfg(test)]
+pub(super) type ListInMemory = (String, Vec<&'static str>, Vec<Vec<String>>);
+
+/// Every CSV file's name, header and rows, rendered whole in memory (as the files were
+/// written before they were streamed by chunks): the tests' reference.
+#[cfg(test)]
+pub(super) fn rows_in_memory(
+    sub: &VoterTable,
+    reg: &VoterTable,
+    refs: &References,
+    res: &Reconciliation,
+) -> Vec<ListInMemory> {
+    let ctx = Ctx::new(sub, reg, refs, res);
+    let amb: FxHashSet<u32> = res.ambiguous.iter().copied().collect();
+    ctx.lists()
+        .into_iter()
+        .map(|l| {
+            let rows = ctx
+                .rows(l, &amb, usize::MAX)
+                .into_iter()
+                .map(|r| r.into_iter().map(Cow::into_owned).collect())
+                .collect();
+            (l.file_name(), l.header(), rows)
+        })
+        .collect()
 }

@@ -455,3 +455,147 @@ fn iin_digits_give_the_same_date_and_sex_as_the_model() {
         );
     }
 }
+
+/// A valid IIN of 1 January 1990 for each serial (skipping serials without a check digit).
+fn iins(n: usize) -> Vec<String> {
+    (0..)
+        .filter_map(|s: u32| {
+            let t = format!("9001013{s:04}");
+            let d: Vec<u8> = t.bytes().map(|b| b - b'0').collect();
+            Iin::check_digit(&d[..].try_into().unwrap()).map(|k| format!("{t}{k}"))
+        })
+        .take(n)
+        .collect()
+}
+
+#[test]
+fn csv_files_written_by_chunks_in_parallel_equal_one_sequential_writer() {
+    let n = 400;
+    let codes: Vec<String> = (1..=n + 40).map(|k| k.to_string()).collect();
+    let iin = iins(n + 40);
+    let rec = |k: usize| R {
+        code: &codes[k],
+        iin: &iin[k],
+        ..BASE
+    };
+    // The submission: every 7th without an IIN (pairs by name), every 11th in another
+    // precinct, and every 17th listed twice (category 3); the register lacks every 13th
+    // (only in the submission), spells every 5th surname with a quote, a comma and a line
+    // break (category 1, cells the CSV quotes), and has 40 more (only in the register).
+    let mut s: Vec<R<'_>> = (0..n)
+        .map(|k| R {
+            iin: if k % 7 == 0 { "" } else { &iin[k] },
+            precinct: if k % 11 == 0 { "102" } else { "101" },
+            ..rec(k)
+        })
+        .collect();
+    for k in (0..n).step_by(17) {
+        s.push(R {
+            code: &codes[n + k / 17],
+            ..s[k]
+        });
+    }
+    let sub = table(&s, no_tweak);
+    let r: Vec<R<'_>> = (0..n + 40).filter(|k| k % 13 != 0).map(rec).collect();
+    let reg = table(&r, |k, f| {
+        if k % 5 == 0 {
+            f[VoterField::Surname.index()] = "Ахмет \"Ер, ұлы\"\nов".into();
+        }
+    });
+    let res = run(&sub, &reg);
+    let reference = super::output::rows_in_memory(&sub, &reg, &References::default(), &res);
+    let mut previous: Option<Vec<ActEntry>> = None;
+    for chunk in [1, 3, 64, 100_000] {
+        let tmp = tempfile::tempdir().unwrap();
+        let summary = super::output::write_outputs_chunked(
+            tmp.path(),
+            &sub,
+            &reg,
+            &References::default(),
+            &res,
+            &[],
+            chunk,
+        )
+        .unwrap();
+        let dir = tmp.path().join("reconciliation");
+        for (name, header, rows) in &reference {
+            // One csv::Writer over the whole file, as the files were written before.
+            let mut want = b"\xEF\xBB\xBF".to_vec();
+            let mut c = csv::Writer::from_writer(&mut want);
+            c.write_record(header).unwrap();
+            for row in rows {
+                c.write_record(row).unwrap();
+            }
+            drop(c);
+            let got = std::fs::read(dir.join(name)).unwrap();
+            assert!(got == want, "{name} differs with chunks of {chunk}");
+            // The act's size, SHA-256 and count, from the file read back.
+            let a = summary.act.iter().find(|a| &a.name == name).unwrap();
+            let (bytes, sha) = sha256_of(&got);
+            assert_eq!(
+                (a.bytes, &a.sha256, a.records),
+                (bytes, &sha, rows.len() as u64)
+            );
+        }
+        for a in &summary.act {
+            if a.name != "reconciliation.xlsx" {
+                let got = std::fs::read(dir.join(&a.name)).unwrap();
+                assert_eq!((a.bytes, a.sha256.clone()), sha256_of(&got), "{}", a.name);
+            }
+        }
+        // The same act (names, order, counts, digests) whatever the chunks, but for the
+        // workbook, which records its creation time.
+        let act: Vec<ActEntry> = summary
+            .act
+            .into_iter()
+            .filter(|a| a.name != "reconciliation.xlsx")
+            .collect();
+        if let Some(p) = &previous {
+            assert_eq!(p, &act);
+        }
+        previous = Some(act);
+    }
+    // The run covers chunk boundaries, quoted cells and every kind of file.
+    let count = |name: &str| {
+        reference
+            .iter()
+            .find(|r| r.0 == name)
+            .map_or(0, |r| r.2.len())
+    };
+    assert!(count("cat1_identification.csv") > 64);
+    assert!(count("cat3_twice_in_precinct.csv") > 3);
+    assert!(count("submission_only.csv") > 3);
+    assert!(count("register_only.csv") > 3);
+    let names: Vec<&str> = previous
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "reconciliation_stats.json",
+            "cat1_identification.csv",
+            "cat2_documents.csv",
+            "cat3_twice_in_precinct.csv",
+            "cat4_several_precincts.csv",
+            "cat5_other_region.csv",
+            "cat6_no_registration.csv",
+            "cat7_emigrated.csv",
+            "cat8_non_citizens.csv",
+            "cat9_no_suffrage.csv",
+            "submission_only.csv",
+            "register_only.csv",
+        ]
+    );
+}
+
+fn sha256_of(b: &[u8]) -> (u64, String) {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(b);
+    (
+        b.len() as u64,
+        d.iter().map(|x| format!("{x:02x}")).collect(),
+    )
+}
