@@ -993,16 +993,20 @@ fn malformed_shapefiles_are_errors_with_clear_messages() {
     std::fs::write(&shp, b"hello").unwrap();
     let err = read_precincts(&shp, &opts, &mut Intake::default()).unwrap_err();
     assert!(matches!(err, IoError::Format { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: not a valid shapefile: 5 bytes, shorter than the 100-byte header",
+            shp.display()
+        )
+    );
+    // A header of the right length but the wrong file code.
+    std::fs::write(&shp, [7u8; 100]).unwrap();
+    let err = read_precincts(&shp, &opts, &mut Intake::default()).unwrap_err();
+    assert!(matches!(err, IoError::Format { .. }), "{err}");
     assert!(
         err.to_string()
-            .starts_with(&format!("{}: not a valid shapefile: ", shp.display()))
-    );
-
-    // An empty .shp.
-    std::fs::write(&shp, b"").unwrap();
-    let err = read_precincts(&shp, &opts, &mut Intake::default()).unwrap_err();
-    assert!(
-        err.to_string().starts_with(&format!("{}: ", shp.display())),
+            .starts_with(&format!("{}: not a valid shapefile: ", shp.display())),
         "{err}"
     );
 }
@@ -1129,4 +1133,187 @@ fn io_module_reexports_the_normalisers() {
     let mut s = String::new();
     assert!(io::normalize_date("1990-01-01", &mut s));
     assert_eq!(io::normalize_logical("да"), Some(true));
+}
+
+// ---------------------------------------------------------------------------------------
+// More malformed files, each with its exact error
+
+/// A two-square precinct shapefile in WGS84 (with .shp, .shx, .dbf and .prj).
+fn two_squares(dir: &Path) -> PathBuf {
+    let shp = polygon_shapefile(
+        dir,
+        "two",
+        vec![one_square(76.0, 43.0, 0.1), one_square(76.2, 43.0, 0.1)],
+        dbf(&["precinct"], &ascii_rows(&["1", "2"]), 0),
+    );
+    std::fs::write(shp.with_extension("prj"), "EPSG:4326").unwrap();
+    shp
+}
+
+#[test]
+fn a_truncated_shp_with_its_shx_intact_names_the_damaged_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = two_squares(dir.path());
+    let shx = std::fs::read(shp.with_extension("shx")).unwrap();
+    // A polygon record of one 5-point ring: 8 (record header) + 44 (type, box, counts) +
+    // 4 (part) + 80 (points) = 136 bytes; the file header is 100. Cut the second record
+    // 40 bytes short; the .shx still announces both records in full.
+    let bytes = std::fs::read(&shp).unwrap();
+    assert_eq!(bytes.len(), 100 + 2 * 136);
+    std::fs::write(&shp, &bytes[..bytes.len() - 40]).unwrap();
+    assert_eq!(std::fs::read(shp.with_extension("shx")).unwrap(), shx);
+    let err = read_precincts(&shp, &VectorOptions::default(), &mut Intake::default()).unwrap_err();
+    assert!(matches!(err, IoError::Format { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: the .shp is damaged at feature 2: failed to fill whole buffer",
+            shp.display()
+        )
+    );
+}
+
+#[test]
+fn a_truncated_dbf_says_how_many_records_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = two_squares(dir.path());
+    let dbf_path = shp.with_extension("dbf");
+    let bytes = std::fs::read(&dbf_path).unwrap();
+    // Header 32 + 32 (one field) + 1; records of 1 + 40 bytes; an end mark. Keep the
+    // first record and half of the second.
+    assert_eq!(bytes.len(), 65 + 2 * 41 + 1);
+    std::fs::write(&dbf_path, &bytes[..65 + 41 + 20]).unwrap();
+    let err = read_precincts(&shp, &VectorOptions::default(), &mut Intake::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: not a valid dBASE table: truncated: the header announces 2 records, the file holds 1",
+            dbf_path.display()
+        )
+    );
+}
+
+#[test]
+fn a_utf8_cpg_decodes_cyrillic_and_kazakh_attributes() {
+    // The dBASE language driver byte says CP866 (0x65); the .cpg must win over it.
+    let names = ["Алматы", "Әуезов ауданы", "Жетісу ауданы"];
+    let dir = tempfile::tempdir().unwrap();
+    let shp = polygon_shapefile(
+        dir.path(),
+        "adm",
+        vec![
+            one_square(76.8, 43.1, 0.1),
+            one_square(76.9, 43.1, 0.1),
+            one_square(77.0, 43.1, 0.1),
+        ],
+        dbf(
+            &["KATO", "NAME"],
+            &[
+                vec![b"750000000".to_vec(), names[0].as_bytes().to_vec()],
+                vec![b"751710000".to_vec(), names[1].as_bytes().to_vec()],
+                vec![b"751910000".to_vec(), names[2].as_bytes().to_vec()],
+            ],
+            0x65,
+        ),
+    );
+    std::fs::write(shp.with_extension("prj"), "EPSG:4326").unwrap();
+    let read = || {
+        read_admin(&shp, &VectorOptions::default(), &mut Intake::default())
+            .unwrap()
+            .into_iter()
+            .map(|u| u.name.unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    // Without the .cpg the bytes are taken for CP866: mojibake.
+    let without = read();
+    assert_ne!(without, names);
+    assert!(without[0].starts_with("╨"), "{without:?}");
+    for label in ["UTF-8", "utf8\r\n", "65001"] {
+        std::fs::write(shp.with_extension("cpg"), label).unwrap();
+        assert_eq!(read(), names, ".cpg {label:?}");
+    }
+}
+
+#[test]
+fn an_empty_shp_is_an_exact_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = two_squares(dir.path());
+    std::fs::write(&shp, b"").unwrap();
+    let err = read_precincts(&shp, &VectorOptions::default(), &mut Intake::default()).unwrap_err();
+    assert!(matches!(err, IoError::Format { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("{}: the file is empty", shp.display())
+    );
+    // Shorter than the 100-byte header.
+    std::fs::write(&shp, [0u8; 60]).unwrap();
+    let err = read_precincts(&shp, &VectorOptions::default(), &mut Intake::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: not a valid shapefile: 60 bytes, shorter than the 100-byte header",
+            shp.display()
+        )
+    );
+}
+
+#[test]
+fn stations_from_a_workbook_with_kazakh_headers() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("stations.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in [
+        "Учаске нөмірі",
+        "Атауы",
+        "Елді мекен",
+        "Көше",
+        "Үй",
+        "Белгі",
+        "Бойлық",
+        "Ендік",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    // Row 2: a number cell for the precinct, coordinates as numbers.
+    ws.write_number(1, 0, 112.0).unwrap();
+    ws.write_string(1, 1, "№ 5 мектеп").unwrap();
+    ws.write_string(1, 2, "Алматы").unwrap();
+    ws.write_string(1, 3, "Абай").unwrap();
+    ws.write_string(1, 4, "10").unwrap();
+    ws.write_string(1, 5, "шектеулі қолжетімділік").unwrap();
+    ws.write_number(1, 6, 76.95).unwrap();
+    ws.write_number(1, 7, 43.25).unwrap();
+    // Row 3: a text precinct with a leading zero, no coordinates.
+    ws.write_string(2, 0, "0113").unwrap();
+    ws.write_string(2, 1, "Лицей").unwrap();
+    // Row 4: a latitude out of range.
+    ws.write_string(3, 0, "114").unwrap();
+    ws.write_number(3, 6, 76.9).unwrap();
+    ws.write_number(3, 7, 95.0).unwrap();
+    wb.save(&p).unwrap();
+
+    let mut intake = Intake::default();
+    let st = read_stations(&p, None, &mut intake).unwrap();
+    assert_eq!(account(&intake), (3, 2, 1));
+    assert_eq!(st[0].precinct.as_str(), "112");
+    assert_eq!(st[0].facility, "№ 5 мектеп");
+    assert_eq!(st[0].street, "Абай");
+    assert_eq!(st[0].marks, vec![StationMark::LimitedAccess]);
+    assert_eq!(st[0].coord, Some(Coord { x: 76.95, y: 43.25 }));
+    assert_eq!(st[0].source.line, 2);
+    assert_eq!(st[1].precinct.as_str(), "0113");
+    assert_eq!(st[1].coord, None);
+    assert_eq!(
+        rejects(&intake),
+        vec![(
+            4,
+            "lat".to_string(),
+            "the latitude is outside -90..90".to_string()
+        )]
+    );
 }

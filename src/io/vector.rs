@@ -10,7 +10,7 @@
 //! fallback per value. Without a `.prj` the `crs` option is used, else [`IoError::NoCrs`].
 //!
 //! GeoJSON: a FeatureCollection (or one Feature) of Polygon / MultiPolygon; WGS84 unless a
-//! legacy `crs` member or the `crs` option says otherwise.
+//! legacy `crs` member says otherwise (the `crs` option is for Shapefiles without `.prj`).
 //!
 //! Records: a feature with a missing or malformed id (or KATO code, or level) or with a
 //! non-polygon geometry is rejected; an invalid polygon is accepted (the spatial checks
@@ -313,7 +313,7 @@ pub(super) fn open_layer(path: &Path, crs: Option<&str>) -> Result<Layer, IoErro
         .to_ascii_lowercase();
     match ext.as_str() {
         "shp" => open_shapefile(path, crs),
-        "geojson" | "json" => open_geojson(path, crs),
+        "geojson" | "json" => open_geojson(path),
         other => Err(IoError::format(
             path,
             format!("unsupported layer format {other:?} (expected .shp, .geojson or .json)"),
@@ -339,6 +339,23 @@ fn open_shapefile(path: &Path, crs: Option<&str>) -> Result<Layer, IoError> {
         },
         other => IoError::format(path, format!("not a valid shapefile: {other}")),
     };
+    // The shapefile crate reports a short header as an I/O error ("failed to fill whole
+    // buffer"); say what is wrong instead.
+    let len = std::fs::metadata(path)
+        .map_err(|source| IoError::Open {
+            path: path.display().to_string(),
+            source,
+        })?
+        .len();
+    if len == 0 {
+        return Err(IoError::format(path, "the file is empty"));
+    }
+    if len < 100 {
+        return Err(IoError::format(
+            path,
+            format!("not a valid shapefile: {len} bytes, shorter than the 100-byte header"),
+        ));
+    }
     let mut reader = shapefile::ShapeReader::from_path(path).map_err(shp_err)?;
     let mut features = Vec::new();
     for (n, s) in reader.iter_shapes().enumerate() {
@@ -462,7 +479,10 @@ fn assemble(rings: Vec<(bool, LineString<f64>)>) -> MultiPolygon<f64> {
     MultiPolygon(polys)
 }
 
-fn open_geojson(path: &Path, crs: Option<&str>) -> Result<Layer, IoError> {
+/// A GeoJSON layer: WGS84 (RFC 7946), or the CRS its legacy `crs` member names. `--crs`
+/// does not apply: it is for Shapefiles without a `.prj` and CSV coordinates, and a run
+/// may mix a projected Shapefile with GeoJSON in WGS84.
+fn open_geojson(path: &Path) -> Result<Layer, IoError> {
     let text = std::fs::read_to_string(path).map_err(|source| IoError::Open {
         path: path.display().to_string(),
         source,
@@ -494,8 +514,7 @@ fn open_geojson(path: &Path, crs: Option<&str>) -> Result<Layer, IoError> {
         .and_then(|c| c.get("properties"))
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str());
-    let source = crs.or(legacy);
-    let to_wgs84 = match source {
+    let to_wgs84 = match legacy {
         Some(c) => ToWgs84::new(c).map_err(|e| crs_error(path, c, e))?,
         None => ToWgs84::wgs84(),
     };
