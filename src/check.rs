@@ -116,6 +116,12 @@ impl CheckResult {
 /// Something to tell the user while a long step runs.
 pub trait Progress: Sync {
     fn step(&self, name: &str);
+
+    /// A counter for the step in progress to advance (rows done out of a total), when
+    /// someone watches; `None` by default.
+    fn counter(&self) -> Option<&crate::io::progress::Counter> {
+        None
+    }
 }
 
 /// A progress sink that says nothing.
@@ -194,7 +200,11 @@ pub fn run(
     let voter_address: Vec<Option<u32>> = match &ds.voters {
         Some(v) => {
             let ix = AddressIndex::new(&ds.addresses);
-            geocode(v, &ix)
+            let counter = progress.counter();
+            if let Some(c) = counter {
+                c.start(crate::io::progress::Unit::Rows, v.len() as u64);
+            }
+            geocode(v, &ix, counter)
         }
         None => Vec::new(),
     };
@@ -703,15 +713,21 @@ fn sort_findings(findings: &mut [Finding]) {
 
 /// Geocodes every voter. Voters of one building share its address, so each chunk of the list
 /// normalises a distinct raw address once and remembers the answer; lists sorted by street
-/// also reuse the last street's normalisation.
-fn geocode(v: &crate::model::VoterTable, ix: &AddressIndex) -> Vec<Option<u32>> {
+/// also reuse the last street's normalisation. `progress` gains each chunk's voters.
+fn geocode(
+    v: &crate::model::VoterTable,
+    ix: &AddressIndex,
+    progress: Option<&crate::io::progress::Counter>,
+) -> Vec<Option<u32>> {
     const CHUNK: usize = 1 << 16;
     let chunks: Vec<Vec<Option<u32>>> = (0..v.len().div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             let mut memo: HashMap<[&str; 4], Option<u32>> = HashMap::new();
             let mut cache = crate::address::FindCache::default();
-            (c * CHUNK..((c + 1) * CHUNK).min(v.len()))
+            let rows = c * CHUNK..((c + 1) * CHUNK).min(v.len());
+            let n = rows.len() as u64;
+            let found: Vec<Option<u32>> = rows
                 .map(|i| {
                     let r = v.get(i);
                     let key = [
@@ -724,7 +740,11 @@ fn geocode(v: &crate::model::VoterTable, ix: &AddressIndex) -> Vec<Option<u32>> 
                         ix.find_cached(&mut cache, key[0], key[1], key[2], key[3])
                     })
                 })
-                .collect()
+                .collect();
+            if let Some(p) = progress {
+                p.add(n);
+            }
+            found
         })
         .collect();
     chunks.concat()

@@ -1317,3 +1317,55 @@ fn stations_from_a_workbook_with_kazakh_headers() {
         )]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Progress
+
+#[test]
+fn reading_reports_progress_up_to_the_files_full_size() {
+    use precincts::io::progress::{Counter, Unit, track};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    // A voter file with a BOM, CRLF line ends, 3,000 rows (more than one 1,024-row step),
+    // and no line end after the last row.
+    let mut text = String::from("\u{feff}");
+    text.push_str(RU_HEADER);
+    for i in 0..3000 {
+        text.push_str("\r\n");
+        text.push_str(&voter_line(
+            ',',
+            &(i + 1).to_string(),
+            "0112",
+            "01.02.1990",
+            "",
+        ));
+    }
+    let p = write(dir.path(), "voters.csv", &text);
+    let size = std::fs::metadata(&p).unwrap().len();
+    assert_eq!(size, text.len() as u64);
+    let counter = Arc::new(Counter::default());
+    let mut intake = Intake::default();
+    let t = track(&counter, || read_voters(&p, &mut intake)).unwrap();
+    assert_eq!(t.len(), 3000);
+    assert_eq!(counter.unit(), Unit::Bytes);
+    assert_eq!((counter.done(), counter.total()), (size, size));
+
+    // Stations from a workbook count rows: the header and two stations.
+    use rust_xlsxwriter::Workbook;
+    let x = dir.path().join("st.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "precinct").unwrap();
+    ws.write_string(1, 0, "1").unwrap();
+    ws.write_string(2, 0, "2").unwrap();
+    wb.save(&x).unwrap();
+    let st = track(&counter, || read_stations(&x, None, &mut Intake::default())).unwrap();
+    assert_eq!(st.len(), 2);
+    assert_eq!(counter.unit(), Unit::Rows);
+    assert_eq!((counter.done(), counter.total()), (3, 3));
+
+    // Without a counter installed nothing is counted.
+    let before = counter.generation();
+    read_voters(&p, &mut Intake::default()).unwrap();
+    assert_eq!(counter.generation(), before);
+}

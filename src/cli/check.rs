@@ -1,6 +1,7 @@
 use super::DatasetFile;
 use crate::borders::{Lang, write_appendix3};
 use crate::check::{self, CheckOptions, Progress};
+use crate::io::progress::{Counter, Unit, track};
 use crate::io::{self, Intake, VectorOptions};
 use crate::model::{AdminLevel, Dataset};
 use crate::report::{self, ReportInput};
@@ -8,8 +9,11 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Inputs and parameters of `precincts check`. Each flag overrides the same key of
@@ -32,6 +36,10 @@ pub struct CheckArgs {
     /// (default: the finest level in the admin layer).
     #[arg(long)]
     pub admin_level: Option<String>,
+    /// The attribute of the admin layer giving each unit's level (oblast, district,
+    /// sub_district, settlement, or 1-4); default: the level is read from the KATO code.
+    #[arg(long)]
+    pub admin_level_field: Option<String>,
     /// Precinct polygons: Shapefile or GeoJSON.
     #[arg(long)]
     pub precincts: Option<PathBuf>,
@@ -62,7 +70,8 @@ pub struct CheckArgs {
     /// Largest share of a precinct's area allowed outside its unit (a fraction).
     #[arg(long)]
     pub tolerance: Option<f64>,
-    /// CRS of inputs without a .prj and of CSV coordinates, e.g. EPSG:32642.
+    /// CRS of Shapefiles without a .prj and of CSV coordinates: EPSG:32642 or just 32642
+    /// (GeoJSON is WGS84, or the CRS its `crs` member names).
     #[arg(long)]
     pub crs: Option<String>,
     /// Also write the Appendix 3 address lists the polygons imply (appendix3.{ru,kk}.{csv,xlsx}).
@@ -74,6 +83,7 @@ pub struct CheckArgs {
 struct Plan {
     admin: Option<PathBuf>,
     admin_id_field: Option<String>,
+    admin_level_field: Option<String>,
     precincts: Option<PathBuf>,
     precinct_id_field: Option<String>,
     addresses: Option<PathBuf>,
@@ -106,6 +116,7 @@ fn plan(a: CheckArgs) -> anyhow::Result<(Plan, PathBuf)> {
     let p = Plan {
         admin: a.admin.or(d.admin),
         admin_id_field: a.admin_id_field.or(d.admin_id_field),
+        admin_level_field: a.admin_level_field.or(d.admin_level_field),
         precincts: a.precincts.or(d.precincts),
         precinct_id_field: a.precinct_id_field.or(d.precinct_id_field),
         addresses: a.addresses.or(d.addresses),
@@ -114,7 +125,7 @@ fn plan(a: CheckArgs) -> anyhow::Result<(Plan, PathBuf)> {
         borders: a.borders.or(d.borders),
         street_aliases: a.street_aliases.or(d.street_aliases),
         classifier: a.classifier.or(d.classifier),
-        crs: a.crs.or(d.crs),
+        crs: a.crs.or(d.crs).map(epsg),
         write_lists: a.write_lists,
         opts: CheckOptions {
             cap,
@@ -133,30 +144,127 @@ fn plan(a: CheckArgs) -> anyhow::Result<(Plan, PathBuf)> {
     Ok((p, a.out))
 }
 
-/// Step messages on a terminal spinner; nothing when stderr is not a terminal.
-struct Spinner {
-    bar: ProgressBar,
-    started: Instant,
-    /// Each step and when it began, for the timing line at the end.
-    steps: std::sync::Mutex<Vec<(String, Instant)>>,
-}
-
-impl Spinner {
-    fn new() -> Self {
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").expect("a valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Spinner {
-            bar,
-            started: Instant::now(),
-            steps: std::sync::Mutex::new(Vec::new()),
-        }
+/// A bare EPSG code (`32642`) in its `EPSG:` form; anything else as given.
+fn epsg(crs: String) -> String {
+    let t = crs.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        format!("EPSG:{t}")
+    } else {
+        crs
     }
 }
 
-impl Spinner {
+/// Progress on a terminal: the step's name, and for a step that counts (reading a CSV
+/// or workbook, geocoding) a bar of bytes or rows with the rate and the time left.
+/// Nothing at all when stderr is not a terminal.
+///
+/// The readers and the checks advance a shared [`Counter`] (atomics, no drawing); a
+/// thread copies it into the bar ten times a second.
+struct Bars {
+    bar: ProgressBar,
+    counter: Arc<Counter>,
+    started: Instant,
+    /// Each step and when it began, for the timing line at the end.
+    steps: std::sync::Mutex<Vec<(String, Instant)>>,
+    stop: Arc<AtomicBool>,
+    ticker: Option<std::thread::JoinHandle<()>>,
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .expect("a valid template")
+        .progress_chars("=> ")
+}
+
+/// What the bar shows of a task.
+fn style_for(total: u64, unit: Unit) -> ProgressStyle {
+    match (total, unit) {
+        (0, _) => style("{spinner} [{elapsed_precise}] {msg}"),
+        (_, Unit::Bytes) => style(
+            "{spinner} [{elapsed_precise}] {msg} [{bar:30}] {bytes}/{total_bytes} \
+             ({binary_bytes_per_sec}, {eta} left)",
+        ),
+        (_, Unit::Rows) => style(
+            "{spinner} [{elapsed_precise}] {msg} [{bar:30}] {human_pos}/{human_len} \
+             ({per_sec}, {eta} left)",
+        ),
+    }
+}
+
+/// Copies the counter into the bar; `shown` is the counter's task the bar shows.
+fn sync_bar(bar: &ProgressBar, counter: &Counter, shown: &mut Option<u64>) {
+    let generation = counter.generation();
+    let total = counter.total();
+    if *shown != Some(generation) {
+        *shown = Some(generation);
+        bar.set_style(style_for(total, counter.unit()));
+        bar.set_length(total);
+        bar.set_position(0);
+        bar.reset_eta();
+    }
+    if total > 0 {
+        bar.set_position(counter.done().min(total));
+    }
+}
+
+impl Bars {
+    fn new() -> Self {
+        Bars::on(std::io::stderr().is_terminal())
+    }
+
+    /// Bars drawn on stderr when `terminal`, else hidden (and no thread).
+    fn on(terminal: bool) -> Self {
+        let counter = Arc::new(Counter::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (bar, ticker) = if terminal {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(style_for(0, Unit::Bytes));
+            bar.enable_steady_tick(Duration::from_millis(120));
+            let (b, c, s) = (bar.clone(), Arc::clone(&counter), Arc::clone(&stop));
+            let ticker = std::thread::spawn(move || {
+                let mut shown = None;
+                while !s.load(Ordering::Relaxed) {
+                    sync_bar(&b, &c, &mut shown);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+            (bar, Some(ticker))
+        } else {
+            (ProgressBar::hidden(), None)
+        };
+        Bars {
+            bar,
+            counter,
+            started: Instant::now(),
+            steps: std::sync::Mutex::new(Vec::new()),
+            stop,
+            ticker,
+        }
+    }
+
+    /// Runs a step whose reads report into the bar.
+    fn reading<T>(&self, name: &str, f: impl FnOnce() -> T) -> T {
+        self.step(name);
+        track(&self.counter, f)
+    }
+
+    /// Stops drawing and clears the bar.
+    fn finish(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Bars {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl Bars {
     /// "step 1.2 s, step 0.3 s, ...": where the time went.
     fn timings(&self) -> String {
         let steps = self.steps.lock().map(|s| s.clone()).unwrap_or_default();
@@ -173,46 +281,56 @@ impl Spinner {
     }
 }
 
-impl Progress for Spinner {
+impl Progress for Bars {
     fn step(&self, name: &str) {
+        // A new task with no total: the bar shows the step's name until someone counts.
+        self.counter.start(Unit::Bytes, 0);
         self.bar.set_message(name.to_string());
         if let Ok(mut s) = self.steps.lock() {
             s.push((name.to_string(), Instant::now()));
         }
     }
+
+    fn counter(&self) -> Option<&Counter> {
+        Some(&self.counter)
+    }
 }
 
 /// Reads everything the plan names, accounting for every record.
-fn read(p: &Plan, intake: &mut Intake, progress: &Spinner) -> anyhow::Result<Dataset> {
+fn read(p: &Plan, intake: &mut Intake, progress: &Bars) -> anyhow::Result<Dataset> {
     let mut ds = Dataset::default();
-    let vopts = |id: &Option<String>| VectorOptions {
+    let vopts = |id: &Option<String>, level: &Option<String>| VectorOptions {
         id_field: id.clone(),
-        level_field: None,
+        level_field: level.clone(),
         name_field: None,
         crs: p.crs.clone(),
     };
     if let Some(f) = &p.admin {
         progress.step("reading administrative units");
-        ds.admin = io::read_admin(f, &vopts(&p.admin_id_field), intake)?;
+        let opts = vopts(&p.admin_id_field, &p.admin_level_field);
+        ds.admin = io::read_admin(f, &opts, intake)?;
     }
     if let Some(f) = &p.precincts {
         progress.step("reading precinct polygons");
-        ds.precincts = io::read_precincts(f, &vopts(&p.precinct_id_field), intake)?;
+        ds.precincts = io::read_precincts(f, &vopts(&p.precinct_id_field, &None), intake)?;
     }
     if let Some(f) = &p.addresses {
-        progress.step("reading address points");
-        ds.addresses = io::read_addresses(f, p.crs.as_deref(), intake)?;
+        ds.addresses = progress.reading("reading address points", || {
+            io::read_addresses(f, p.crs.as_deref(), intake)
+        })?;
     }
     if let Some(f) = &p.voters {
-        progress.step("reading the voter list");
-        ds.voters = Some(io::read_voters(f, intake)?);
+        ds.voters =
+            Some(progress.reading("reading the voter list", || io::read_voters(f, intake))?);
     }
     if let Some(f) = &p.stations {
-        progress.step("reading polling stations");
-        ds.stations = io::read_stations(f, p.crs.as_deref(), intake)?;
+        ds.stations = progress.reading("reading polling stations", || {
+            io::read_stations(f, p.crs.as_deref(), intake)
+        })?;
     }
     if let Some(f) = &p.classifier {
-        ds.classifier = Some(io::read_classifier(f)?);
+        ds.classifier =
+            Some(progress.reading("reading the KATO classifier", || io::read_classifier(f))?);
     }
     Ok(ds)
 }
@@ -239,14 +357,16 @@ fn inputs_map(p: &Plan) -> BTreeMap<String, String> {
 
 /// Reads, checks and writes the report; prints a summary to stderr.
 fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
-    let spinner = Spinner::new();
+    let mut spinner = Bars::new();
     let mut intake = Intake::default();
     let ds = read(&p, &mut intake, &spinner)?;
     let mut border_findings = Vec::new();
     let borders = match &p.borders {
         Some(f) => {
-            spinner.step("reading the address lists (Appendix 3)");
-            let (table, parse_findings) = crate::borders::read_borders(f, &mut intake)?;
+            let (table, parse_findings) = spinner
+                .reading("reading the address lists (Appendix 3)", || {
+                    crate::borders::read_borders(f, &mut intake)
+                })?;
             border_findings = parse_findings;
             Some(table)
         }
@@ -255,7 +375,11 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
     let aliases = p
         .street_aliases
         .as_ref()
-        .map(|f| crate::borders::read_street_aliases(f, &mut intake))
+        .map(|f| {
+            spinner.reading("reading the street renamings", || {
+                crate::borders::read_street_aliases(f, &mut intake)
+            })
+        })
         .transpose()?;
     let mut result = check::run(&ds, borders.as_ref(), aliases.as_ref(), &p.opts, &spinner);
     result.add_findings(border_findings);
@@ -274,7 +398,7 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
     if p.write_lists {
         write_back(&ds, &result, out, &spinner)?;
     }
-    spinner.bar.finish_and_clear();
+    spinner.finish();
     let timings = spinner.timings();
 
     let (read, accepted, rejected) = intake.totals();
@@ -311,7 +435,7 @@ fn write_back(
     ds: &Dataset,
     result: &check::CheckResult,
     out: &Path,
-    progress: &Spinner,
+    progress: &Bars,
 ) -> anyhow::Result<()> {
     let polygons = result.polygons(ds);
     if ds.addresses.is_empty() || polygons.is_empty() {
@@ -350,4 +474,55 @@ pub fn check_dataset(dataset: &Path, out: &Path) -> anyhow::Result<()> {
         ..CheckArgs::default()
     })?;
     execute(p, &out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_follows_the_counter() {
+        let bar = ProgressBar::hidden();
+        let c = Counter::default();
+        let mut shown = None;
+        c.start(Unit::Bytes, 1000);
+        c.add(400);
+        sync_bar(&bar, &c, &mut shown);
+        assert_eq!((bar.length(), bar.position()), (Some(1000), 400));
+        c.add(600);
+        sync_bar(&bar, &c, &mut shown);
+        assert_eq!(bar.position(), 1000);
+        // A new task starts from zero, whatever the last one reached.
+        c.start(Unit::Rows, 50);
+        sync_bar(&bar, &c, &mut shown);
+        assert_eq!((bar.length(), bar.position()), (Some(50), 0));
+        c.set(20);
+        sync_bar(&bar, &c, &mut shown);
+        assert_eq!(bar.position(), 20);
+    }
+
+    #[test]
+    fn off_a_terminal_nothing_is_drawn_and_no_thread_runs() {
+        let mut b = Bars::on(false);
+        assert!(b.bar.is_hidden());
+        assert!(b.ticker.is_none());
+        // Reads still count, into the hidden bar's counter.
+        b.reading("a step", || {
+            crate::io::progress::current()
+                .expect("reads see the counter")
+                .start(Unit::Rows, 3)
+        });
+        assert_eq!(b.counter.total(), 3);
+        b.step("next");
+        assert_eq!(b.counter.total(), 0);
+        b.finish();
+    }
+
+    #[test]
+    fn a_bare_epsg_code_gets_its_prefix() {
+        assert_eq!(epsg("32642".into()), "EPSG:32642");
+        assert_eq!(epsg(" 4326 ".into()), "EPSG:4326");
+        assert_eq!(epsg("EPSG:32642".into()), "EPSG:32642");
+        assert_eq!(epsg("+proj=utm +zone=42".into()), "+proj=utm +zone=42");
+    }
 }

@@ -5,6 +5,7 @@
 //! admin = "admin.geojson"          # administrative units (Shapefile or GeoJSON)
 //! admin_id_field = "KATO"
 //! admin_level = "district"         # level to check containment at (default: finest given)
+//! admin_level_field = "LEVEL"      # attribute giving each unit's level (default: from KATO)
 //! precincts = "precincts.geojson"  # precinct polygons
 //! precinct_id_field = "precinct"
 //! addresses = "addresses.csv"      # address points
@@ -36,6 +37,7 @@ pub struct DatasetFile {
     pub admin: Option<PathBuf>,
     pub admin_id_field: Option<String>,
     pub admin_level: Option<String>,
+    pub admin_level_field: Option<String>,
     pub precincts: Option<PathBuf>,
     pub precinct_id_field: Option<String>,
     pub addresses: Option<PathBuf>,

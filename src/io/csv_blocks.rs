@@ -20,6 +20,7 @@
 //! record of the next block takes that line.
 
 use super::IoError;
+use super::progress::Counter;
 use super::table::{Prepare, RawRow, csv_err, record_cells};
 use std::io::Read;
 use std::path::Path;
@@ -157,7 +158,8 @@ impl Pool {
 type Job = (Block, SyncSender<Block>);
 
 /// Reads the rest of the file (from `file`'s position, the start of a record on `line`)
-/// in parallel blocks, calling `row` in file order.
+/// in parallel blocks, calling `row` in file order; `progress` gains each block's bytes
+/// once its rows are handed out.
 pub(super) fn read_rest(
     path: &Path,
     file: std::fs::File,
@@ -165,6 +167,7 @@ pub(super) fn read_rest(
     fmt: &Format<'_>,
     knobs: &Knobs,
     row: &mut dyn FnMut(RawRow<'_>),
+    progress: Option<&Counter>,
 ) -> Result<(), IoError> {
     let workers = knobs.workers.max(1);
     let pool = Pool {
@@ -193,7 +196,7 @@ pub(super) fn read_rest(
             });
         }
         drop(job_rx);
-        consume(path, order_rx, line, fmt, pool, row)
+        consume(path, order_rx, line, fmt, pool, row, progress)
     })
 }
 
@@ -205,6 +208,7 @@ fn consume(
     fmt: &Format<'_>,
     pool: &Pool,
     row: &mut dyn FnMut(RawRow<'_>),
+    progress: Option<&Counter>,
 ) -> Result<(), IoError> {
     // The next block, `None` when a thread died (its panic surfaces when the scope ends).
     let next = || -> Option<std::io::Result<Block>> {
@@ -266,6 +270,9 @@ fn consume(
         }
         if let Some(e) = failed {
             return Err(csv_err(path, csv::Error::from(e)));
+        }
+        if let Some(c) = progress {
+            c.add(b.raw.len() as u64);
         }
         if b.records {
             carry = line + b.end_line - 1;
@@ -629,7 +636,23 @@ mod tests {
         f: &shout,
     };
 
+    /// Reads `bytes` as a file with the given settings; the rows as the callback saw them.
+    /// A read that succeeds leaves the progress counter at the file's size.
     fn read(bytes: &[u8], knobs: &Knobs) -> Result<Vec<Seen>, String> {
+        let counter = std::sync::Arc::new(Counter::default());
+        let got = crate::io::progress::track(&counter, || read_untracked(bytes, knobs));
+        if got.is_ok() {
+            let len = bytes.len() as u64;
+            assert_eq!(
+                (counter.done(), counter.total()),
+                (len, len),
+                "progress at the end of a read, {knobs:?}"
+            );
+        }
+        got
+    }
+
+    fn read_untracked(bytes: &[u8], knobs: &Knobs) -> Result<Vec<Seen>, String> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, bytes).unwrap();

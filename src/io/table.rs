@@ -14,6 +14,7 @@
 //! to the callback one by one, in file order, with the same lines and cells.
 
 use super::IoError;
+use super::progress::{Counter, Unit};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -306,6 +307,12 @@ pub(super) fn read_csv_with(
         source,
     };
     let mut file = std::fs::File::open(path).map_err(open_err)?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // Progress in bytes: the header's, then each block's (or every 1,024 rows').
+    let counter = super::progress::current();
+    if let Some(c) = &counter {
+        c.start(Unit::Bytes, len);
+    }
     // Sniff the first megabyte, then hand the file itself to the CSV reader (its own
     // buffer is the only copy of the bytes).
     let mut head = Vec::with_capacity(1 << 20);
@@ -382,36 +389,47 @@ pub(super) fn read_csv_with(
     // A large file is cut into blocks parsed on every core; the rows still reach `row`
     // one by one in file order, exactly as the sequential loop below would give them.
     let after = csv.position().clone();
-    let rest = std::fs::metadata(path)
-        .map(|m| m.len())
-        .unwrap_or(0)
-        .saturating_sub(after.byte() + if bom { 3 } else { 0 });
+    let skipped = if bom { 3 } else { 0 };
+    let rest = len.saturating_sub(after.byte() + skipped);
+    let counter = counter.as_deref();
+    if let Some(c) = counter {
+        c.set(skipped + after.byte());
+    }
     if knobs.workers > 1 && rest >= knobs.min_rest {
         drop(csv);
         let mut file = std::fs::File::open(path).map_err(open_err)?;
-        file.seek(SeekFrom::Start(after.byte() + if bom { 3 } else { 0 }))
+        file.seek(SeekFrom::Start(after.byte() + skipped))
             .map_err(open_err)?;
-        return super::csv_blocks::read_rest(path, file, after.line(), &fmt, knobs, row);
+        return super::csv_blocks::read_rest(path, file, after.line(), &fmt, knobs, row, counter);
     }
-    read_rest_sequential(path, csv, &fmt, row)
+    read_rest_sequential(path, csv, &fmt, row, counter.map(|c| (c, skipped)))
 }
 
 /// The sequential reader's loop over the data rows after the header (small files, and the
-/// reference the block reader is tested against).
+/// reference the block reader is tested against). `progress`: a counter to keep at the
+/// bytes read, and the bytes before the reader's start (a BOM).
 pub(super) fn read_rest_sequential<R: Read>(
     path: &Path,
     mut csv: csv::Reader<R>,
     fmt: &super::csv_blocks::Format<'_>,
     row: &mut dyn FnMut(RawRow<'_>),
+    progress: Option<(&Counter, u64)>,
 ) -> Result<(), IoError> {
     let mut rec = csv::ByteRecord::new();
     let mut scratch = String::new();
     let mut bounds = vec![(0usize, 0usize); fmt.map.len()];
     let (mut ptext, mut pscratch, mut prepared) = (String::new(), String::new(), Vec::new());
+    let mut records = 0u32;
     while csv
         .read_byte_record(&mut rec)
         .map_err(|e| csv_err(path, e))?
     {
+        records = records.wrapping_add(1);
+        if records.is_multiple_of(1024)
+            && let Some((c, skipped)) = progress
+        {
+            c.set(skipped + csv.position().byte());
+        }
         let bytes = rec.as_slice();
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -445,6 +463,9 @@ pub(super) fn read_rest_sequential<R: Read>(
             ptext: &ptext,
             prepared: &prepared,
         });
+    }
+    if let Some((c, skipped)) = progress {
+        c.set(skipped + csv.position().byte());
     }
     Ok(())
 }
@@ -562,6 +583,12 @@ fn read_workbook(
         .ok_or_else(|| IoError::format(path, "the workbook has no sheet"))?
         .map_err(|e| IoError::format(path, format!("cannot read the first sheet: {e}")))?;
     let first_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
+    // Progress in rows (the sheet is already read and unpacked).
+    let counter = super::progress::current();
+    let height = range.height() as u64;
+    if let Some(c) = &counter {
+        c.start(Unit::Rows, height);
+    }
     let mut rows = range.rows().enumerate();
     let is_empty = |r: &[calamine::Data]| {
         r.iter().all(|d| {
@@ -596,6 +623,11 @@ fn read_workbook(
     let mut bounds = vec![(0usize, 0usize); columns.len()];
     let (mut ptext, mut pscratch, mut prepared) = (String::new(), String::new(), Vec::new());
     for (i, r) in rows {
+        if i.is_multiple_of(1024)
+            && let Some(c) = &counter
+        {
+            c.set(i as u64);
+        }
         // A workbook row has no "length": it is as wide as its last non-empty cell.
         let mut width = 0;
         for (k, d) in r.iter().enumerate() {
@@ -636,6 +668,9 @@ fn read_workbook(
             ptext: &ptext,
             prepared: &prepared,
         });
+    }
+    if let Some(c) = &counter {
+        c.set(height);
     }
     Ok(())
 }
