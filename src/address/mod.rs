@@ -19,6 +19,9 @@
 //!   `Гоголя` = `Гоголь`): a word of 4+ letters ending in consonant + `а` loses the `а`,
 //!   vowel + `я` becomes `й`, consonant + `я` becomes `ь`;
 //! - locality types (город / г. / қаласы, село / с. / ауылы, поселок / п. / кенті, ...);
+//! - as a fallback only ([`loose_street_key`]): the Russian genitive of feminine names
+//!   (`пл. Республики` = `Республика алаңы`, `ул. Победы` = `Победа көшесі`), tried when a
+//!   street's own key matches nothing and the looser key names exactly one street;
 //! - house numbers ([`House`]): `12А` = `12а` = `12 "А"`, `12 корп. 2` = `12к2`.
 
 mod house;
@@ -347,6 +350,63 @@ pub fn normalise_street(s: &str) -> String {
     street_parts(s).key
 }
 
+/// Whether a (folded) letter is one after which the Russian genitive of a feminine noun
+/// ends in `и` rather than `ы` (`Республики`, `Рощи`).
+fn takes_i(c: char) -> bool {
+    matches!(c, 'г' | 'к' | 'х' | 'ж' | 'ш' | 'ч' | 'щ')
+}
+
+/// One word of a street key, loosened: the Russian genitive of a feminine name is folded
+/// onto the stem that the nominative (already folded by the key: `республика` →
+/// `республик`) leaves. Words of fewer than 4 letters are kept.
+fn loose_word(w: &str) -> &str {
+    let chars: Vec<char> = w.chars().collect();
+    let n = chars.len();
+    if n < 4 || !chars.iter().all(|c| c.is_alphabetic()) {
+        return w;
+    }
+    let (prev, last) = (chars[n - 2], chars[n - 1]);
+    let drop = match last {
+        // победы → побед (победа → побед)
+        'ы' => !is_vowel(prev),
+        // республики → республик; революции → революци
+        'и' => takes_i(prev) || prev == 'и',
+        // революция, folded by the key to революций → революци
+        'й' => prev == 'и',
+        _ => false,
+    };
+    if drop {
+        &w[..w.len() - last.len_utf8()]
+    } else {
+        w
+    }
+}
+
+/// A looser key of a street key, for a fallback match only: the Russian genitive of
+/// feminine names is folded too (`республики` → `республик`, the key of `Республика
+/// алаңы`; `победы` → `побед`; `революции` and `революций` → `революци`). It is tried only
+/// when a street's own key matches nothing, and only where it names exactly one street, so
+/// it never overrides an exact match nor picks between two streets.
+///
+/// # Examples
+/// ```
+/// use precincts::address::{loose_street_key, normalise_street};
+/// let ru = normalise_street("пл. Республики");
+/// let kk = normalise_street("Республика алаңы");
+/// assert_ne!(ru, kk);
+/// assert_eq!(loose_street_key(&ru), loose_street_key(&kk));
+/// ```
+pub fn loose_street_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for (i, w) in key.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(loose_word(w));
+    }
+    out
+}
+
 /// The matching key of a locality (`г. Алматы` = `Алматы қаласы` = `алматы`).
 pub fn normalise_locality(s: &str) -> String {
     let words = text::fold_tokens(s);
@@ -415,6 +475,9 @@ pub struct AddressIndex {
     plain: HashMap<(u32, u32), u32>,
     /// (street id, `house|building` key) → point, for the others.
     houses: HashMap<(u32, String), u32>,
+    /// (locality key, [`loose_street_key`]) → the one street id it names; `None` when it
+    /// names several (then there is no fallback).
+    loose: HashMap<(String, String), Option<u32>>,
 }
 
 /// A plain house number (digits only, no building): its value.
@@ -500,21 +563,45 @@ impl AddressIndex {
                 }
             }
         }
+        let mut loose: HashMap<(String, String), Option<u32>> = HashMap::new();
+        for ((l, s), &sid) in &streets {
+            loose
+                .entry((l.clone(), loose_street_key(s)))
+                .and_modify(|v| {
+                    if *v != Some(sid) {
+                        *v = None
+                    }
+                })
+                .or_insert(Some(sid));
+        }
         AddressIndex {
             streets,
             raw,
             plain,
             houses,
+            loose,
         }
+    }
+
+    /// The street id of a normalised (locality, street) key: exact, or else by the looser
+    /// key when that names one street.
+    fn street_id_of_key(&self, locality: String, street: String) -> Option<u32> {
+        let k = (locality, street);
+        if let Some(s) = self.streets.get(&k) {
+            return Some(*s);
+        }
+        let (l, s) = k;
+        self.loose
+            .get(&(l, loose_street_key(&s)))
+            .copied()
+            .flatten()
     }
 
     fn street_id(&self, locality: &str, street: &str) -> Option<u32> {
         if let Some(s) = self.raw.get(locality).and_then(|m| m.get(street)) {
             return Some(*s);
         }
-        self.streets
-            .get(&(normalise_locality(locality), normalise_street(street)))
-            .copied()
+        self.street_id_of_key(normalise_locality(locality), normalise_street(street))
     }
 
     fn find_in(&self, sid: u32, house: &str, building: &str) -> Option<u32> {
@@ -552,9 +639,7 @@ impl AddressIndex {
 
     /// The index of the point with this key, if known.
     pub fn find_key(&self, key: &AddressKey) -> Option<u32> {
-        let sid = *self
-            .streets
-            .get(&(key.locality.clone(), key.street.clone()))?;
+        let sid = self.street_id_of_key(key.locality.clone(), key.street.clone())?;
         match index_key(&key.house, &key.building) {
             Ok(n) => self.plain.get(&(sid, n)).copied(),
             Err(_) => {
@@ -628,6 +713,116 @@ mod tests {
             normalise_locality("с. Жанаталап"),
             normalise_locality("Жаңаталап ауылы")
         );
+    }
+
+    #[test]
+    fn dead_ends_are_streets_whichever_side_the_type_stands() {
+        for s in [
+            "тупик Гоголя",
+            "Гоголя тупик",
+            "Гоголь тұйық көшесі",
+            "Гоголь тұйық",
+            "ул. Гоголя",
+        ] {
+            assert_eq!(normalise_street(s), "гоголь", "{s}");
+        }
+    }
+
+    #[test]
+    fn settlements_lose_their_type_in_either_language() {
+        for s in [
+            "поселок Отеген батыр",
+            "посёлок Отеген батыр",
+            "п. Отеген батыр",
+            "пос. Отеген батыр",
+            "Отеген батыр кенті",
+            "Өтеген батыр кенті",
+            "Отеген батыр",
+        ] {
+            assert_eq!(normalise_locality(s), "отеген батыр", "{s}");
+        }
+    }
+
+    #[test]
+    fn every_kind_of_quote_is_ignored() {
+        for s in [
+            "ЖК „Нурсая“",
+            "ЖК «Нурсая»",
+            "ЖК \"Нурсая\"",
+            "ЖК “Нурсая”",
+            "ЖК Нурсая",
+            "Нұрсая тұрғын үй кешені",
+        ] {
+            assert_eq!(normalise_street(s), "жк нурсай", "{s}");
+        }
+        assert_eq!(
+            normalise("„Алматы“", "ул. „Абая“", "12 „А“", ""),
+            normalise("Алматы", "Абая", "12А", "")
+        );
+    }
+
+    #[test]
+    fn the_loose_key_folds_feminine_genitives_onto_the_nominative() {
+        let pairs = [
+            ("пл. Республики", "Республика алаңы", "республик"),
+            ("ул. Победы", "Победа көшесі", "побед"),
+            ("ул. Революции", "Революция көшесі", "революци"),
+            ("ул. Дружбы", "ул. Дружба", "дружб"),
+        ];
+        for (ru, kk, want) in pairs {
+            let (a, b) = (normalise_street(ru), normalise_street(kk));
+            assert_eq!(loose_street_key(&a), want, "{ru}");
+            assert_eq!(loose_street_key(&b), want, "{kk}");
+        }
+        // Short words, adjectives and masculine names are left alone.
+        for s in [
+            "ул. Лесная",
+            "пер. Лесной",
+            "ул. Абая",
+            "ул. Сатпаева",
+            "мкр. 5",
+            "ул. Шолохова",
+        ] {
+            let k = normalise_street(s);
+            assert_eq!(loose_street_key(&k), k, "{s}");
+        }
+    }
+
+    fn point(street: &str, house: &str) -> AddressPoint {
+        AddressPoint {
+            locality: "Алматы".into(),
+            street: street.into(),
+            house: house.into(),
+            building: "".into(),
+            coord: geo::Coord { x: 76.9, y: 43.2 },
+            source: crate::model::SourceRef {
+                file: "a.csv".into(),
+                line: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn the_index_falls_back_to_the_loose_key_only_when_it_names_one_street() {
+        let ix = AddressIndex::new(&[
+            point("пл. Республики", "1"),
+            point("Победа көшесі", "2"),
+            point("ул. Сакы", "3"),
+            point("ул. Саки", "4"),
+            point("ул. Дружбы", "5"),
+            point("ул. Дружб", "6"),
+        ]);
+        // Kazakh nominative → Russian genitive and back.
+        assert_eq!(ix.find("Алматы", "Республика алаңы", "1", ""), Some(0));
+        assert_eq!(ix.find("Алматы", "ул. Победы", "2", ""), Some(1));
+        let key = normalise("Алматы", "Республика алаңы", "1", "");
+        assert_eq!(ix.find_key(&key), Some(0));
+        // "Сак" would loosen onto both Сакы and Саки: no fallback.
+        assert_eq!(ix.find("Алматы", "ул. Сак", "3", ""), None);
+        // An exact key wins over the fallback: Дружбы and Дружб are two streets.
+        assert_eq!(ix.find("Алматы", "ул. Дружбы", "5", ""), Some(4));
+        assert_eq!(ix.find("Алматы", "ул. Дружбы", "6", ""), None);
+        assert_eq!(ix.find("Алматы", "Дружба", "6", ""), Some(5));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! through their geocoded address index.
 
 use super::{BorderTable, StreetAliases, Target};
-use crate::address::{House, normalise_locality, normalise_street, parse_house};
+use crate::address::{House, loose_street_key, normalise_locality, normalise_street, parse_house};
 use crate::model::{
     AddressPoint, AdminUnit, Finding, FindingCode, PrecinctNo, PrecinctPolygon, VoterField,
     VoterTable,
@@ -47,6 +47,31 @@ struct EntryIndex<'a> {
     settlements: HashMap<String, Vec<u32>>,
     /// Localities the table covers; `None` = every locality.
     localities: Option<HashSet<String>>,
+    /// locality key → [`loose_street_key`] → the one street key of the entries it names
+    /// (`None`: several), for an address whose own street key has no entry.
+    loose: HashMap<&'a str, HashMap<String, Option<String>>>,
+}
+
+impl EntryIndex<'_> {
+    /// The street key entries are indexed under for an address street key: itself when some
+    /// entry names it (in its locality or any locality), else the one entry street its loose
+    /// key names (`пл. Республики` → `Республика алаңы`), else itself.
+    fn street_key(&self, loc: &str, key: String) -> String {
+        let named = |l: &str| self.streets.get(l).is_some_and(|m| m.contains_key(&key));
+        if named(loc) || named("") || self.loose.is_empty() {
+            return key;
+        }
+        let lk = loose_street_key(&key);
+        for l in [loc, ""] {
+            if let Some(v) = self.loose.get(l).and_then(|m| m.get(&lk)) {
+                return match v {
+                    Some(k) => k.clone(),
+                    None => key,
+                };
+            }
+        }
+        key
+    }
 }
 
 fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> EntryIndex<'a> {
@@ -91,10 +116,24 @@ fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> E
             }
         }
     }
+    let mut loose: HashMap<&str, HashMap<String, Option<String>>> = HashMap::new();
+    for (loc, m) in &streets {
+        let l = loose.entry(*loc).or_default();
+        for key in m.keys().filter(|k| !k.is_empty()) {
+            l.entry(loose_street_key(key))
+                .and_modify(|v| {
+                    if v.as_ref() != Some(key) {
+                        *v = None
+                    }
+                })
+                .or_insert_with(|| Some(key.clone()));
+        }
+    }
     EntryIndex {
         streets,
         settlements,
         localities,
+        loose,
     }
 }
 
@@ -143,10 +182,11 @@ fn resolve(
     if cache.street_raw != a.street || cache.street_raw.is_empty() {
         cache.street_raw.clone_from(&a.street);
         let s = normalise_street(&a.street);
-        cache.street = match aliases {
-            Some(al) => al.resolve(&cache.loc, &s).into(),
-            None => s.into(),
+        let s = match aliases {
+            Some(al) => al.resolve(&cache.loc, &s).to_string(),
+            None => s,
         };
+        cache.street = ix.street_key(&cache.loc, s).into();
     }
     let loc: &str = &cache.loc;
     let street: &str = &cache.street;
