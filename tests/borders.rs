@@ -1000,3 +1000,186 @@ fn a_russian_genitive_street_matches_its_kazakh_nominative_entry() {
         ]
     );
 }
+
+/// The message of each BORDER_ENTRY_MATCHES_NOTHING: an unknown street, or houses beyond
+/// the known ones with their count and range.
+#[test]
+fn an_entry_beyond_the_last_known_house_names_the_known_range() {
+    let addrs = vec![
+        point("ул. Абая", "1", "", 0.0, 0.0, 2),
+        point("ул. Абая", "2", "", 0.0, 0.0, 3),
+        point("ул. Абая", "3А", "", 0.0, 0.0, 4),
+    ];
+    let table = table_of(&[
+        ("1", "улица", "Абая", "1-3"),
+        ("2", "улица", "Абая", "50-60"),
+        ("3", "улица", "Абая", "с 100 до конца"),
+        ("4", "улица", "Жамбыла", "все дома"),
+    ]);
+    let out = check_lists(&table, &addrs);
+    let mut dead: Vec<(String, u64, String)> = out
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::BorderEntryMatchesNothing)
+        .map(|f| {
+            (
+                f.precinct.as_ref().unwrap().to_string(),
+                f.line.unwrap(),
+                f.message.clone(),
+            )
+        })
+        .collect();
+    dead.sort();
+    assert_eq!(
+        dead,
+        vec![
+            (
+                "2".to_string(),
+                3,
+                "«Абая» 50..60: no known house matches (3 known houses, 1..3А)".to_string()
+            ),
+            (
+                "3".to_string(),
+                4,
+                "«Абая» 100..: no known house matches (3 known houses, 1..3А)".to_string()
+            ),
+            (
+                "4".to_string(),
+                5,
+                "«Жамбыла»: no such street among the address points of «Алматы»".to_string()
+            ),
+        ]
+    );
+}
+
+/// ADDRESS_IN_SEVERAL_LISTS names every precinct and the entry (file:line and text) of each.
+#[test]
+fn an_address_in_several_lists_names_the_precincts_and_their_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.csv");
+    std::fs::write(
+        &path,
+        "№ участка;Тип населенного пункта;Населенный пункт;Тип адреса;Адрес;Дом\n\
+         7;город;Алматы;улица;Абая;1-3\n\
+         12;город;Алматы;улица;Абая;2 и 4\n\
+         12;город;Алматы;;\"Границы: ул. Гоголя: 1-9; ул. Абая: все четные\";\n",
+    )
+    .unwrap();
+    let mut intake = Intake::default();
+    let (table, findings) = read_borders(&path, &mut intake).unwrap();
+    assert!(findings.is_empty(), "{findings:?}");
+    let addrs = vec![
+        point("ул. Абая", "1", "", 0.0, 0.0, 2),
+        point("ул. Абая", "2", "", 0.0, 0.0, 3),
+    ];
+    let out = check_lists(&table, &addrs);
+    let several: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::AddressInSeveralLists)
+        .collect();
+    assert_eq!(several.len(), 1);
+    let f = several[0];
+    assert_eq!(f.line, Some(3));
+    // The key's precinct: the smallest number in string order ("12" < "7").
+    assert_eq!(f.precinct, Some(p("12")));
+    let b = path.display();
+    assert_eq!(
+        f.message,
+        format!(
+            "the address is in the lists of 2 precincts: precinct 7 ({b}:2: «улица Абая 1-3»), \
+             precinct 12 ({b}:3: «улица Абая 2 и 4»), \
+             precinct 12 ({b}:4: «Границы: ул. Гоголя: 1-9; ул. Абая: все четные»)"
+        )
+    );
+}
+
+/// A precinct is over the cap by its address list alone: its polygon holds no voter and no
+/// voter is listed in it, but the list gives it more voters than the cap.
+#[test]
+fn a_precinct_over_the_cap_by_its_list_alone_is_flagged() {
+    use geo::{MultiPolygon, polygon};
+    use precincts::check::{CheckOptions, Quiet, run};
+    use precincts::model::{Dataset, VOTER_FIELDS, VoterTableBuilder};
+    let addrs: Vec<AddressPoint> = (1..=4)
+        .map(|n| point("ул. Абая", &n.to_string(), "", 0.5, 0.5, n as u64 + 1))
+        .collect();
+    // Every point lies in precinct 2's polygon; precinct 1 has a polygon far away.
+    let sq = |x0: f64| {
+        MultiPolygon(vec![
+            polygon![(x: x0, y: 0.0), (x: x0 + 1.0, y: 0.0), (x: x0 + 1.0, y: 1.0), (x: x0, y: 1.0)],
+        ])
+    };
+    let polys = vec![
+        PrecinctPolygon {
+            no: p("1"),
+            geometry: sq(5.0),
+            derived: false,
+            source: src(1),
+        },
+        PrecinctPolygon {
+            no: p("2"),
+            geometry: sq(0.0),
+            derived: false,
+            source: src(2),
+        },
+    ];
+    // Four voters, one per house, each listed in precinct 2.
+    let mut b = VoterTableBuilder::new("voters.csv");
+    for n in 1..=4u64 {
+        let (code, house) = (n.to_string(), n.to_string());
+        let mut f = [""; VOTER_FIELDS];
+        f[0] = &code;
+        f[5] = "2";
+        f[14] = "Алматы";
+        f[15] = "ул. Абая";
+        f[16] = &house;
+        b.push(f, n + 1).unwrap();
+    }
+    let ds = Dataset {
+        precincts: polys,
+        addresses: addrs,
+        voters: Some(b.build()),
+        ..Dataset::default()
+    };
+    // The list gives every house of Абая to precinct 1.
+    let table = table_of(&[("1", "улица", "Абая", "все дома")]);
+    let opts = CheckOptions {
+        cap: 3,
+        ..CheckOptions::default()
+    };
+    let result = run(&ds, Some(&table), None, &opts, &Quiet);
+    let fig = |no: &str| {
+        result
+            .precincts
+            .iter()
+            .find(|f| f.no.as_str() == no)
+            .unwrap()
+    };
+    assert_eq!(
+        (
+            fig("1").voters,
+            fig("1").voters_listed,
+            fig("1").voters_by_list
+        ),
+        (0, 0, Some(4))
+    );
+    assert!(fig("1").overfull);
+    let over: Vec<_> = result
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::PrecinctOverCap)
+        .collect();
+    // Precinct 2 has 4 voters by polygon and by the voter list: over the cap too.
+    let mut who: Vec<String> = over
+        .iter()
+        .map(|f| f.precinct.as_ref().unwrap().to_string())
+        .collect();
+    who.sort();
+    assert_eq!(who, ["1", "2"]);
+    let one = over.iter().find(|f| f.precinct == Some(p("1"))).unwrap();
+    assert_eq!(
+        one.message,
+        "0 voters by address, 0 by the voter list, 4 by the address list; the cap is 3"
+    );
+}
