@@ -289,8 +289,9 @@ pub fn run(
         out.address_list = b.address_list;
     }
 
-    // --- Gaps: address points inside a unit but in no precinct.
-    if precinct_index.is_some() && admin_index.is_some() {
+    // --- Gaps: address points inside a unit but in no precinct. Polygons derived from the
+    // lists leave no gaps but the unlisted addresses, which ADDRESS_IN_NO_LIST already names.
+    if precinct_index.is_some() && admin_index.is_some() && !derived {
         for (i, a) in ds.addresses.iter().enumerate() {
             if address_admin[i].is_some() && address_precinct[i].is_none() {
                 findings.push(
