@@ -1,6 +1,9 @@
 //! Appendix 3 border lists: the corpus of entries, reading and writing tables, the checks,
 //! and the write-back round trip (property test).
 
+mod common;
+use common::run_check;
+
 use geo::Coord;
 use precincts::borders::{
     BorderTable, BordersInput, Lang, appendix3_rows, check_borders, parse_row, read_borders,
@@ -629,20 +632,6 @@ fn a_renamed_street_matches_under_its_old_name() {
     };
     assert_eq!(run(None), vec![None]);
     assert_eq!(run(Some(&aliases)), vec![Some(p("7"))]);
-}
-
-fn run_check(args: &[&str]) {
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_precincts"))
-        .arg("check")
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 /// Every vertex of a GeoJSON (Multi)Polygon geometry.

@@ -3,6 +3,9 @@
 //! the planned Appendix 3 lists, which a new check reads back to the planned voter counts.
 //! Expected figures are summed here from the fixture's own table or from `assignment.csv`.
 
+mod common;
+use common::run_check;
+
 mod server_fixture;
 
 use axum::body::{Body, Bytes};
@@ -741,20 +744,6 @@ async fn planned_lists_checked_again_give_the_planned_voter_counts() {
     for (p, want) in &planned {
         assert_eq!(by_list.get(p), Some(want), "precinct {p}");
     }
-}
-
-fn run_check(args: &[&str]) {
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_precincts"))
-        .arg("check")
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 #[tokio::test]

@@ -1,23 +1,11 @@
 //! Write-back end to end: the Appendix 3 lists that `check` writes from the polygons, read
 //! back as the borders of the same dataset, agree with the polygons address for address.
 
+mod common;
+
+use common::run_check as check;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
-
-fn check(args: &[&str]) {
-    let o = Command::new(env!("CARGO_BIN_EXE_precincts"))
-        .arg("check")
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
 
 fn counts(out: &Path) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
