@@ -129,25 +129,20 @@ fn key_of(a: &AddressPoint) -> [String; 4] {
     ]
 }
 
-/// A display label: "street house/building, locality".
+/// A display label: "street house building, locality" (for the map, the search, the plan).
 pub fn label(a: &AddressPoint) -> String {
-    let mut s = a.street.trim().to_string();
-    if !a.house.is_empty() {
-        s.push(' ');
-        s.push_str(&a.house);
-    }
-    if !a.building.is_empty() {
-        s.push_str(" / ");
-        s.push_str(&a.building);
-    }
-    if !a.locality.is_empty() {
-        if s.is_empty() {
-            s = a.locality.clone();
-        } else {
-            s = format!("{s}, {}", a.locality);
+    let mut s = a.street.clone();
+    for part in [&a.house, &a.building] {
+        if !part.is_empty() {
+            s.push(' ');
+            s.push_str(part);
         }
     }
-    s
+    match (s.is_empty(), a.locality.is_empty()) {
+        (true, _) => a.locality.clone(),
+        (false, false) => format!("{s}, {}", a.locality),
+        (false, true) => s,
+    }
 }
 
 /// Checks a target precinct number as a planner typed it.
@@ -455,17 +450,6 @@ impl Planner {
         out.into_iter().map(|(_, v)| v).collect()
     }
 
-    /// Precincts whose planned addresses differ from the check's.
-    fn changed_set(&self) -> BTreeSet<u32> {
-        let mut s = BTreeSet::new();
-        for (b, c) in self.base.iter().zip(&self.current) {
-            if b != c {
-                s.extend(b.iter().chain(c.iter()).copied());
-            }
-        }
-        s
-    }
-
     /// `GET /api/plan`: the edits, the changed precincts and the moved addresses.
     pub fn overview(&self) -> Value {
         let moved: Vec<usize> = (0..self.points.len())
@@ -476,7 +460,7 @@ impl Planner {
             "cap": self.cap,
             "addresses": self.points.len(),
             "edits": self.edits.iter().map(Edit::to_json).collect::<Vec<_>>(),
-            "precincts": self.figures(&self.changed_set()),
+            "precincts": self.figures(&self.touched(&self.base)),
             "moved_total": moved.len(),
             "moved": &moved[..moved.len().min(MOVED_LIMIT)],
         })
@@ -590,10 +574,11 @@ impl Planner {
                 unit: None,
             });
         }
-        let planned: u64 = (0..self.points.len())
-            .filter(|&i| self.current[i] == Some(t))
-            .map(|i| u64::from(self.voters[i]))
-            .sum();
+        let planned = changed
+            .iter()
+            .find(|f| f["precinct"] == target.as_str())
+            .and_then(|f| f["voters_planned"].as_u64())
+            .unwrap_or(0);
         if planned > self.cap {
             warnings.push(Warning {
                 code: "over_cap",
@@ -649,7 +634,7 @@ impl Planner {
             .map(|(u, _)| self.units[u as usize].clone())
     }
 
-    /// The precincts an address changed between `before` and now.
+    /// The precincts of the points whose precinct differs between `before` and now.
     fn touched(&self, before: &[Option<u32>]) -> BTreeSet<u32> {
         let mut s = BTreeSet::new();
         for (b, c) in before.iter().zip(&self.current) {

@@ -50,22 +50,10 @@ fn read_dataset_addresses(dataset: &Path) -> Vec<AddressRec> {
     match crate::io::read_addresses(path, ds.crs.as_deref(), &mut intake) {
         Ok(points) => points
             .into_iter()
-            .map(|a| {
-                let mut label = a.street.clone();
-                for part in [&a.house, &a.building] {
-                    if !part.is_empty() {
-                        label.push(' ');
-                        label.push_str(part);
-                    }
-                }
-                if !a.locality.is_empty() {
-                    label = format!("{label}, {}", a.locality);
-                }
-                AddressRec {
-                    label,
-                    lon: a.coord.x,
-                    lat: a.coord.y,
-                }
+            .map(|a| AddressRec {
+                label: super::plan::label(&a),
+                lon: a.coord.x,
+                lat: a.coord.y,
             })
             .collect(),
         Err(e) => {
