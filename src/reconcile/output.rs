@@ -588,6 +588,17 @@ impl<'a> Ctx<'a> {
                 ));
             }
         }
+        let [
+            code,
+            line,
+            precinct,
+            district,
+            iin,
+            surname,
+            name,
+            middle_name,
+            birth_date,
+        ] = record_cells(r);
         [
             CATEGORY_NUMBERS[d.sub.category().number() as usize].into(),
             d.sub.key().into(),
@@ -595,15 +606,15 @@ impl<'a> Ctx<'a> {
                 Level::Error => "error".into(),
                 Level::Warning => "warning".into(),
             },
-            r.code().into(),
-            r.line().to_string().into(),
-            r.field(VoterField::Precinct).into(),
-            r.field(VoterField::District).into(),
-            r.field(VoterField::Iin).into(),
-            r.field(VoterField::Surname).into(),
-            r.field(VoterField::Name).into(),
-            r.field(VoterField::MiddleName).into(),
-            r.field(VoterField::BirthDate).into(),
+            code,
+            line,
+            precinct,
+            district,
+            iin,
+            surname,
+            name,
+            middle_name,
+            birth_date,
             self.matched_by(d.record).into(),
             self.pair_scores(d.record),
             q.map(|q| q.code()).unwrap_or("").into(),
@@ -621,20 +632,30 @@ impl<'a> Ctx<'a> {
     }
 
     fn list_row(&self, r: VoterRow<'a>, explanation: &'static str) -> ListRow<'a> {
-        [
-            r.code().into(),
-            r.line().to_string().into(),
-            r.field(VoterField::Precinct).into(),
-            r.field(VoterField::District).into(),
-            r.field(VoterField::Iin).into(),
-            r.field(VoterField::Surname).into(),
-            r.field(VoterField::Name).into(),
-            r.field(VoterField::MiddleName).into(),
-            r.field(VoterField::BirthDate).into(),
-            explanation.into(),
-        ]
+        let [a, b, c, d, e, f, g, h, i] = record_cells(r);
+        [a, b, c, d, e, f, g, h, i, explanation.into()]
     }
 }
+
+/// The record's own cells, shared by a category file's row and a list file's: code, line,
+/// then [`RECORD_FIELDS`].
+fn record_cells(r: VoterRow<'_>) -> [Cow<'_, str>; 2 + RECORD_FIELDS.len()] {
+    std::array::from_fn(|k| match k {
+        0 => r.code().into(),
+        1 => r.line().to_string().into(),
+        _ => r.field(RECORD_FIELDS[k - 2]).into(),
+    })
+}
+
+const RECORD_FIELDS: [VoterField; 7] = [
+    VoterField::Precinct,
+    VoterField::District,
+    VoterField::Iin,
+    VoterField::Surname,
+    VoterField::Name,
+    VoterField::MiddleName,
+    VoterField::BirthDate,
+];
 
 /// Per-category counts: category → (distinct records, subcategory key → rows).
 type Counts = BTreeMap<u8, (u64, BTreeMap<&'static str, u64>)>;
