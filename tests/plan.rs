@@ -93,6 +93,16 @@ fn expected(moves: &[(&[u64], &str)]) -> BTreeMap<String, u64> {
     m
 }
 
+/// The codes of an edit's warnings, in order.
+fn warning_codes(v: &Value) -> Vec<&str> {
+    v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect()
+}
+
 fn figures(list: &Value) -> BTreeMap<String, (u64, u64)> {
     list.as_array()
         .expect("a list of precincts")
@@ -288,12 +298,7 @@ async fn moves_that_break_the_rules_are_made_with_warnings() {
     )
     .await;
     assert_eq!(st, StatusCode::CREATED);
-    let codes: Vec<&str> = v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["code"].as_str().unwrap())
-        .collect();
+    let codes = warning_codes(&v);
     assert_eq!(codes, ["over_cap"]);
     let total = expected(&[(&ids_of(fx::OVERFULL), fx::CLEAN)])[fx::CLEAN];
     assert!(
@@ -333,12 +338,7 @@ async fn moves_that_break_the_rules_are_made_with_warnings() {
         v["edit"]["precinct"], "250",
         "the № sign is not part of the number"
     );
-    let codes: Vec<&str> = v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["code"].as_str().unwrap())
-        .collect();
+    let codes = warning_codes(&v);
     assert_eq!(codes, ["new_precinct"]);
     let (_, o) = get(&s, "/api/plan").await;
     let new = o["precincts"]
