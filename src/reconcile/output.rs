@@ -566,25 +566,23 @@ impl<'a> Ctx<'a> {
                 // a group can hold hundreds of records, each listing all the others).
                 let g = &self.groups[group as usize];
                 let mut others = String::with_capacity(g.text);
-                let mut first = true;
                 for (&k, label) in members.iter().zip(&g.labels) {
                     if k != d.record {
-                        if !first {
+                        // A label is never empty (`code@precinct`).
+                        if !others.is_empty() {
                             others.push_str("; ");
                         }
                         others.push_str(label);
-                        first = false;
                     }
                 }
                 rv = others.into();
                 sv = format!("{}@{}", r.code(), r.field(VoterField::Precinct)).into();
-                let precincts = g;
                 explanation.to_mut().push_str(&format!(
                     "; {} жазба, {} учаске / {} записей, {} участков",
                     members.len(),
-                    precincts.precincts,
+                    g.precincts,
                     members.len(),
-                    precincts.precincts
+                    g.precincts
                 ));
             }
         }
