@@ -3,6 +3,9 @@
 //! minimal client here. A missing Chromium fails the tests unless `PRECINCTS_SKIP_BROWSER=1`
 //! is set (then they pass with a note on stderr).
 
+mod common;
+use common::run_check;
+
 mod server_fixture;
 
 use serde_json::{Value, json};
@@ -802,18 +805,13 @@ fn the_demos_planted_precincts_are_flagged_with_their_numbers_in_headless_chromi
     let dir = tmp.path().join("demo");
     let town = precincts::demo::generate(&dir, &DemoOptions::default()).unwrap();
     let out = dir.join("out");
-    let status = Command::new(bin())
-        .arg("check")
-        .arg("--dataset")
-        .arg(dir.join("dataset.toml"))
-        .arg("--out")
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run precincts check");
     // The run completed: 0, whatever it found (2 would be unusable input).
-    assert_eq!(status.code(), Some(0), "precincts check failed: {status}");
+    run_check(&[
+        "--dataset",
+        dir.join("dataset.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
 
     // What the generator planted.
     let expected: ExpectedFile =
