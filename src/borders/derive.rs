@@ -42,6 +42,42 @@ pub(crate) fn cell_owner<'a>(
     best.map(|(p, _)| p)
 }
 
+/// A bounding box grown a coordinate at a time (empty: min > max).
+#[derive(Clone, Copy)]
+struct Bounds {
+    min: Coord<f64>,
+    max: Coord<f64>,
+}
+
+impl Bounds {
+    fn new() -> Self {
+        Bounds {
+            min: Coord {
+                x: f64::MAX,
+                y: f64::MAX,
+            },
+            max: Coord {
+                x: f64::MIN,
+                y: f64::MIN,
+            },
+        }
+    }
+
+    fn grow(&mut self, c: Coord<f64>) {
+        self.min.x = self.min.x.min(c.x);
+        self.max.x = self.max.x.max(c.x);
+        self.min.y = self.min.y.min(c.y);
+        self.max.y = self.max.y.max(c.y);
+    }
+
+    /// The larger side in the plane where longitudes are scaled by `k` (at least 1e-3).
+    fn span(&self, k: f64) -> f64 {
+        ((self.max.x - self.min.x) * k)
+            .max(self.max.y - self.min.y)
+            .max(1e-3)
+    }
+}
+
 /// The cells of the points `idx` (all in one unit, or all in none), computed among those
 /// points only, merged per precinct and clipped to `clip`. `k` scales longitudes so that the
 /// plane is locally isotropic.
@@ -59,22 +95,16 @@ fn unit_cells<'a>(
     let back = |p: Point2<f64>| Coord { x: p.x / k, y: p.y };
     // The far points must lie well beyond both the points and the clip area, so that every
     // cell is bounded and true within the clip area.
-    let (mut minx, mut miny, mut maxx, mut maxy) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    let mut grow = |c: Coord<f64>| {
-        minx = minx.min(c.x);
-        maxx = maxx.max(c.x);
-        miny = miny.min(c.y);
-        maxy = maxy.max(c.y);
-    };
+    let mut b = Bounds::new();
     for &i in idx {
-        grow(coords[i]);
+        b.grow(coords[i]);
     }
     if let Some(r) = clip.bounding_rect() {
-        grow(r.min());
-        grow(r.max());
+        b.grow(r.min());
+        b.grow(r.max());
     }
-    let span = ((maxx - minx) * k).max(maxy - miny).max(1e-3);
-    let (cx, cy) = ((minx + maxx) / 2.0 * k, (miny + maxy) / 2.0);
+    let span = b.span(k);
+    let (cx, cy) = ((b.min.x + b.max.x) / 2.0 * k, (b.min.y + b.max.y) / 2.0);
 
     let mut tri: DelaunayTriangulation<Point2<f64>> = DelaunayTriangulation::new();
     // Points sharing a coordinate share a vertex: spade returns the existing one.
@@ -139,34 +169,30 @@ pub fn derive_polygons(
 
     // The points of each unit (None: of no unit); non-finite coordinates have no cell.
     let mut by_unit: BTreeMap<Option<u32>, Vec<usize>> = BTreeMap::new();
-    let (mut minx, mut miny, mut maxx, mut maxy) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    let mut b = Bounds::new();
     for (i, c) in coords.iter().enumerate() {
         if !c.x.is_finite() || !c.y.is_finite() {
             continue;
         }
-        minx = minx.min(c.x);
-        maxx = maxx.max(c.x);
-        miny = miny.min(c.y);
-        maxy = maxy.max(c.y);
+        b.grow(*c);
         by_unit.entry(unit_of[i]).or_default().push(i);
     }
     if by_unit.is_empty() {
         return Vec::new();
     }
     // Work in a locally isotropic plane: x scaled by cos(latitude).
-    let k = ((miny + maxy) / 2.0).to_radians().cos().max(0.01);
+    let k = ((b.min.y + b.max.y) / 2.0).to_radians().cos().max(0.01);
     // Outside every unit: the points' bounding box with a margin, less the units.
     let outside = || {
-        let span = ((maxx - minx) * k).max(maxy - miny).max(1e-3);
-        let margin = span * 0.05;
+        let margin = b.span(k) * 0.05;
         let bbox = Rect::new(
             Coord {
-                x: minx - margin / k,
-                y: miny - margin,
+                x: b.min.x - margin / k,
+                y: b.min.y - margin,
             },
             Coord {
-                x: maxx + margin / k,
-                y: maxy + margin,
+                x: b.max.x + margin / k,
+                y: b.max.y + margin,
             },
         )
         .to_polygon();
