@@ -18,6 +18,7 @@ use crate::spatial::PolygonIndex;
 use geo::{BooleanOps, BoundingRect, Coord, Intersects, LineString, MultiPolygon, Polygon, Rect};
 use rayon::prelude::*;
 use spade::{DelaunayTriangulation, Point2, Triangulation};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// The precinct of a cell shared by the points `idx` (one coordinate): the one most of them
@@ -213,8 +214,8 @@ pub fn derive_polygons(
         .par_iter()
         .map(|(unit, idx)| {
             let clip = match unit {
-                Some(u) => unit_polys[*u as usize].clone(),
-                None => outside(),
+                Some(u) => Cow::Borrowed(&unit_polys[*u as usize]),
+                None => Cow::Owned(outside()),
             };
             unit_cells(idx, &coords, assignment, &clip, k)
         })
