@@ -407,6 +407,27 @@ pub fn loose_street_key(key: &str) -> String {
     out
 }
 
+/// The one value each key names, for a [`loose_street_key`] fallback: `None` where a key
+/// names several values (then there is no fallback).
+pub(crate) fn unique_values<K: Eq + std::hash::Hash, V: PartialEq>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> HashMap<K, Option<V>> {
+    let mut out: HashMap<K, Option<V>> = HashMap::new();
+    for (k, v) in pairs {
+        match out.entry(k) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                if e.get().as_ref() != Some(&v) {
+                    e.insert(None);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(Some(v));
+            }
+        }
+    }
+    out
+}
+
 /// The matching key of a locality (`г. Алматы` = `Алматы қаласы` = `алматы`).
 pub fn normalise_locality(s: &str) -> String {
     let words = text::fold_tokens(s);
@@ -563,17 +584,11 @@ impl AddressIndex {
                 }
             }
         }
-        let mut loose: HashMap<(String, String), Option<u32>> = HashMap::new();
-        for ((l, s), &sid) in &streets {
-            loose
-                .entry((l.clone(), loose_street_key(s)))
-                .and_modify(|v| {
-                    if *v != Some(sid) {
-                        *v = None
-                    }
-                })
-                .or_insert(Some(sid));
-        }
+        let loose = unique_values(
+            streets
+                .iter()
+                .map(|((l, s), &sid)| ((l.clone(), loose_street_key(s)), sid)),
+        );
         AddressIndex {
             streets,
             raw,

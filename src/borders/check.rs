@@ -3,7 +3,9 @@
 //! through their geocoded address index.
 
 use super::{BorderTable, StreetAliases, Target};
-use crate::address::{House, loose_street_key, normalise_locality, normalise_street, parse_house};
+use crate::address::{
+    House, loose_street_key, normalise_locality, normalise_street, parse_house, unique_values,
+};
 use crate::model::{
     AddressPoint, AdminUnit, Finding, FindingCode, PrecinctNo, PrecinctPolygon, VoterField,
     VoterTable,
@@ -116,19 +118,16 @@ fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> E
             }
         }
     }
-    let mut loose: HashMap<&str, HashMap<String, Option<String>>> = HashMap::new();
-    for (loc, m) in &streets {
-        let l = loose.entry(*loc).or_default();
-        for key in m.keys().filter(|k| !k.is_empty()) {
-            l.entry(loose_street_key(key))
-                .and_modify(|v| {
-                    if v.as_ref() != Some(key) {
-                        *v = None
-                    }
-                })
-                .or_insert_with(|| Some(key.clone()));
-        }
-    }
+    let loose = streets
+        .iter()
+        .map(|(loc, m)| {
+            let keys = m.keys().filter(|k| !k.is_empty());
+            (
+                *loc,
+                unique_values(keys.map(|k| (loose_street_key(k), k.clone()))),
+            )
+        })
+        .collect();
     EntryIndex {
         streets,
         settlements,
