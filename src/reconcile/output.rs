@@ -725,13 +725,13 @@ impl List<'_> {
         }
     }
 
+    /// The sheet's name, before [`write_xlsx`] cuts it to the 31 characters a sheet allows.
     fn sheet_name(&self) -> String {
-        let name = match self {
+        match self {
             List::Category(c, _) => format!("{} {}", c.number(), short_sheet(*c)),
             List::SubmissionOnly(_) => "Тек тізімде - Только в списке".into(),
             List::RegisterOnly(_) => "Тек тізілімде - Только в регистре".into(),
-        };
-        name.chars().take(31).collect()
+        }
     }
 
     fn header(&self) -> Vec<&'static str> {
