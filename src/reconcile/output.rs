@@ -121,17 +121,14 @@ impl<'a> Ctx<'a> {
             .groups
             .par_iter()
             .map(|members| {
-                let labels: Vec<String> = members
-                    .iter()
-                    .map(|&k| {
-                        let o = sub.get(k as usize);
-                        format!("{}@{}", o.code(), o.field(VoterField::Precinct))
-                    })
-                    .collect();
-                let precincts: std::collections::BTreeSet<&str> = members
-                    .iter()
-                    .map(|&k| sub.get(k as usize).field(VoterField::Precinct))
-                    .collect();
+                let mut labels = Vec::with_capacity(members.len());
+                let mut precincts = std::collections::BTreeSet::new();
+                for &k in members {
+                    let o = sub.get(k as usize);
+                    let p = o.field(VoterField::Precinct);
+                    labels.push(format!("{}@{p}", o.code()));
+                    precincts.insert(p);
+                }
                 GroupLabels {
                     text: labels.iter().map(|l| l.len() + 2).sum(),
                     labels,
