@@ -3,7 +3,7 @@
 //! polygons, the stations (Appendix 2), the voter list (Appendix 1) and the address lists
 //! (Appendix 3). Problems come back as [`Finding`]s, never as errors.
 
-use crate::address::AddressIndex;
+use crate::address::{AddressIndex, AddressQuery, Geocoded, UnitNames};
 use crate::borders::{BorderTable, BordersInput, StreetAliases};
 use crate::model::{
     AdminLevel, AdminUnit, Dataset, Finding, FindingCode, Kato, PrecinctNo, PrecinctPolygon,
@@ -197,9 +197,15 @@ pub fn run(
 
     // --- Voters: geocode each address.
     progress.step("geocoding voters");
-    let voter_address: Vec<Option<u32>> = match &ds.voters {
+    let geocoded: Vec<Geocoded> = match &ds.voters {
         Some(v) => {
-            let ix = AddressIndex::new(&ds.addresses);
+            let unit_kato: Vec<String> = units.iter().map(|u| u.kato.to_string()).collect();
+            let names = UnitNames::new(
+                ds.admin
+                    .iter()
+                    .filter_map(|u| Some((u.kato.as_str(), u.name.as_deref()?))),
+            );
+            let ix = AddressIndex::with_units(&ds.addresses, &address_admin, unit_kato, names);
             let counter = progress.counter();
             if let Some(c) = counter {
                 c.start(crate::io::progress::Unit::Rows, v.len() as u64);
@@ -208,6 +214,7 @@ pub fn run(
         }
         None => Vec::new(),
     };
+    let voter_address: Vec<Option<u32>> = geocoded.iter().map(Geocoded::point).collect();
 
     // --- Address lists first when there are no polygons: they give the derived ones.
     let units_owned: Vec<AdminUnit> = units.iter().map(|u| (*u).clone()).collect();
@@ -353,8 +360,25 @@ pub fn run(
                 *listed.entry(p).or_default() += 1;
             }
             let listed_no = p.parse::<PrecinctNo>().ok();
-            match voter_address[i] {
-                None => {
+            match &geocoded[i] {
+                Geocoded::Ambiguous(candidates) => {
+                    let mut f = Finding::new(
+                        FindingCode::VoterAddressAmbiguous,
+                        format!("record {}", r.code()),
+                        format!(
+                            "{}, {} {} {}: the street could be any of {}; the voter is counted in no precinct",
+                            r.field(VoterField::Residence),
+                            r.field(VoterField::Street),
+                            r.field(VoterField::House),
+                            r.field(VoterField::Building),
+                            candidates.join("; ")
+                        ),
+                    )
+                    .record(r.code(), file, r.line());
+                    f.precinct = listed_no;
+                    findings.push(f);
+                }
+                Geocoded::NotFound => {
                     let mut f = Finding::new(
                         FindingCode::VoterAddressNotFound,
                         format!("record {}", r.code()),
@@ -372,7 +396,7 @@ pub fn run(
                     f.precinct = listed_no;
                     findings.push(f);
                 }
-                Some(a) => {
+                &Geocoded::Point(a) => {
                     if let Some(q) = address_precinct[a as usize] {
                         by_polygon[q as usize] += 1;
                         let qno = &polygons[q as usize].no;
@@ -719,27 +743,29 @@ fn geocode(
     v: &crate::model::VoterTable,
     ix: &AddressIndex,
     progress: Option<&crate::io::progress::Counter>,
-) -> Vec<Option<u32>> {
+) -> Vec<Geocoded> {
     const CHUNK: usize = 1 << 16;
-    let chunks: Vec<Vec<Option<u32>>> = (0..v.len().div_ceil(CHUNK))
+    let chunks: Vec<Vec<Geocoded>> = (0..v.len().div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
-            let mut memo: HashMap<[&str; 4], Option<u32>> = HashMap::new();
+            let mut memo: HashMap<AddressQuery, Geocoded> = HashMap::new();
             let mut cache = crate::address::FindCache::default();
             let rows = c * CHUNK..((c + 1) * CHUNK).min(v.len());
             let n = rows.len() as u64;
-            let found: Vec<Option<u32>> = rows
+            let found: Vec<Geocoded> = rows
                 .map(|i| {
                     let r = v.get(i);
-                    let key = [
-                        r.field(VoterField::Residence),
-                        r.field(VoterField::Street),
-                        r.field(VoterField::House),
-                        r.field(VoterField::Building),
-                    ];
-                    *memo.entry(key).or_insert_with(|| {
-                        ix.find_cached(&mut cache, key[0], key[1], key[2], key[3])
-                    })
+                    let q = AddressQuery {
+                        oblast: r.field(VoterField::Oblast),
+                        district: r.field(VoterField::District),
+                        locality: r.field(VoterField::Residence),
+                        street: r.field(VoterField::Street),
+                        house: r.field(VoterField::House),
+                        building: r.field(VoterField::Building),
+                    };
+                    memo.entry(q)
+                        .or_insert_with(|| ix.locate_cached(&mut cache, &q))
+                        .clone()
                 })
                 .collect();
             if let Some(p) = progress {

@@ -3,6 +3,7 @@
 //! through their geocoded address index.
 
 use super::{BorderTable, StreetAliases, Target};
+use crate::address::directory::{Resolution, StreetDirectory};
 use crate::address::{
     House, loose_street_key, normalise_locality, normalise_street, parse_house, unique_values,
 };
@@ -76,15 +77,63 @@ impl EntryIndex<'_> {
     }
 }
 
-fn build_index<'a>(table: &'a BorderTable, aliases: Option<&StreetAliases>) -> EntryIndex<'a> {
+/// The street of an entry among the streets of the address points: the street key the
+/// entry names (aliases applied, then the cascade of [`StreetDirectory`]: the full key, the
+/// name without its type, the loose genitive, each only when it names one street of the
+/// locality), or the candidates' keys when it could be several streets. An entry whose
+/// street is unknown keeps its own key (and matches nothing).
+type EntryStreet = Result<String, Vec<String>>;
+
+fn entry_streets(
+    table: &BorderTable,
+    addresses: &[AddressPoint],
+    aliases: Option<&StreetAliases>,
+) -> Vec<Option<EntryStreet>> {
+    let mut dir = StreetDirectory::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    for a in addresses {
+        if !seen.insert((a.locality.as_str(), a.street.as_str())) {
+            continue;
+        }
+        let loc = normalise_locality(&a.locality);
+        let key = normalise_street(&a.street);
+        let key = aliases.map(|al| al.resolve(&loc, &key)).unwrap_or(&key);
+        dir.insert(None, &loc, key);
+        dir.insert(None, "", key);
+    }
+    let any = |_: Option<u32>| true;
+    table
+        .entries
+        .iter()
+        .map(|e| match &e.target {
+            Target::Street { key, .. } => {
+                let loc = table.precincts[e.precinct].locality_key.as_str();
+                let key = aliases.map(|a| a.resolve(loc, key)).unwrap_or(key);
+                Some(match dir.resolve(loc, key, &any) {
+                    Resolution::Found(o) => Ok(dir.object(o[0]).2.to_string()),
+                    Resolution::Ambiguous(os) => {
+                        Err(os.iter().map(|&o| dir.object(o).2.to_string()).collect())
+                    }
+                    Resolution::NotFound => Ok(key.to_string()),
+                })
+            }
+            Target::Settlement { .. } | Target::NoStreet => None,
+        })
+        .collect()
+}
+
+fn build_index<'a>(table: &'a BorderTable, entry_street: &[Option<EntryStreet>]) -> EntryIndex<'a> {
     let mut streets: HashMap<&str, HashMap<String, Vec<u32>>> = HashMap::new();
     let mut settlements: HashMap<String, Vec<u32>> = HashMap::new();
     let mut localities = Some(HashSet::new());
     for (i, e) in table.entries.iter().enumerate() {
         let loc = table.precincts[e.precinct].locality_key.as_str();
         match &e.target {
-            Target::Street { key, .. } => {
-                let key = aliases.map(|a| a.resolve(loc, key)).unwrap_or(key);
+            Target::Street { .. } => {
+                // An ambiguous entry covers nothing.
+                let Some(Ok(key)) = &entry_street[i] else {
+                    continue;
+                };
                 streets
                     .entry(loc)
                     .or_default()
@@ -232,7 +281,8 @@ fn address_text(a: &AddressPoint) -> String {
 /// Runs the checks of the address lists. See the module docs for the findings and keys.
 pub fn check_borders(input: &BordersInput) -> BordersOutcome {
     let table = input.table;
-    let ix = build_index(table, input.aliases);
+    let entry_street = entry_streets(table, input.addresses, input.aliases);
+    let ix = build_index(table, &entry_street);
     // Precinct numbers interned.
     let mut ids: HashMap<&PrecinctNo, u32> = HashMap::new();
     let mut nos: Vec<&PrecinctNo> = Vec::new();
@@ -321,13 +371,9 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         .iter()
         .enumerate()
         .filter(|(i, _)| entry_hits[*i] == 0)
-        .filter_map(|(_, e)| match &e.target {
-            Target::Street { key, .. } => {
-                let loc = table.precincts[e.precinct].locality_key.as_str();
-                let key = input.aliases.map(|a| a.resolve(loc, key)).unwrap_or(key);
-                Some((loc, key))
-            }
-            Target::Settlement { .. } | Target::NoStreet => None,
+        .filter_map(|(i, e)| match &entry_street[i] {
+            Some(Ok(key)) => Some((table.precincts[e.precinct].locality_key.as_str(), key.as_str())),
+            _ => None,
         })
         .collect();
     if !dead_streets.is_empty() {
@@ -353,7 +399,24 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
     for (i, e) in table.entries.iter().enumerate() {
         let r = by_row.entry((e.precinct, e.source.line)).or_default();
         r.1 += 1;
-        if entry_hits[i] == 0 {
+        if let Some(Err(candidates)) = &entry_street[i] {
+            let pb = &table.precincts[e.precinct];
+            findings.push(
+                Finding::new(
+                    FindingCode::BorderEntryAmbiguous,
+                    format!("precinct {}, borders row {}", pb.no, e.source.line),
+                    format!(
+                        "«{}»: the street could be any of {} streets of «{}» ({}); the entry covers nothing",
+                        e.text,
+                        candidates.len(),
+                        pb.locality,
+                        candidates.join(", ")
+                    ),
+                )
+                .precinct(&pb.no)
+                .at(&e.source.file, e.source.line),
+            );
+        } else if entry_hits[i] == 0 {
             r.0.push(i);
         }
     }
@@ -367,10 +430,10 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
             let e = &table.entries[i];
             why.push(match &e.target {
                 Target::Street { key, name, .. } => {
-                    let key = input
-                        .aliases
-                        .map(|a| a.resolve(&pb.locality_key, key))
-                        .unwrap_or(key);
+                    let key = match &entry_street[i] {
+                        Some(Ok(k)) => k.as_str(),
+                        _ => key.as_str(),
+                    };
                     match known.get(&(pb.locality_key.as_str(), key)) {
                         None => format!(
                             "«{name}»: no such street among the address points of «{}»",

@@ -86,6 +86,14 @@ codes! {
     /// A voter's address matches no address point.
     VoterAddressNotFound = "VOTER_ADDRESS_NOT_FOUND", Warning,
         "Voter's address not found", "Адрес избирателя не найден", "Сайлаушының мекенжайы табылмады";
+    /// A voter's street could be several streets (one name written without a type where
+    /// streets of several types bear it; one village name in several units): counted in
+    /// no precinct.
+    VoterAddressAmbiguous = "VOTER_ADDRESS_AMBIGUOUS", Warning,
+        "Voter's address is ambiguous", "Адрес избирателя неоднозначен", "Сайлаушының мекенжайы бірмәнді емес";
+    /// An address-list entry whose street could be several streets: it covers nothing.
+    BorderEntryAmbiguous = "BORDER_ENTRY_AMBIGUOUS", Warning,
+        "Address-list entry is ambiguous", "Запись списка адресов неоднозначна", "Мекенжай тізіміндегі жазба бірмәнді емес";
     /// A voter record without a precinct code.
     VoterWithoutPrecinct = "VOTER_WITHOUT_PRECINCT", Warning,
         "Voter without a precinct code", "Избиратель без кода участка", "Учаске коды жоқ сайлаушы";
