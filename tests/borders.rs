@@ -940,23 +940,24 @@ fn an_address_without_a_house_number_is_covered_only_by_every_house() {
 
 /// A Kazakh list names the square in the nominative (`Республика алаңы`), the address points
 /// in the Russian genitive (`пл. Республики`): matched through the looser key, which is only
-/// a fallback and never chooses between two streets.
+/// a fallback and never chooses between two streets: an entry that could be two streets
+/// covers nothing and says so.
 #[test]
 fn a_russian_genitive_street_matches_its_kazakh_nominative_entry() {
     let addrs = vec![
         point("пл. Республики", "1", "", 0.0, 0.0, 2),
         point("Победа көшесі", "2", "", 0.0, 0.0, 3),
         point("ул. Сак", "3", "", 0.0, 0.0, 4),
-        point("ул. Дружбы", "4", "", 0.0, 0.0, 5),
-        point("ул. Дружба", "5", "", 0.0, 0.0, 6),
+        point("пр. Сак", "3", "", 0.0, 0.0, 5),
+        point("ул. Дружбы", "4", "", 0.0, 0.0, 6),
+        point("ул. Дружба", "5", "", 0.0, 0.0, 7),
     ];
     let table = table_of(&[
         ("1", "", "Республика алаңы", "все дома"),
         ("2", "улица", "Победы", "1-9"),
-        ("3", "", "Сакы көшесі", "все дома"),
-        ("4", "", "ул. Саки", "все дома"),
+        ("3", "", "Сак", "все дома"),
         ("5", "", "ул. Дружбы", "все дома"),
-        ("6", "", "Дружб көшесі", "все дома"),
+        ("6", "", "Дружба көшесі", "все дома"),
     ]);
     let n = addrs.len();
     let out = check_borders(&BordersInput {
@@ -976,13 +977,40 @@ fn a_russian_genitive_street_matches_its_kazakh_nominative_entry() {
         vec![
             Some(p("1")),
             Some(p("2")),
-            // Сак would loosen onto Сакы and Саки alike: in no list.
+            // `Сак` could be the street or the avenue: in no list.
+            None,
             None,
             // Дружбы is an entry of its own: exact keys win.
             Some(p("5")),
-            // Дружба folds (exactly) onto Дружб.
+            // Дружба is written with its type: exactly the street of the point.
             Some(p("6")),
         ]
+    );
+    let ambiguous: Vec<(Option<String>, &str)> = out
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::BorderEntryAmbiguous)
+        .map(|f| {
+            (
+                f.precinct.as_ref().map(|p| p.to_string()),
+                f.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(ambiguous.len(), 1, "{ambiguous:?}");
+    assert_eq!(ambiguous[0].0.as_deref(), Some("3"));
+    assert!(
+        ambiguous[0].1.contains("any of 2 streets"),
+        "{}",
+        ambiguous[0].1
+    );
+    // Reported as ambiguous, not also as matching nothing.
+    assert!(
+        !out.findings
+            .iter()
+            .any(|f| f.code == FindingCode::BorderEntryMatchesNothing),
+        "{:?}",
+        out.findings
     );
 }
 

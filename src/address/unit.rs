@@ -46,7 +46,14 @@ pub fn names_a_unit(words: &[String]) -> bool {
     words.iter().enumerate().any(|(i, w)| {
         matches!(
             w.as_str(),
-            "область" | "обл" | "облысы" | "облыс" | "район" | "ауданы" | "аудан" | "рн"
+            "область"
+                | "обл"
+                | "облысы"
+                | "облыс"
+                | "район"
+                | "ауданы"
+                | "аудан"
+                | "рн"
         ) || (w == "р" && words.get(i + 1).is_some_and(|n| n == "н"))
     })
 }
@@ -69,7 +76,8 @@ pub fn unit_name_key(s: &str) -> String {
             continue;
         }
         let mut w = w.clone();
-        for end in ["ский", "ская", "ское", "ской", "цкий", "цкая", "цкое"] {
+        for end in ["ский", "ская", "ское", "ской", "цкий", "цкая", "цкое"]
+        {
             if w.chars().count() > end.chars().count() + 2 && w.ends_with(end) {
                 w.truncate(w.len() - end.len());
                 if end.starts_with('ц') {
@@ -192,7 +200,10 @@ mod tests {
 
     #[test]
     fn an_oblast_and_a_district_of_one_name_are_told_apart_by_the_field() {
-        let u = UnitNames::new([("100000000", "область Абай"), ("631000000", "Абайский район")]);
+        let u = UnitNames::new([
+            ("100000000", "область Абай"),
+            ("631000000", "Абайский район"),
+        ]);
         assert_eq!(
             u.prefixes("Абай облысы", UnitLevel::Oblast),
             Some(vec!["10".to_string()])
@@ -202,7 +213,10 @@ mod tests {
             Some(vec!["6310".to_string()])
         );
         // In the district field, the name is the district's.
-        assert_eq!(u.prefixes("Абай", UnitLevel::District), Some(vec!["6310".to_string()]));
+        assert_eq!(
+            u.prefixes("Абай", UnitLevel::District),
+            Some(vec!["6310".to_string()])
+        );
         assert_eq!(u.prefixes("Талгарский", UnitLevel::District), None);
     }
 

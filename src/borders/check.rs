@@ -372,7 +372,10 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         .enumerate()
         .filter(|(i, _)| entry_hits[*i] == 0)
         .filter_map(|(i, e)| match &entry_street[i] {
-            Some(Ok(key)) => Some((table.precincts[e.precinct].locality_key.as_str(), key.as_str())),
+            Some(Ok(key)) => Some((
+                table.precincts[e.precinct].locality_key.as_str(),
+                key.as_str(),
+            )),
             _ => None,
         })
         .collect();

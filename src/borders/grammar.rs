@@ -859,7 +859,7 @@ fn street_type_start(w: &str) -> bool {
 /// use precincts::borders::parse_row;
 /// let (e, errs) = parse_row("", "Границы: улица Кенесары: дома 2-36 (четные); мкр. Самал-2", "");
 /// assert!(errs.is_empty());
-/// assert_eq!(e[0].to_string(), "street:кенесары = 2..36 even");
+/// assert_eq!(e[0].to_string(), "street:ул кенесари = 2..36 even");
 /// assert_eq!(e[1].to_string(), "street:мкр самал 2 = all");
 /// ```
 pub fn parse_row(

@@ -338,7 +338,7 @@ fn street_rows(
             } else {
                 parts.name.clone()
             };
-            (parts.kind.type_word(lang == Lang::Kk).to_string(), name)
+            (parts.ty.type_word(lang == Lang::Kk).to_string(), name)
         };
         for p in precincts {
             let street: Vec<(Option<House>, bool)> = idx

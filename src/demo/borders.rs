@@ -350,6 +350,10 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<Vec<Expected>> {
         let (VoterAddress::Point(i), Some(l)) = (&voter.address, voter.listed) else {
             continue;
         };
+        // A voter whose address is written ambiguously is placed nowhere.
+        if town.written_ambiguously(&town.addresses[*i as usize]) {
+            continue;
+        }
         let ls = &lists[*i as usize];
         if ls.is_empty() || ls.iter().any(|&k| no(k) == no(l)) {
             continue;

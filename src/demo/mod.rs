@@ -155,6 +155,25 @@ pub struct Precinct {
 pub struct Street {
     pub name: String,
     pub region: usize,
+    /// Index into [`names::SPELLINGS`]: how else people write it.
+    pub spelling: Option<u16>,
+    /// A numbered microdistrict's name without its type (`Самал-2`).
+    pub micro: Option<String>,
+    /// Another street of the region has its name and another type ([`names::HOMONYM_GROUPS`]):
+    /// written without its type, it is ambiguous.
+    pub homonyms: bool,
+}
+
+/// How the voters of an address point write its street.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Written {
+    /// As the address point does.
+    #[default]
+    AsPoint,
+    /// Another spelling of the very street (index into its spellings).
+    Same(u8),
+    /// The name without its type word.
+    Bare,
 }
 
 /// A house number: `12`, `12А`, `12/1`.
@@ -204,6 +223,10 @@ pub struct Address {
     /// The voters living here: `first_voter .. first_voter + voter_count`.
     pub first_voter: u32,
     pub voter_count: u32,
+    /// How its voters write the street.
+    pub written: Written,
+    /// How its voters write the city: 0 as the point does, `k` = [`names::LOCALITY_FORMS`]`[k - 1]`.
+    pub locality_form: u8,
 }
 
 /// A polling station (Appendix 2 row).
@@ -427,6 +450,39 @@ impl Town {
     /// The street name of an address.
     pub fn street(&self, a: &Address) -> &str {
         &self.streets[a.street as usize].name
+    }
+
+    /// The street as the voters of an address write it.
+    pub fn written_street(&self, a: &Address) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        let st = &self.streets[a.street as usize];
+        let spelling = st.spelling.map(|k| &names::SPELLINGS[k as usize]);
+        match (a.written, spelling, &st.micro) {
+            (Written::Same(k), Some(sp), _) => Cow::Borrowed(sp.same[k as usize]),
+            (Written::Bare, Some(sp), _) => Cow::Borrowed(sp.bare),
+            (Written::Same(k), None, Some(m)) => Cow::Owned(
+                names::MICRODISTRICT_FORMS[k as usize]
+                    .replace("{U}", &m.to_uppercase())
+                    .replace("{}", m),
+            ),
+            _ => Cow::Borrowed(&st.name),
+        }
+    }
+
+    /// The city as the voters of an address write it.
+    pub fn written_locality(&self, a: &Address) -> std::borrow::Cow<'_, str> {
+        let l = self.locality(a);
+        match a.locality_form {
+            0 => std::borrow::Cow::Borrowed(l),
+            k => std::borrow::Cow::Owned(names::LOCALITY_FORMS[k as usize - 1].replace("{}", l)),
+        }
+    }
+
+    /// Whether the voters of an address write it so that it could be several streets (the
+    /// bare name of a street whose name another street of the city bears with another type):
+    /// a correct check places them nowhere and says so.
+    pub fn written_ambiguously(&self, a: &Address) -> bool {
+        a.written == Written::Bare && self.streets[a.street as usize].homonyms
     }
 
     /// The building text of an address (`""` when none).
@@ -859,15 +915,16 @@ mod tests {
     }
 
     #[test]
-    fn no_two_address_points_share_a_normalised_address() {
+    fn no_two_address_points_share_an_address_and_streets_of_one_name_differ_by_type() {
         let town = plan::plan(&small()).unwrap();
+        // Distinct as written: (locality, street, house, building) of the plan.
         let mut seen = HashSet::new();
         for a in &town.addresses {
-            let key = crate::address::normalise(
-                town.locality(a),
-                town.street(a),
-                &a.house.to_string(),
-                &Town::building(a),
+            let key = (
+                town.locality(a).to_string(),
+                town.street(a).to_string(),
+                a.house.to_string(),
+                Town::building(a),
             );
             assert!(
                 seen.insert(key),
@@ -878,6 +935,83 @@ mod tests {
         let houses: HashSet<String> = town.addresses.iter().map(|a| a.house.to_string()).collect();
         assert!(houses.iter().any(|h| h.contains('/')) && houses.iter().any(|h| h.ends_with('А')));
         assert!(town.addresses.iter().any(|a| a.building > 1));
+        // Every homonym group is in the town, each street with houses.
+        let streets: HashSet<&str> = town.addresses.iter().map(|a| town.street(a)).collect();
+        for g in names::HOMONYM_GROUPS {
+            for s in *g {
+                assert!(streets.contains(s), "{s}");
+            }
+        }
+    }
+
+    #[test]
+    fn voters_write_streets_and_cities_as_people_do_and_some_ambiguously() {
+        let town = plan::plan(&small()).unwrap();
+        let mut kinds: [usize; 3] = [0; 3];
+        let mut ambiguous = 0;
+        let mut kazakh_city = 0;
+        for a in &town.addresses {
+            kinds[match a.written {
+                Written::AsPoint => 0,
+                Written::Same(_) => 1,
+                Written::Bare => 2,
+            }] += 1;
+            if town.written_ambiguously(a) {
+                ambiguous += 1;
+                let st = &town.streets[a.street as usize];
+                let bare = names::SPELLINGS[st.spelling.unwrap() as usize].bare;
+                assert_eq!(town.written_street(a), bare);
+                assert!(st.homonyms);
+            }
+            if town.written_locality(a).ends_with(" қ.") {
+                kazakh_city += 1;
+            }
+        }
+        assert!(kinds.iter().all(|&k| k > 0), "{kinds:?}");
+        assert!(
+            ambiguous > 0 && kazakh_city > 0,
+            "{ambiguous} {kazakh_city}"
+        );
+        // The expected findings name every voter of those addresses.
+        let want: usize = town
+            .addresses
+            .iter()
+            .filter(|a| town.written_ambiguously(a))
+            .map(|a| a.voter_count as usize)
+            .sum();
+        let got = town
+            .expected
+            .iter()
+            .filter(|e| e.code == "VOTER_ADDRESS_AMBIGUOUS")
+            .count();
+        assert_eq!(got, want);
+        // Written forms of a numbered microdistrict (the national demo's), by hand.
+        let mut town = town;
+        town.streets.push(Street {
+            name: "мкр. Самал-1".into(),
+            region: 0,
+            spelling: None,
+            micro: Some("Самал-1".into()),
+            homonyms: false,
+        });
+        let mut a = town.addresses[0].clone();
+        a.street = town.streets.len() as u32 - 1;
+        let forms: Vec<String> = (0..names::MICRODISTRICT_FORMS.len() as u8)
+            .map(|k| {
+                a.written = Written::Same(k);
+                town.written_street(&a).into_owned()
+            })
+            .collect();
+        assert_eq!(
+            forms,
+            [
+                "Самал-1",
+                "мкр-н Самал-1",
+                "САМАЛ-1",
+                "Самал-1 ш/а",
+                "Самал-1 шағын ауданы"
+            ]
+        );
     }
 
     #[test]

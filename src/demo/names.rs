@@ -213,12 +213,129 @@ pub fn pools() -> &'static Pools {
     })
 }
 
-/// Named streets, each base name once (so no two streets fold to the same key).
+/// Streets of one name and different types, as every Kazakh city has them: each group
+/// is laid out first in every region (as far as the region has streets). A voter who
+/// writes such a street without its type ([`Spelling::bare`]) cannot be placed.
+pub const HOMONYM_GROUPS: &[&[&str]] = &[
+    &[
+        "улица Аль-Фараби",
+        "проспект Аль-Фараби",
+        "переулок Аль-Фараби",
+    ],
+    &["проспект Абая", "улица Абая", "переулок Абая"],
+    &["улица Жетысу", "мкр. Жетысу"],
+    &["улица Достык", "тупик Достык"],
+];
+
+/// How people write a street of the plan: other spellings of the very street (type word
+/// in the other language or abbreviated, Kazakh letters, case) and the bare name without
+/// its type. Written by hand; nothing here comes from the code that reads addresses.
+pub struct Spelling {
+    pub street: &'static str,
+    pub same: &'static [&'static str],
+    pub bare: &'static str,
+}
+
+const fn sp(street: &'static str, same: &'static [&'static str], bare: &'static str) -> Spelling {
+    Spelling { street, same, bare }
+}
+
+pub const SPELLINGS: &[Spelling] = &[
+    sp(
+        "улица Аль-Фараби",
+        &["ул. Аль-Фараби", "Әл-Фараби көшесі", "Аль-Фараби к-сі"],
+        "Аль-Фараби",
+    ),
+    sp(
+        "проспект Аль-Фараби",
+        &[
+            "пр. Аль-Фараби",
+            "Әл-Фараби даңғылы",
+            "пр-т Аль-Фараби",
+            "Әл-Фараби даңғ.",
+        ],
+        "Аль-Фараби",
+    ),
+    sp("переулок Аль-Фараби", &["пер. Аль-Фараби"], "АЛЬ-ФАРАБИ"),
+    sp(
+        "проспект Абая",
+        &["пр. Абая", "Абай даңғылы", "пр-кт Абая", "ПР. АБАЯ"],
+        "Абая",
+    ),
+    sp(
+        "улица Абая",
+        &["ул. Абая", "Абай көшесі", "Абай к."],
+        "Абая",
+    ),
+    sp("переулок Абая", &["пер. Абая", "пер Абая"], "Абай"),
+    sp("улица Жетысу", &["ул. Жетысу", "Жетісу көшесі"], "Жетысу"),
+    sp(
+        "мкр. Жетысу",
+        &[
+            "микрорайон Жетысу",
+            "Жетісу шағын ауданы",
+            "Жетысу мкр-н",
+            "Жетісу ш/а",
+        ],
+        "Жетісу",
+    ),
+    sp("улица Достык", &["ул. Достык", "Достық көшесі"], "Достык"),
+    sp("тупик Достык", &["туп. Достык", "Достық тұйығы"], "Достық"),
+    sp(
+        "Қабанбай батыр көшесі",
+        &[
+            "ул. Кабанбай батыра",
+            "Кабанбай батыр к-сі",
+            "КАБАНБАЙ БАТЫР КӨШЕСІ",
+        ],
+        "Кабанбай батыра",
+    ),
+    sp(
+        "улица Толе би",
+        &["ул. Төле би", "Төле би көшесі"],
+        "Толе би",
+    ),
+    sp(
+        "улица Жамбыла",
+        &["ул. Жамбыла", "Жамбыл көшесі", "Жамбыл к-сі"],
+        "Жамбыла",
+    ),
+    sp(
+        "улица Курмангазы",
+        &["ул. Курмангазы", "Құрманғазы көшесі"],
+        "Курмангазы",
+    ),
+    sp(
+        "улица Желтоксан",
+        &["ул. Желтоксан", "Желтоқсан көшесі"],
+        "Желтоқсан",
+    ),
+    sp("улица Гоголя", &["ул. Гоголя", "Гоголь көшесі"], "Гоголя"),
+    sp("Ықылас көшесі", &["ул. Ыкылас", "Ықылас к-сі"], "Ыкылас"),
+    sp(
+        "Тәттімбет көшесі",
+        &["ул. Таттимбета", "Тәттімбет к."],
+        "Таттимбета",
+    ),
+    sp(
+        "проспект Райымбека",
+        &["пр. Райымбека", "Райымбек даңғылы"],
+        "Райымбека",
+    ),
+];
+
+/// Other spellings of a numbered microdistrict `мкр. {base}-{n}` (`{}` = `{base}-{n}`;
+/// `{U}` = the same in capitals); the first is the bare name.
+pub const MICRODISTRICT_FORMS: &[&str] = &["{}", "мкр-н {}", "{U}", "{} ш/а", "{} шағын ауданы"];
+
+/// Other spellings of a city (`{}` = its name): with the type word, Russian or Kazakh, whole
+/// or abbreviated.
+pub const LOCALITY_FORMS: &[&str] = &["г. {}", "{} қ.", "{} қаласы", "город {}"];
+
+/// Named streets, each base name once (so no two streets fold to the same key), besides
+/// the [`HOMONYM_GROUPS`].
 pub const STREETS: &[&str] = &[
-    "проспект Абая",
-    "проспект Достык",
     "Қабанбай батыр көшесі",
-    "проспект Аль-Фараби",
     "улица Толе би",
     "Наурызбай батыр көшесі",
     "проспект Райымбека",

@@ -11,6 +11,7 @@ use super::rng::Rng;
 use super::{
     Address, BadRow, BadRowKind, DemoError, DemoOptions, District, Expected, ExpectedReject,
     HouseNo, HouseSuffix, Planted, Precinct, Region, StationPlan, Street, Town, VoterOverride,
+    Written,
 };
 use crate::model::{FindingCode, Kato, PrecinctNo, StationMark};
 use geo::{Coord, LineString, Polygon};
@@ -505,23 +506,45 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
 
         // Streets and address points.
         let first_addr = town.addresses.len() as u32;
+        let first_street = town.streets.len();
         let mut order: Vec<usize> = (0..names::STREETS.len()).collect();
         let mut srng = Rng::keyed(seed, &[3, reg as u64]);
         for i in (1..order.len()).rev() {
             order.swap(i, srng.below(i as u64 + 1) as usize);
         }
+        // The homonym groups first, then the other named streets (group index or none).
+        let named: Vec<(&str, Option<usize>)> = names::HOMONYM_GROUPS
+            .iter()
+            .enumerate()
+            .flat_map(|(gi, g)| g.iter().map(move |s| (*s, Some(gi))))
+            .chain(order.iter().map(|&i| (names::STREETS[i], None)))
+            .collect();
+        let mut groups_of: Vec<Option<usize>> = Vec::new();
         for row in 0..g.r {
             for l in 0..lines {
                 let sidx = row * lines + l;
-                let name = if sidx < order.len() {
-                    names::STREETS[order[sidx]].to_string()
+                let (name, micro, group) = if sidx < named.len() {
+                    (named[sidx].0.to_string(), None, named[sidx].1)
                 } else {
-                    let t = sidx - order.len();
+                    let t = sidx - named.len();
                     let m = names::MICRODISTRICTS;
-                    format!("{}-{}", m[t % m.len()], t / m.len() + 1)
+                    let base = m[t % m.len()].trim_start_matches("мкр. ");
+                    let bare = format!("{base}-{}", t / m.len() + 1);
+                    (format!("мкр. {bare}"), Some(bare), None)
                 };
                 let street = town.streets.len() as u32;
-                town.streets.push(Street { name, region: reg });
+                groups_of.push(group);
+                let spelling = names::SPELLINGS
+                    .iter()
+                    .position(|sp| sp.street == name)
+                    .map(|k| k as u16);
+                town.streets.push(Street {
+                    name,
+                    region: reg,
+                    spelling,
+                    micro,
+                    homonyms: false,
+                });
                 let mut rng = Rng::keyed(seed, &[4, reg as u64, row as u64, l as u64]);
                 let mut hs = HouseState {
                     n: rng.below(2) as u32 + 1,
@@ -595,9 +618,18 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
                             line: 0,
                             first_voter: 0,
                             voter_count: 0,
+                            written: Written::AsPoint,
+                            locality_form: 0,
                         });
                     }
                 }
+            }
+        }
+        // A group is ambiguous written bare when two or more of its streets are here.
+        for (k, g) in groups_of.iter().enumerate() {
+            if let Some(g) = g {
+                town.streets[first_street + k].homonyms =
+                    groups_of.iter().filter(|h| *h == &Some(*g)).count() > 1;
             }
         }
         // The gap's houses: a new street inside the hole of b, listed in b.
@@ -607,6 +639,9 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
             town.streets.push(Street {
                 name: names::GAP_STREET.to_string(),
                 region: reg,
+                spelling: None,
+                micro: None,
+                homonyms: false,
             });
             let bi = (p0 + p.b.0 * g.r + p.b.1) as u32;
             for (t, (u, v)) in [(0.45, 0.45), (0.55, 0.45), (0.45, 0.55), (0.55, 0.55)]
@@ -628,6 +663,8 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
                     line: 0,
                     first_voter: 0,
                     voter_count: 0,
+                    written: Written::AsPoint,
+                    locality_form: 0,
                 });
             }
         }
@@ -929,8 +966,47 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
     }
     planted.voters = voters_over.into_iter().collect();
     town.planted = planted;
+    spellings(&mut town);
     expectations(&mut town);
     Ok(town)
+}
+
+/// How the voters of each address write it: as the point (55 %), another spelling of the
+/// same street (30 %: Kazakh or Russian type words, abbreviations, capitals), or the bare
+/// name (15 %: ambiguous where the city has the name with several types); the city with
+/// a type word for 30 %. Addresses with planted voters and the gap's houses stay as the
+/// points write them, so the planted findings stay what they are.
+fn spellings(town: &mut Town) {
+    let planted: HashSet<usize> = town
+        .planted
+        .voters
+        .keys()
+        .map(|&v| town.voter_address_index(v as usize))
+        .collect();
+    let seed = town.seed;
+    for (ai, a) in town.addresses.iter_mut().enumerate() {
+        if a.precinct.is_none() || planted.contains(&ai) {
+            continue;
+        }
+        let st = &town.streets[a.street as usize];
+        let same = match (st.spelling, &st.micro) {
+            (Some(k), _) => names::SPELLINGS[k as usize].same.len(),
+            (None, Some(_)) => names::MICRODISTRICT_FORMS.len(),
+            _ => 0,
+        };
+        let mut rng = Rng::keyed(seed, &[11, ai as u64]);
+        let r = rng.f64();
+        a.written = if r < 0.55 || same == 0 {
+            Written::AsPoint
+        } else if r < 0.85 || st.spelling.is_none() {
+            Written::Same(rng.below(same as u64) as u8)
+        } else {
+            Written::Bare
+        };
+        if rng.chance(0.3) {
+            a.locality_form = 1 + rng.below(names::LOCALITY_FORMS.len() as u64) as u8;
+        }
+    }
 }
 
 /// The findings and rejects the plan implies, counted from the plan itself.
@@ -982,6 +1058,23 @@ fn expectations(town: &mut Town) {
                     FindingCode::VoterAddressNotFound,
                     Some(&town.precincts[own as usize].no),
                     record,
+                    None,
+                ));
+            }
+        }
+    }
+    // Voters whose address is written ambiguously are placed nowhere.
+    for a in &town.addresses {
+        if town.written_ambiguously(a) {
+            if let Some(p) = a.precinct {
+                by_poly[p as usize] -= a.voter_count as u64;
+            }
+            let listed = a.listed.map(|l| &town.precincts[l as usize].no);
+            for v in a.first_voter..a.first_voter + a.voter_count {
+                exp.push(e(
+                    FindingCode::VoterAddressAmbiguous,
+                    listed,
+                    Some(v as u64 + 1),
                     None,
                 ));
             }

@@ -271,7 +271,7 @@ enum Bend {
 struct AddrText<'a> {
     region: &'a str,
     district: &'a str,
-    locality: &'a str,
+    locality: String,
     street: String,
     house: String,
     building: String,
@@ -288,8 +288,8 @@ impl<'a> AddrText<'a> {
                 .and_then(|p| p.district)
                 .map(|d| town.districts[d].name_ru.as_str())
                 .unwrap_or(""),
-            locality: &region.locality,
-            street: town.street(a).to_string(),
+            locality: town.written_locality(a).into_owned(),
+            street: town.written_street(a).into_owned(),
             house: a.house.to_string(),
             building: Town::building(a),
         }
