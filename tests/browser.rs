@@ -870,7 +870,9 @@ fn the_demos_planted_precincts_are_flagged_with_their_numbers_in_headless_chromi
     }
     let mut by_polygon: std::collections::HashMap<String, u64> = Default::default();
     for v in town.voters() {
+        // A voter whose address the generator wrote ambiguously is placed nowhere.
         if let VoterAddress::Point(a) = v.address
+            && !town.written_ambiguously(&town.addresses[a as usize])
             && let Some(p) = town.addresses[a as usize].precinct
         {
             *by_polygon

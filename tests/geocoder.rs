@@ -1,0 +1,231 @@
+//! The geocoder against spellings written by hand: for random towns (names that several
+//! street types share, as in every Kazakh city) and random spellings of each address from
+//! the normalisation table of `data/FORMATS.md`, the geocoder finds the very point or
+//! reports the address ambiguous; it never answers with another point.
+//!
+//! The spellings are written here, by hand, the way voter lists and akimat decisions write
+//! them; nothing is computed with the code under test.
+
+use precincts::address::{AddressIndex, AddressQuery, Geocoded};
+use precincts::model::{AddressPoint, SourceRef};
+use proptest::prelude::*;
+
+/// A street name as Russian texts write it (genitive) and as Kazakh texts do (nominative).
+const NAMES: &[(&str, &str)] = &[
+    ("Абая", "Абай"),
+    ("Жамбыла", "Жамбыл"),
+    ("Гоголя", "Гоголь"),
+    ("Толе би", "Төле би"),
+    ("Кабанбай батыра", "Қабанбай батыр"),
+    ("Аль-Фараби", "Әл-Фараби"),
+    ("Курмангазы", "Құрманғазы"),
+    ("Желтоксан", "Желтоқсан"),
+    ("Достык", "Достық"),
+    ("Жетысу", "Жетісу"),
+];
+
+/// Per street type: the ways it is written (`{ru}` the Russian name, `{kk}` the Kazakh one).
+const TYPES: &[&[&str]] = &[
+    // улица
+    &[
+        "ул. {ru}",
+        "улица {ru}",
+        "{ru} ул.",
+        "УЛ.{RU}",
+        "{kk} көшесі",
+        "{kk} к-сі",
+        "{kk} көш.",
+        "{kk} к.",
+    ],
+    // проспект
+    &[
+        "пр. {ru}",
+        "проспект {ru}",
+        "пр-т {ru}",
+        "пр-кт {ru}",
+        "{kk} даңғылы",
+        "{kk} даңғ.",
+    ],
+    // переулок
+    &["пер. {ru}", "переулок {ru}", "{ru} пер."],
+    // тупик
+    &[
+        "туп. {ru}",
+        "тупик {ru}",
+        "{kk} тұйығы",
+        "{kk} тұйық көшесі",
+    ],
+    // бульвар
+    &["б-р {ru}", "бульвар {ru}", "{kk} бульвары"],
+    // площадь
+    &["пл. {ru}", "площадь {ru}", "{kk} алаңы"],
+    // микрорайон
+    &[
+        "мкр. {kk}",
+        "мкр-н {kk}",
+        "{kk} ш/а",
+        "{kk} шағын ауданы",
+        "микрорайон {kk}",
+        "{kk} мкр.",
+    ],
+];
+
+/// The name without its type.
+const BARE: &[&str] = &["{ru}", "{kk}", "{RU}"];
+
+const CITY: &[&str] = &[
+    "Алматы",
+    "г. Алматы",
+    "г.Алматы",
+    "Алматы қ.",
+    "Алматы қаласы",
+    "город Алматы",
+    "АЛМАТЫ",
+];
+
+fn fill(form: &str, (ru, kk): (&str, &str)) -> String {
+    form.replace("{RU}", &ru.to_uppercase())
+        .replace("{ru}", ru)
+        .replace("{kk}", kk)
+}
+
+fn point(street: String, house: String, i: usize) -> AddressPoint {
+    AddressPoint {
+        locality: "Алматы".into(),
+        street,
+        house,
+        building: String::new(),
+        coord: geo::Coord {
+            x: 76.9 + i as f64 * 1e-4,
+            y: 43.2,
+        },
+        source: SourceRef {
+            file: "addresses.csv".into(),
+            line: i as u64 + 2,
+        },
+    }
+}
+
+/// A street of the town: (name index, type index), its points' spelling and houses.
+type Street = (usize, usize, usize, Vec<(u32, bool)>);
+
+fn town() -> impl Strategy<Value = Vec<Street>> {
+    prop::collection::vec(
+        (
+            0..NAMES.len(),
+            0..TYPES.len(),
+            any::<prop::sample::Index>(),
+            prop::collection::btree_map(1u32..60, any::<bool>(), 1..5)
+                .prop_map(|m| m.into_iter().collect::<Vec<_>>()),
+        ),
+        1..10,
+    )
+    .prop_map(|mut v| {
+        // One street per (name, type).
+        v.sort_by_key(|s| (s.0, s.1));
+        v.dedup_by_key(|s| (s.0, s.1));
+        v.into_iter()
+            .map(|(n, t, f, h)| (n, t, f.index(TYPES[t].len()), h))
+            .collect()
+    })
+}
+
+fn house_text(n: u32, letter: bool) -> String {
+    if letter {
+        format!("{n}А")
+    } else {
+        n.to_string()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn a_written_address_is_found_at_its_point_or_reported_ambiguous_never_elsewhere(
+        streets in town(),
+        picks in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), any::<prop::sample::Index>(), 0u8..4), 20),
+    ) {
+        let mut points = Vec::new();
+        // (street, house number, letter) per point.
+        let mut what = Vec::new();
+        for (s, (n, t, f, houses)) in streets.iter().enumerate() {
+            for &(h, letter) in houses {
+                what.push((s, h, letter));
+                points.push(point(fill(TYPES[*t][*f], NAMES[*n]), house_text(h, letter), points.len()));
+            }
+        }
+        let ix = AddressIndex::new(&points);
+        for (p_pick, form_pick, city_pick, how) in picks {
+            let p = p_pick.index(points.len());
+            let (s, h, letter) = what[p];
+            let (n, t, _, _) = &streets[s];
+            let same_name = streets.iter().filter(|x| x.0 == *n).count();
+            // 0, 1: another spelling of the typed street; 2: the bare name; 3: a house that
+            // is not there.
+            let (street, expect_bare) = match how {
+                0 | 1 | 3 => (fill(TYPES[*t][form_pick.index(TYPES[*t].len())], NAMES[*n]), false),
+                _ => (fill(BARE[form_pick.index(BARE.len())], NAMES[*n]), true),
+            };
+            let house = match (how, letter) {
+                (3, _) => format!("{}Я", h),
+                (_, true) => format!("{h} \"а\""),
+                (_, false) => h.to_string(),
+            };
+            let city = CITY[city_pick.index(CITY.len())];
+            let got = ix.locate(&AddressQuery {
+                locality: city,
+                street: &street,
+                house: &house,
+                ..Default::default()
+            });
+            let case = format!("{street} {house} ({city}); point «{}» {}", points[p].street, points[p].house);
+            match (how, expect_bare && same_name > 1) {
+                (3, _) => prop_assert!(got.point().is_none(), "{}: {:?}", case, got),
+                (_, true) => prop_assert!(
+                    matches!(&got, Geocoded::Ambiguous(c) if c.len() == same_name),
+                    "{}: {:?}", case, got
+                ),
+                (_, false) => prop_assert_eq!(&got, &Geocoded::Point(p as u32), "{}", case),
+            }
+        }
+    }
+}
+
+/// Pairs that must not meet: streets whose names differ by more than spelling.
+#[test]
+fn different_names_are_different_streets() {
+    let points = vec![
+        point("ул. Абая".into(), "1".into(), 0),
+        point("ул. Абылай хана".into(), "1".into(), 1),
+        point("мкр. Аксай-1".into(), "1".into(), 2),
+        point("мкр. Аксай-2".into(), "1".into(), 3),
+        point("ул. Сатпаева".into(), "1".into(), 4),
+    ];
+    let ix = AddressIndex::new(&points);
+    let find = |street: &str| {
+        ix.locate(&AddressQuery {
+            locality: "Алматы",
+            street,
+            house: "1",
+            ..Default::default()
+        })
+    };
+    assert_eq!(find("ул. Абылай хана"), Geocoded::Point(1));
+    assert_eq!(find("Аксай-2"), Geocoded::Point(3));
+    assert_eq!(find("Аксай-3"), Geocoded::NotFound);
+    assert_eq!(find("Аксай"), Geocoded::NotFound);
+    assert_eq!(find("ул. Абаева"), Geocoded::NotFound);
+    assert_eq!(find("ул. Сатпаев"), Geocoded::Point(4));
+    assert_eq!(find("ул. Сейфуллина"), Geocoded::NotFound);
+    // Another city: nothing.
+    assert_eq!(
+        ix.locate(&AddressQuery {
+            locality: "Астана",
+            street: "ул. Абая",
+            house: "1",
+            ..Default::default()
+        }),
+        Geocoded::NotFound
+    );
+}
