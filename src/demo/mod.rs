@@ -225,8 +225,11 @@ pub struct Address {
     pub voter_count: u32,
     /// How its voters write the street.
     pub written: Written,
-    /// How its voters write the city: 0 as the point does, `k` = [`names::LOCALITY_FORMS`]`[k - 1]`.
+    /// How its voters write the city: 0 as the point does, `k` = [`names::LOCALITY_FORMS`]`[k - 1]`
+    /// (for a village, [`names::VILLAGE_FORMS`]).
     pub locality_form: u8,
+    /// In the region's [`names::VILLAGE`] (a name every district has), not its city.
+    pub village: bool,
 }
 
 /// A polling station (Appendix 2 row).
@@ -444,7 +447,11 @@ impl Town {
 
     /// The locality of an address.
     pub fn locality(&self, a: &Address) -> &str {
-        &self.regions[a.region as usize].locality
+        if a.village {
+            names::VILLAGE
+        } else {
+            &self.regions[a.region as usize].locality
+        }
     }
 
     /// The street name of an address.
@@ -472,9 +479,14 @@ impl Town {
     /// The city as the voters of an address write it.
     pub fn written_locality(&self, a: &Address) -> std::borrow::Cow<'_, str> {
         let l = self.locality(a);
-        match a.locality_form {
-            0 => std::borrow::Cow::Borrowed(l),
-            k => std::borrow::Cow::Owned(names::LOCALITY_FORMS[k as usize - 1].replace("{}", l)),
+        match (a.locality_form, a.village) {
+            (0, _) => std::borrow::Cow::Borrowed(l),
+            (k, true) => std::borrow::Cow::Borrowed(
+                names::VILLAGE_FORMS[(k as usize - 1) % names::VILLAGE_FORMS.len()],
+            ),
+            (k, false) => {
+                std::borrow::Cow::Owned(names::LOCALITY_FORMS[k as usize - 1].replace("{}", l))
+            }
         }
     }
 
@@ -942,6 +954,24 @@ mod tests {
                 assert!(streets.contains(s), "{s}");
             }
         }
+    }
+
+    #[test]
+    fn a_village_of_one_name_lies_in_several_districts() {
+        let town = plan::plan(&DemoOptions {
+            voters: 60_000,
+            precincts: 120,
+            addresses: None,
+            seed: 3,
+        })
+        .unwrap();
+        let mut districts: HashSet<usize> = HashSet::new();
+        for a in town.addresses.iter().filter(|a| a.village) {
+            assert_eq!(town.locality(a), "с. Жанаталап");
+            let p = &town.precincts[a.precinct.unwrap() as usize];
+            districts.insert(p.district.unwrap());
+        }
+        assert!(districts.len() >= 3, "{districts:?}");
     }
 
     #[test]

@@ -328,6 +328,18 @@ pub const SPELLINGS: &[Spelling] = &[
 /// `{U}` = the same in capitals); the first is the bare name.
 pub const MICRODISTRICT_FORMS: &[&str] = &["{}", "мкр-н {}", "{U}", "{} ш/а", "{} шағын ауданы"];
 
+/// The village whose name repeats in every district of a region (the national demo's
+/// homonym localities); its houses are told apart by the district the voter writes.
+pub const VILLAGE: &str = "с. Жанаталап";
+
+/// Other spellings of [`VILLAGE`].
+pub const VILLAGE_FORMS: &[&str] = &[
+    "Жанаталап",
+    "Жаңаталап ауылы",
+    "село Жанаталап",
+    "Жаңаталап а.",
+];
+
 /// Other spellings of a city (`{}` = its name): with the type word, Russian or Kazakh, whole
 /// or abbreviated.
 pub const LOCALITY_FORMS: &[&str] = &["г. {}", "{} қ.", "{} қаласы", "город {}"];

@@ -552,6 +552,9 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
                     slashes: 0,
                     first: true,
                 };
+                // The last row's first street runs through the village of each district
+                // (the planted cells are in rows 0-4: never there).
+                let village = g.r > 6 && row == g.r - 1 && l == 0;
                 let vline = 0.12 + 0.76 * (l as f64 + 0.5) / lines as f64;
                 for c in 0..g.k {
                     for kk in 0..per_line {
@@ -620,6 +623,7 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
                             voter_count: 0,
                             written: Written::AsPoint,
                             locality_form: 0,
+                            village,
                         });
                     }
                 }
@@ -665,6 +669,7 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
                     voter_count: 0,
                     written: Written::AsPoint,
                     locality_form: 0,
+                    village: false,
                 });
             }
         }

@@ -284,9 +284,17 @@ impl<'a> AddrText<'a> {
         let region = &town.regions[a.region as usize];
         AddrText {
             region: &region.name_ru,
+            // A village's voters write their district by name or, one address in three,
+            // by its KATO code.
             district: home
                 .and_then(|p| p.district)
-                .map(|d| town.districts[d].name_ru.as_str())
+                .map(|d| {
+                    if a.village && ai % 3 == 0 {
+                        town.districts[d].kato.as_str()
+                    } else {
+                        town.districts[d].name_ru.as_str()
+                    }
+                })
                 .unwrap_or(""),
             locality: town.written_locality(a).into_owned(),
             street: town.written_street(a).into_owned(),
