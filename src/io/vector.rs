@@ -952,8 +952,10 @@ mod tests {
         (ls.0[0].x, ls.0[0].y)
     }
 
-    /// Each polygon as (first exterior vertex, first vertex of each hole).
-    fn layout(mp: &MultiPolygon<f64>) -> Vec<((f64, f64), Vec<(f64, f64)>)> {
+    /// A polygon as (first exterior vertex, first vertex of each hole).
+    type Layout = ((f64, f64), Vec<(f64, f64)>);
+
+    fn layout(mp: &MultiPolygon<f64>) -> Vec<Layout> {
         mp.0.iter()
             .map(|p| {
                 (

@@ -46,13 +46,17 @@ impl RTreeObject for Seg {
 /// Never panics.
 ///
 /// Each message names the place: `"self-intersection at 76.912300, 43.251100 (exterior ring
-/// of part 1)"`. Parts and holes are numbered from 1. Checked: non-finite coordinates;
-/// unclosed rings; rings with fewer than 4 points (3 distinct + closing); rings crossing or
-/// touching themselves, folding back (spikes), or running along themselves; rings of one
-/// polygon crossing or sharing an edge; parts crossing or sharing an edge; holes outside
-/// their shell or inside another hole; parts inside other parts. For polygons of at most
-/// 5,000 vertices geo's [`Validation`] runs too, and anything it finds that the checks
-/// above did not is added.
+/// of part 1)"`. Parts and holes are numbered from 1. The rules are OGC's as GEOS applies
+/// them. Checked: non-finite coordinates; unclosed rings; rings with fewer than 4 points
+/// (3 distinct + closing); rings crossing or touching themselves, folding back (spikes), or
+/// running along themselves; rings of one polygon crossing or sharing an edge; parts
+/// crossing or sharing an edge; holes outside their shell or inside another hole; parts
+/// inside other parts; rings passing from one side of another ring to the other through a
+/// point they share; a disconnected interior (rings touching in a cycle). Touching is not
+/// overlapping: distinct rings and parts may touch at points. Inside / outside / on the
+/// boundary are decided with exact predicates (geo's robust orientation test), never with
+/// a tolerance. For polygons of at most 5,000 vertices geo's [`Validation`] runs too when
+/// nothing else was found, and what it finds is added.
 ///
 /// # Examples
 ///
