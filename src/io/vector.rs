@@ -1122,6 +1122,34 @@ mod tests {
         );
     }
 
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn ring() -> impl Strategy<Value = LineString<f64>> {
+            let v = prop_oneof![
+                8 => (0..4i32).prop_map(f64::from),
+                1 => Just(f64::NAN),
+                1 => Just(f64::NEG_INFINITY),
+            ];
+            prop::collection::vec((v.clone(), v), 1..7).prop_map(LineString::from)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            /// Any rings, in any order, become polygons: every ring is kept, once.
+            #[test]
+            fn assemble_keeps_every_ring_of_any_shapefile_polygon(
+                rings in prop::collection::vec(ring(), 1..6)
+            ) {
+                let n = rings.len();
+                let mp = assemble(rings);
+                let kept: usize = mp.0.iter().map(|p| 1 + p.interiors().len()).sum();
+                prop_assert_eq!(kept, n);
+            }
+        }
+    }
+
     #[test]
     fn cpg_names_of_cyrillic_code_pages() {
         for s in ["1251", "CP1251", "ANSI 1251", "windows-1251", " cp1251\n"] {

@@ -256,11 +256,14 @@ impl SegIndex {
     /// passing from inside to outside through a point it shares with the other rings
     /// (a crossing no pair of segments shows as proper) is seen; otherwise the first
     /// vertex off the boundary decides.
+    ///
+    /// `region` is the bounding box of the rings `within` selects: a vertex outside it is
+    /// outside without a ray.
     fn side(
         &self,
         segs: &[Seg],
         ring: &[Coord<f64>],
-        within: impl Fn(RingId) -> bool + Copy,
+        (within, region): (impl Fn(RingId) -> bool + Copy, [f64; 4]),
         touching: bool,
     ) -> Side {
         let open = &ring[..ring.len().saturating_sub(1)];
@@ -274,7 +277,13 @@ impl SegIndex {
         ] {
             let (mut inside, mut outside, mut boundary) = (None, None, None);
             for c in probes {
-                match self.locate(segs, c, within) {
+                let pos =
+                    if c.x < region[0] || c.y < region[1] || c.x > region[2] || c.y > region[3] {
+                        Pos::Outside
+                    } else {
+                        self.locate(segs, c, within)
+                    };
+                match pos {
                     Pos::Inside => inside = inside.or(Some(c)),
                     Pos::Outside => outside = outside.or(Some(c)),
                     Pos::Boundary => boundary = boundary.or(Some(c)),
@@ -512,6 +521,20 @@ fn nesting_problems(
 ) -> Vec<(RingId, RingId)> {
     let mut reported = Vec::new();
     let boxes: Vec<[f64; 4]> = rings.iter().map(|(_, v)| bbox(v)).collect();
+    let mut shell_at: HashMap<usize, usize> = HashMap::new();
+    let mut part_box: HashMap<usize, [f64; 4]> = HashMap::new();
+    for (x, (id, _)) in rings.iter().enumerate() {
+        if id.ring == 0 {
+            shell_at.insert(id.part, x);
+        }
+        let b = part_box.entry(id.part).or_insert(boxes[x]);
+        *b = [
+            b[0].min(boxes[x][0]),
+            b[1].min(boxes[x][1]),
+            b[2].max(boxes[x][2]),
+            b[3].max(boxes[x][3]),
+        ];
+    }
     // Where two rings cross: the vertex on the boundary that showed it, else the first
     // point where they touch.
     let crossing = |a: RingId, b: RingId, c: Option<Coord<f64>>| {
@@ -535,14 +558,14 @@ fn nesting_problems(
             ring: 0,
         };
         let hole_name = ring_name(*a, n_parts);
-        let Some(sx) = rings.iter().position(|(id, _)| *id == shell) else {
+        let Some(&sx) = shell_at.get(&a.part) else {
             continue;
         };
         let pair = ordered(shell, *a);
         let before = out.len();
         if !contacts.reported.contains(&pair) {
             let touching = contacts.first_touch.contains_key(&pair);
-            match index.side(segs, av, |r| r == shell, touching) {
+            match index.side(segs, av, (|r| r == shell, boxes[sx]), touching) {
                 Side::Outside(c) => out.push(format!(
                     "the {hole_name} lies outside its shell, at {}",
                     at(c)
@@ -550,7 +573,7 @@ fn nesting_problems(
                 Side::Crosses(c) => out.push(crossing(shell, *a, c)),
                 Side::Inside(_) if touching => {
                     // The hole may still bulge out where the shell bends in.
-                    match index.side(segs, &rings[sx].1, |r| r == *a, true) {
+                    match index.side(segs, &rings[sx].1, (|r| r == *a, boxes[x]), true) {
                         Side::Crosses(c) => out.push(crossing(shell, *a, c)),
                         Side::Inside(c) => out.push(crossing(shell, *a, Some(c))),
                         Side::Outside(_) | Side::Undecided => {}
@@ -580,11 +603,11 @@ fn nesting_problems(
                     at(c)
                 )
             };
-            match index.side(segs, av, |r| r == *b, touching) {
+            match index.side(segs, av, (|r| r == *b, boxes[y]), touching) {
                 Side::Inside(c) => out.push(nested(*a, *b, c)),
                 Side::Crosses(c) => out.push(crossing(*a, *b, c)),
                 Side::Outside(_) | Side::Undecided => {
-                    match index.side(segs, bv, |r| r == *a, touching) {
+                    match index.side(segs, bv, (|r| r == *a, boxes[x]), touching) {
                         Side::Inside(c) => out.push(nested(*b, *a, c)),
                         Side::Crosses(c) => out.push(crossing(*a, *b, c)),
                         Side::Outside(_) | Side::Undecided => {}
@@ -634,11 +657,21 @@ fn nesting_problems(
                     l + 1
                 )
             };
-            match index.side(segs, &rings[kx].1, |r| r.part == l, touching) {
+            match index.side(
+                segs,
+                &rings[kx].1,
+                (|r| r.part == l, part_box[&l]),
+                touching,
+            ) {
                 Side::Inside(c) => out.push(overlap(k, l, c)),
                 Side::Crosses(c) => out.push(cross(c)),
                 Side::Outside(_) | Side::Undecided => {
-                    match index.side(segs, &rings[lx].1, |r| r.part == k, touching) {
+                    match index.side(
+                        segs,
+                        &rings[lx].1,
+                        (|r| r.part == k, part_box[&k]),
+                        touching,
+                    ) {
                         Side::Inside(c) => out.push(overlap(l, k, c)),
                         Side::Crosses(c) => out.push(cross(c)),
                         Side::Outside(_) | Side::Undecided => {}
@@ -1311,6 +1344,51 @@ mod tests {
             }
             assert_eq!((valid, invalid), (877, 755));
             assert_eq!(wrong, Vec::<String>::new());
+        }
+    }
+
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A coordinate on a small grid (so that rings touch, cross and repeat points),
+        /// now and then not finite.
+        fn coord() -> impl Strategy<Value = (f64, f64)> {
+            let v = prop_oneof![
+                8 => (0..4i32).prop_map(|i| 76.9 + f64::from(i) * 0.001),
+                1 => Just(f64::NAN),
+                1 => Just(f64::INFINITY),
+            ];
+            (v.clone(), v)
+        }
+
+        fn ring() -> impl Strategy<Value = LineString<f64>> {
+            (prop::collection::vec(coord(), 0..7), any::<bool>()).prop_map(|(pts, close)| {
+                let mut ls = LineString::from(pts);
+                if close {
+                    ls.close();
+                }
+                ls
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            /// Whatever the rings, the check answers without panicking (a panic would show
+            /// as "could not be checked").
+            #[test]
+            fn validate_answers_for_any_rings(
+                parts in prop::collection::vec((ring(), prop::collection::vec(ring(), 0..3)), 0..4)
+            ) {
+                let mp = MultiPolygon(
+                    parts.into_iter().map(|(e, h)| Polygon::new(e, h)).collect(),
+                );
+                let problems = validate(&mp);
+                prop_assert!(
+                    !problems.iter().any(|m| m.contains("could not be checked")),
+                    "{problems:?}"
+                );
+            }
         }
     }
 }
