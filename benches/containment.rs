@@ -1,7 +1,8 @@
 //! `spatial::containment` of 10,000 precincts (100 × 100 jittered tiling, median ≈ 75
 //! vertices) in 196 admin units (14 × 14 jittered tiling, ≈ 400 vertices each), and
 //! `spatial::overlaps` over the 10,000 precincts (all neighbours are candidates; none
-//! overlaps). Generated in code, deterministic.
+//! overlaps), and `spatial::validate` of each of the 10,000 precincts (all valid).
+//! Generated in code, deterministic.
 //!
 //! ```text
 //! cargo bench --bench containment -- --warm-up-time 1 --measurement-time 5
@@ -12,7 +13,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::{Rect, coord};
-use precincts::spatial::{containment, overlaps, synthetic_tiling};
+use precincts::spatial::{containment, overlaps, synthetic_tiling, validate};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
@@ -27,6 +28,14 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("overlaps among 10k precincts", |b| {
         b.iter(|| overlaps(black_box(&precincts), 1.0))
+    });
+    g.bench_function("validity of 10k precincts", |b| {
+        b.iter(|| {
+            black_box(&precincts)
+                .iter()
+                .map(|p| validate(p).len())
+                .sum::<usize>()
+        })
     });
     g.finish();
 }

@@ -3,7 +3,9 @@
 //!
 //! Shapefile: Polygon, PolygonM and PolygonZ records; rings are classified by the
 //! shapefile rule (clockwise = outer, counter-clockwise = hole) and each hole goes to the
-//! smallest outer ring that contains it (an orphan hole becomes a shell of its own). The
+//! smallest outer ring that contains it (an orphan hole becomes a shell of its own); a
+//! sliver ring, whose orientation is rounding noise, is placed by containment (see
+//! `assemble`). The
 //! `.dbf` attributes are decoded per the `.cpg` (`UTF-8`, `1251` / `CP1251` /
 //! `ANSI 1251` / `windows-1251`, `866` / `CP866`, or any WHATWG label); without a `.cpg`
 //! the dBASE language-driver byte decides CP866 / CP1251, else UTF-8 with a CP1251
@@ -20,7 +22,7 @@ use super::crs::ToWgs84;
 use super::table::{Column, push_number, read_table};
 use super::{Intake, IoError, file_name};
 use crate::model::{AdminLevel, AdminUnit, Kato, PrecinctNo, PrecinctPolygon, SourceRef};
-use geo::{Area, Contains, Coord, LineString, MultiPolygon, Point, Polygon};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -402,19 +404,18 @@ fn open_shapefile(path: &Path, crs: Option<&str>) -> Result<Layer, IoError> {
 
 fn shape_geom(shape: shapefile::Shape) -> Geom {
     use shapefile::Shape;
+    // The crate's Outer / Inner tag is the sign of a float area: meaningless for a sliver.
+    // `assemble` reads the orientation itself and trusts it only where it means something.
     fn rings<P: shapefile::record::traits::HasXY>(rings: &[shapefile::PolygonRing<P>]) -> Geom {
-        let rs: Vec<(bool, LineString<f64>)> = rings
+        let rs: Vec<LineString<f64>> = rings
             .iter()
             .map(|r| {
-                let outer = matches!(r, shapefile::PolygonRing::Outer(_));
-                let ls: LineString<f64> = r
-                    .points()
+                r.points()
                     .iter()
                     .map(|p| Coord { x: p.x(), y: p.y() })
-                    .collect();
-                (outer, ls)
+                    .collect::<LineString<f64>>()
             })
-            .filter(|(_, ls)| !ls.0.is_empty())
+            .filter(|ls| !ls.0.is_empty())
             .collect();
         if rs.is_empty() {
             Geom::Empty
@@ -438,45 +439,163 @@ fn shape_geom(shape: shapefile::Shape) -> Geom {
     }
 }
 
-/// Builds a multipolygon from classified rings: each hole goes to the smallest shell that
-/// contains one of its vertices; a hole in no shell becomes a shell itself (as GDAL does).
-fn assemble(rings: Vec<(bool, LineString<f64>)>) -> MultiPolygon<f64> {
-    let mut shells: Vec<(LineString<f64>, Vec<LineString<f64>>)> = Vec::new();
-    let mut holes = Vec::new();
-    for (outer, ls) in rings {
-        if outer {
-            shells.push((ls, Vec::new()));
-        } else {
-            holes.push(ls);
+/// A ring whose area is at most this share of its perimeter squared is a sliver (a
+/// triangle narrower than about 1e-9 of its length): its orientation is rounding noise.
+const SLIVER_RATIO: f64 = 1e-10;
+
+/// A ring of a Shapefile polygon, measured.
+struct RingInfo {
+    ring: LineString<f64>,
+    /// Signed area (shoelace around the first vertex, so that large coordinates do not
+    /// cancel): negative = clockwise = an outer ring by the shapefile rule.
+    area: f64,
+    /// A sliver or a ring with a non-finite coordinate: its orientation says nothing.
+    untrusted: bool,
+    bbox: [f64; 4],
+}
+
+impl RingInfo {
+    fn new(ring: LineString<f64>) -> Self {
+        let pts = &ring.0;
+        let o = pts[0];
+        let (mut twice, mut perimeter) = (0.0, 0.0);
+        let mut bbox = [o.x, o.y, o.x, o.y];
+        let closing = (pts[0] != pts[pts.len() - 1]).then_some([pts[pts.len() - 1], pts[0]]);
+        for w in pts.windows(2).chain(closing.as_ref().map(|c| &c[..])) {
+            let (a, b) = (w[0] - o, w[1] - o);
+            twice += a.x * b.y - b.x * a.y;
+            perimeter += (w[1].x - w[0].x).hypot(w[1].y - w[0].y);
+            bbox = [
+                bbox[0].min(w[1].x),
+                bbox[1].min(w[1].y),
+                bbox[2].max(w[1].x),
+                bbox[3].max(w[1].y),
+            ];
+        }
+        let area = twice / 2.0;
+        let finite = pts.iter().all(|c| c.x.is_finite() && c.y.is_finite());
+        RingInfo {
+            untrusted: !finite || area.abs() <= SLIVER_RATIO * perimeter * perimeter,
+            ring,
+            area,
+            bbox,
         }
     }
-    let shell_polys: Vec<(Polygon<f64>, f64)> = shells
-        .iter()
-        .map(|(s, _)| {
-            let p = Polygon::new(s.clone(), vec![]);
-            let a = p.unsigned_area();
-            (p, a)
-        })
-        .collect();
-    let mut orphans = Vec::new();
-    for h in holes {
-        let best = shell_polys
+
+    fn outer(&self) -> bool {
+        self.area < 0.0
+    }
+
+    /// Whether this ring lies inside `other` (touching allowed): its first vertex off
+    /// `other`'s boundary decides, else the first edge midpoint; exact predicates. Rings
+    /// that cross get the answer of that vertex: the validity check reports the crossing.
+    fn inside(&self, other: &RingInfo) -> bool {
+        use geo::coordinate_position::{CoordPos, coord_pos_relative_to_ring};
+        let (a, b) = (&self.bbox, &other.bbox);
+        if self.untrusted_coords() || other.untrusted_coords() {
+            return false;
+        }
+        if !(a[0] >= b[0] && a[1] >= b[1] && a[2] <= b[2] && a[3] <= b[3]) {
+            return false;
+        }
+        // geo wants a closed ring.
+        let closed;
+        let outer = if other.ring.is_closed() {
+            &other.ring
+        } else {
+            let mut c = other.ring.clone();
+            c.close();
+            closed = c;
+            &closed
+        };
+        let pts = &self.ring.0;
+        let midpoints = pts.windows(2).map(|w| Coord {
+            x: (w[0].x + w[1].x) / 2.0,
+            y: (w[0].y + w[1].y) / 2.0,
+        });
+        for c in pts.iter().copied().chain(midpoints) {
+            match coord_pos_relative_to_ring(c, outer) {
+                CoordPos::Inside => return true,
+                CoordPos::Outside => return false,
+                CoordPos::OnBoundary => {}
+            }
+        }
+        false
+    }
+
+    fn untrusted_coords(&self) -> bool {
+        !self.bbox.iter().all(|v| v.is_finite())
+    }
+}
+
+/// Builds a multipolygon from the rings of a Shapefile polygon, in any order.
+///
+/// Orientation first (the shapefile rule: clockwise = outer ring, counter-clockwise =
+/// hole), checked by containment: each hole goes to the smallest outer ring that contains
+/// it — so a hole inside an island that lies in another hole goes to the island — and a
+/// hole inside no outer ring becomes a polygon of its own (as GDAL does). A sliver (area
+/// below [`SLIVER_RATIO`] of its perimeter squared) has no orientation to trust: the
+/// rings around it decide. Inside an outer ring and outside its holes it is a hole of
+/// that ring; inside a hole, or in no ring, it is an outer ring of its own. Polygons and
+/// their holes keep the file's order.
+fn assemble(rings: Vec<LineString<f64>>) -> MultiPolygon<f64> {
+    let infos: Vec<RingInfo> = rings.into_iter().map(RingInfo::new).collect();
+    let (slivers, trusted): (Vec<usize>, Vec<usize>) = (0..infos.len()).partition(|&i| {
+        infos[i].untrusted && !infos[i].untrusted_coords() // non-finite: keep as written
+    });
+    // A ring with a non-finite coordinate keeps the side its area gives (NaN: outer), for
+    // the validity check to report.
+    let is_outer = |i: usize| infos[i].outer() || infos[i].area.is_nan();
+    let mut shells: Vec<usize> = trusted.iter().copied().filter(|&i| is_outer(i)).collect();
+    let holes: Vec<usize> = trusted.iter().copied().filter(|&i| !is_outer(i)).collect();
+    // The smallest ring among `candidates` that holds ring `i`.
+    let smallest_around = |i: usize, candidates: &[usize]| -> Option<usize> {
+        candidates
             .iter()
-            .enumerate()
-            .filter(|(_, (p, _))| h.0.iter().any(|c| p.contains(&Point::from(*c))))
-            .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
-            .map(|(k, _)| k);
-        match best {
-            Some(k) => shells[k].1.push(h),
+            .copied()
+            .filter(|&s| s != i && infos[i].inside(&infos[s]))
+            .min_by(|&a, &b| infos[a].area.abs().total_cmp(&infos[b].area.abs()))
+    };
+    let mut hole_of: Vec<Option<usize>> = vec![None; infos.len()];
+    let mut orphans = Vec::new();
+    for &h in &holes {
+        match smallest_around(h, &shells) {
+            Some(s) => hole_of[h] = Some(s),
             None => orphans.push(h),
         }
     }
-    let mut polys: Vec<Polygon<f64>> = shells
-        .into_iter()
-        .map(|(s, hs)| Polygon::new(s, hs))
+    shells.extend(orphans.iter().copied());
+    // Slivers: by the innermost trusted ring around them.
+    let placed: Vec<usize> = shells
+        .iter()
+        .copied()
+        .chain(holes.iter().copied().filter(|&h| hole_of[h].is_some()))
         .collect();
-    polys.extend(orphans.into_iter().map(|h| Polygon::new(h, vec![])));
-    MultiPolygon(polys)
+    for &v in &slivers {
+        match smallest_around(v, &placed) {
+            Some(r) if hole_of[r].is_none() => hole_of[v] = Some(r),
+            Some(_) | None => shells.push(v),
+        }
+    }
+    shells.sort_unstable(); // parts in the file's order
+    let mut infos: Vec<Option<RingInfo>> = infos.into_iter().map(Some).collect();
+    let mut interiors: Vec<Vec<LineString<f64>>> = vec![Vec::new(); infos.len()];
+    for (i, owner) in hole_of.iter().enumerate() {
+        if let Some(s) = owner
+            && let Some(info) = infos[i].take()
+        {
+            interiors[*s].push(info.ring);
+        }
+    }
+    MultiPolygon(
+        shells
+            .into_iter()
+            .filter_map(|s| {
+                let ring = infos[s].take()?.ring;
+                Some(Polygon::new(ring, std::mem::take(&mut interiors[s])))
+            })
+            .collect(),
+    )
 }
 
 /// A GeoJSON layer: WGS84 (RFC 7946), or the CRS its legacy `crs` member names. `--crs`
@@ -803,29 +922,232 @@ mod tests {
         LineString(v)
     }
 
+    fn counter_clockwise(x0: f64, y0: f64, s: f64) -> LineString<f64> {
+        square(x0, y0, s, false)
+    }
+
+    fn ring(points: &[(f64, f64)]) -> LineString<f64> {
+        let mut ls = LineString::from(points.to_vec());
+        ls.close();
+        ls
+    }
+
+    /// A sliver as digitising leaves them (a corner of the Zhetysu oblast in the geokz
+    /// layer, moved): two corners 3e-14° apart. Exact area 3.9e-17, 1.4e-12 of its
+    /// perimeter squared (Python `fractions`).
+    const SLIVER: [(f64, f64); 3] = [
+        (76.91659879575813, 43.20691240221582),
+        (76.91918926642803, 43.20723591664269),
+        (76.91659879575812, 43.20691240221585),
+    ];
+
+    /// The same sliver shape 0.005° further north-west.
+    const SLIVER_NW: [(f64, f64); 3] = [
+        (76.91159879575813, 43.21191240221582),
+        (76.91418926642803, 43.21223591664269),
+        (76.91159879575812, 43.21191240221585),
+    ];
+
+    fn first(ls: &LineString<f64>) -> (f64, f64) {
+        (ls.0[0].x, ls.0[0].y)
+    }
+
+    /// A polygon as (first exterior vertex, first vertex of each hole).
+    type Layout = ((f64, f64), Vec<(f64, f64)>);
+
+    fn layout(mp: &MultiPolygon<f64>) -> Vec<Layout> {
+        mp.0.iter()
+            .map(|p| {
+                (
+                    first(p.exterior()),
+                    p.interiors().iter().map(first).collect(),
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn holes_go_to_the_shell_that_contains_them() {
         let mp = assemble(vec![
-            (true, square(0.0, 0.0, 10.0, true)),
-            (true, square(20.0, 0.0, 10.0, true)),
-            (false, square(22.0, 2.0, 2.0, false)),
-            (false, square(2.0, 2.0, 2.0, false)),
+            square(0.0, 0.0, 10.0, true),
+            square(20.0, 0.0, 10.0, true),
+            square(22.0, 2.0, 2.0, false),
+            square(2.0, 2.0, 2.0, false),
         ]);
-        assert_eq!(mp.0.len(), 2);
-        assert_eq!(mp.0[0].interiors().len(), 1);
-        assert_eq!(mp.0[0].interiors()[0].0[0], Coord { x: 2.0, y: 2.0 });
-        assert_eq!(mp.0[1].interiors().len(), 1);
-        assert_eq!(mp.0[1].interiors()[0].0[0].x, 22.0);
+        assert_eq!(
+            layout(&mp),
+            [
+                ((0.0, 0.0), vec![(2.0, 2.0)]),
+                ((20.0, 0.0), vec![(22.0, 2.0)])
+            ]
+        );
     }
 
     #[test]
     fn an_orphan_hole_becomes_a_shell() {
         let mp = assemble(vec![
-            (true, square(0.0, 0.0, 1.0, true)),
-            (false, square(5.0, 5.0, 1.0, false)),
+            square(0.0, 0.0, 1.0, true),
+            square(5.0, 5.0, 1.0, false),
         ]);
+        assert_eq!(layout(&mp), [((0.0, 0.0), vec![]), ((5.0, 5.0), vec![])]);
+    }
+
+    #[test]
+    fn an_island_in_a_hole_keeps_its_own_hole_whatever_the_ring_order() {
+        // Shell 0..60 with hole 10..50; island 20..40 in that hole, with hole 25..35.
+        let rings = [
+            counter_clockwise(25.0, 25.0, 10.0),
+            square(20.0, 20.0, 20.0, true),
+            counter_clockwise(10.0, 10.0, 40.0),
+            square(0.0, 0.0, 60.0, true),
+        ];
+        let expected = [
+            ((0.0, 0.0), vec![(10.0, 10.0)]),
+            ((20.0, 20.0), vec![(25.0, 25.0)]),
+        ];
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
+            let mp = assemble(order.iter().map(|&i| rings[i].clone()).collect());
+            let mut got = layout(&mp);
+            got.sort_by(|a, b| a.0.0.total_cmp(&b.0.0));
+            assert_eq!(got, expected, "order {order:?}");
+        }
+    }
+
+    #[test]
+    fn a_sliver_inside_a_shell_is_a_hole_in_either_orientation() {
+        let shell = ring(&[
+            (76.90, 43.20),
+            (76.90, 43.22),
+            (76.93, 43.22),
+            (76.93, 43.20),
+        ]);
+        let mut reversed = SLIVER;
+        reversed.reverse();
+        for sliver in [ring(&SLIVER), ring(&reversed)] {
+            let mp = assemble(vec![shell.clone(), sliver.clone()]);
+            assert_eq!(
+                layout(&mp),
+                [((76.90, 43.20), vec![first(&sliver)])],
+                "{sliver:?}"
+            );
+            // And listed first.
+            let mp = assemble(vec![sliver.clone(), shell.clone()]);
+            assert_eq!(layout(&mp), [((76.90, 43.20), vec![first(&sliver)])]);
+        }
+    }
+
+    #[test]
+    fn a_sliver_inside_a_hole_or_outside_every_ring_is_a_polygon_of_its_own() {
+        let shell = square(76.90, 43.20, 0.06, true);
+        let hole = counter_clockwise(76.91, 43.21, 0.04);
+        let mut reversed = SLIVER_NW;
+        reversed.reverse();
+        for sliver in [ring(&SLIVER_NW), ring(&reversed)] {
+            let mp = assemble(vec![shell.clone(), hole.clone(), sliver.clone()]);
+            assert_eq!(
+                layout(&mp),
+                [
+                    ((76.90, 43.20), vec![(76.91, 43.21)]),
+                    (first(&sliver), vec![])
+                ]
+            );
+            let mp = assemble(vec![sliver.clone()]);
+            assert_eq!(layout(&mp), [(first(&sliver), vec![])]);
+        }
+    }
+
+    #[test]
+    fn a_ring_with_a_non_finite_coordinate_is_kept_for_the_check_to_report() {
+        let bad = LineString::from(vec![(0.0, 0.0), (f64::NAN, 1.0), (1.0, 1.0), (0.0, 0.0)]);
+        let mp = assemble(vec![square(10.0, 10.0, 1.0, true), bad]);
         assert_eq!(mp.0.len(), 2);
-        assert!(mp.0.iter().all(|p| p.interiors().is_empty()));
+        assert!(mp.0[1].exterior().0[1].x.is_nan());
+    }
+
+    /// A Shapefile written here with the `shapefile` crate, read back through
+    /// `read_admin`: rings in an unusual order, the island written before the shell whose
+    /// hole holds it, and a sliver that the writer orients as it pleases.
+    #[test]
+    fn a_written_shapefile_with_rings_in_any_order_reads_as_valid_polygons() {
+        use shapefile::dbase::{FieldValue, Record, TableWriterBuilder};
+        use shapefile::{Point, PolygonRing};
+        let pts = |r: &[(f64, f64)]| -> Vec<Point> {
+            let mut v: Vec<Point> = r.iter().map(|&(x, y)| Point::new(x, y)).collect();
+            v.push(v[0]);
+            v
+        };
+        let sq =
+            |x0: f64, y0: f64, x1: f64, y1: f64| pts(&[(x0, y0), (x0, y1), (x1, y1), (x1, y0)]);
+        let dir = tempfile::tempdir().unwrap();
+        let shp = dir.path().join("units.shp");
+        let table = TableWriterBuilder::new().add_character_field("KATO".try_into().unwrap(), 9);
+        let mut w = shapefile::Writer::from_path(&shp, table).unwrap();
+        // shapely 2.2 / GEOS 3.14.1: MultiPolygon([shell 76.90..76.96 with hole
+        // 76.91..76.95 and the sliver as a second hole, island 76.92..76.94 with hole
+        // 76.925..76.935]).is_valid == True.
+        let unit = shapefile::Polygon::with_rings(vec![
+            PolygonRing::Inner(sq(76.925, 43.225, 76.935, 43.235)),
+            PolygonRing::Outer(sq(76.92, 43.22, 76.94, 43.24)),
+            PolygonRing::Outer(pts(&SLIVER)),
+            PolygonRing::Inner(sq(76.91, 43.21, 76.95, 43.25)),
+            PolygonRing::Outer(sq(76.90, 43.20, 76.96, 43.26)),
+        ]);
+        let mut rec = Record::default();
+        rec.insert(
+            "KATO".into(),
+            FieldValue::Character(Some("751110000".into())),
+        );
+        w.write_shape_and_record(&unit, &rec).unwrap();
+        drop(w);
+        let opts = VectorOptions {
+            crs: Some("EPSG:4326".into()),
+            ..Default::default()
+        };
+        let mut intake = Intake::default();
+        let units = read_admin(&shp, &opts, &mut intake).unwrap();
+        assert_eq!(units.len(), 1);
+        let mut got = layout(&units[0].geometry);
+        got.sort_by(|a, b| a.0.0.total_cmp(&b.0.0));
+        assert_eq!(
+            got,
+            [
+                // Holes in the file's order: the sliver was written before the hole.
+                ((76.90, 43.20), vec![SLIVER[0], (76.91, 43.21)]),
+                ((76.92, 43.22), vec![(76.925, 43.225)]),
+            ]
+        );
+        assert_eq!(
+            crate::spatial::validate(&units[0].geometry),
+            Vec::<String>::new()
+        );
+    }
+
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn ring() -> impl Strategy<Value = LineString<f64>> {
+            let v = prop_oneof![
+                8 => (0..4i32).prop_map(f64::from),
+                1 => Just(f64::NAN),
+                1 => Just(f64::NEG_INFINITY),
+            ];
+            prop::collection::vec((v.clone(), v), 1..7).prop_map(LineString::from)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            /// Any rings, in any order, become polygons: every ring is kept, once.
+            #[test]
+            fn assemble_keeps_every_ring_of_any_shapefile_polygon(
+                rings in prop::collection::vec(ring(), 1..6)
+            ) {
+                let n = rings.len();
+                let mp = assemble(rings);
+                let kept: usize = mp.0.iter().map(|p| 1 + p.interiors().len()).sum();
+                prop_assert_eq!(kept, n);
+            }
+        }
     }
 
     #[test]
