@@ -1,6 +1,7 @@
 //! The house-list language of Appendix 3 and the free-text border paragraphs. The grammar is
 //! written down in `data/FORMATS.md (Appendix 3)`; this file implements it.
 
+use crate::address::text::is_quote;
 use crate::address::{
     House, StreetKind, Tok, TokKind, house_at, normalise_locality, street_parts, tokenize,
 };
@@ -76,7 +77,15 @@ pub struct Clause {
 impl Clause {
     pub fn contains(&self, h: &House) -> bool {
         let best = |items: &[HouseItem]| items.iter().filter_map(|i| i.specificity(h)).max();
-        match (best(&self.include), best(&self.exclude)) {
+        // An excluded side (`1-20 кроме четных`) narrows the ranges too: an exclusion is at
+        // least as specific as a range.
+        let excluded = self
+            .exclude
+            .iter()
+            .filter_map(|i| i.specificity(h))
+            .max()
+            .map(|s| s.max(1));
+        match (best(&self.include), excluded) {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(i), Some(e)) => i > e,
@@ -413,6 +422,8 @@ fn house_start_word(w: &str) -> bool {
 
 struct HouseParser<'a> {
     toks: &'a [Tok],
+    /// The text the tokens' offsets point into.
+    chars: &'a [char],
     /// Position (0-based char) just past the list, for "expected ... at the end" errors.
     end: usize,
     cell: Cell,
@@ -534,15 +545,21 @@ impl HouseParser<'_> {
         let toks = self.toks;
         let a_also = toks.get(i + 1).is_some_and(|t| t.space_before && t.word() == Some("а"))
             && self.word(i + 2) == Some("также");
-        let span_ok = toks.get(i).is_some_and(|t| t.quoted);
+        let err = || self.err_at(i, format!("expected a house number, got {}", self.describe(i)));
         if a_also {
-            return house_at(&toks[..=i], i, span_ok).ok_or_else(|| {
-                self.err_at(i, format!("expected a house number, got {}", self.describe(i)))
-            });
+            return house_at(&toks[..=i], i, false).ok_or_else(err);
         }
-        house_at(toks, i, span_ok).ok_or_else(|| {
-            self.err_at(i, format!("expected a house number, got {}", self.describe(i)))
-        })
+        // `«12-14»`: a quote right before the number and right after the span.
+        let quote_at = |c: usize| self.chars.get(c).is_some_and(|&c| is_quote(c));
+        if toks[i].start > 0
+            && quote_at(toks[i].start - 1)
+            && let Some((h, j)) = house_at(toks, i, true)
+            && h.span.is_some()
+            && quote_at(toks[j - 1].end)
+        {
+            return Ok((h, j));
+        }
+        house_at(toks, i, false).ok_or_else(err)
     }
 
     fn parse(&self) -> Result<HouseSet, ParseError> {
@@ -626,10 +643,23 @@ impl HouseParser<'_> {
                         st.parity_target = None;
                         i += if w == "за" { 2 } else { 1 };
                         let j = self.skip_to_number(i);
-                        if j >= toks.len() {
-                            return Err(
-                                self.err_at(j, format!("expected the houses excluded after «{w}»"))
-                            );
+                        let houses_follow = match toks.get(j).map(|t| &t.kind) {
+                            Some(TokKind::Num(_) | TokKind::Punct('(')) => true,
+                            Some(TokKind::Word(n)) => {
+                                parity_word(n).is_some()
+                                    || all_word(n)
+                                    || matches!(n.as_str(), "с" | "от" | "до")
+                            }
+                            _ => false,
+                        };
+                        if !houses_follow {
+                            return Err(self.err_at(
+                                j,
+                                format!(
+                                    "expected the houses excluded after «{w}», got {}",
+                                    self.describe(j)
+                                ),
+                            ));
                         }
                     } else if matches!(w, "с" | "от") {
                         let j = self.skip_to_number(i + 1);
@@ -695,12 +725,46 @@ impl HouseParser<'_> {
             return Ok(());
         }
         st.parity_target = None;
+        // `1-10 четные нечетные`: two sides in a row.
+        let mut b = i;
+        while b > 0
+            && (self.word(b - 1).is_some_and(filler_word)
+                || self.toks[b - 1].is_punct('.')
+                || self.toks[b - 1].is_punct('(')
+                || self.toks[b - 1].is_punct(')'))
+        {
+            b -= 1;
+        }
+        if b > 0 && self.word(b - 1).is_some_and(|w| parity_word(w).is_some()) {
+            return Err(self.err_at(
+                i,
+                "two parity words in a row: write «четные и нечетные» or «все дома»",
+            ));
+        }
+        // `2, 4 жұп`: a side qualifies a range, not a single house written right before it.
+        let joined = b > 0
+            && !matches!(self.toks[b - 1].kind, TokKind::Punct(',' | ';' | ':'))
+            && !self.word(b - 1).is_some_and(separator_word);
+        if joined
+            && st
+                .items
+                .last()
+                .is_some_and(|a| !a.ex && matches!(a.item, HouseItem::One(_)))
+        {
+            return Err(self.err_at(
+                i,
+                "a parity word qualifies a range or «все дома», not a single house",
+            ));
+        }
         // What follows, past filler words.
         let mut j = i + 1;
         while self
             .word(j)
             .is_some_and(|w| filler_word(w) || house_word_plural(w))
-            || self.toks.get(j).is_some_and(|t| t.is_punct('.'))
+            || self
+                .toks
+                .get(j)
+                .is_some_and(|t| t.is_punct('.') || t.is_punct(':'))
         {
             j += 1;
         }
@@ -716,10 +780,11 @@ impl HouseParser<'_> {
             _ => false,
         };
         if forward {
-            if st.pending.is_some() {
+            if st.pending.is_some() && st.pending_fresh {
                 return Err(self.err_at(i, "a second parity word before the same houses"));
             }
             st.pending = Some(p);
+            st.pending_fresh = true;
         } else {
             st.include(HouseItem::All(p), i);
             st.barrier = st.items.len();
@@ -864,6 +929,8 @@ struct ListState {
     exclude_mode: bool,
     /// A parity written before the ranges it qualifies (`нечетные 1-9, 21-29`).
     pending: Option<Parity>,
+    /// The pending parity has qualified nothing yet.
+    pending_fresh: bool,
     /// The item a following parity word qualifies (`2-36 четные`).
     parity_target: Option<usize>,
     /// A Kazakh postposition (`5, 7-ден басқа`) takes the single houses written since here.
@@ -896,6 +963,7 @@ impl ListState {
         {
             *parity = p;
         }
+        self.pending_fresh = false;
         if !self.exclude_mode && self.after_exclusion {
             self.after_exclusion = false;
             if !matches!(item, HouseItem::All(_)) {
@@ -914,10 +982,13 @@ impl ListState {
     /// The last item when it is an inclusion of this clause written since the barrier.
     fn pop_last_inclusion(&mut self) -> Option<HouseItem> {
         let last = self.items.last()?;
+        // A side just written (`жұп үйлерден басқа`) sets the barrier right after itself.
+        let side = matches!(last.item, HouseItem::All(p) if p != Parity::Any);
+        let since_barrier = self.items.len() > self.barrier || (side && self.items.len() == self.barrier);
         if last.ex
             || last.clause != self.clause
-            || self.items.len() <= self.barrier
-            || matches!(last.item, HouseItem::All(_))
+            || !since_barrier
+            || matches!(last.item, HouseItem::All(Parity::Any))
         {
             return None;
         }
@@ -1006,11 +1077,23 @@ impl ListState {
 /// ```
 pub fn parse_houses(text: &str) -> Result<HouseSet, ParseError> {
     let toks = tokenize(text);
-    parse_house_tokens(&toks, text.chars().count(), Cell::House)
+    let chars: Vec<char> = text.chars().collect();
+    parse_house_tokens(&toks, &chars, chars.len(), Cell::House)
 }
 
-fn parse_house_tokens(toks: &[Tok], end: usize, cell: Cell) -> Result<HouseSet, ParseError> {
-    HouseParser { toks, end, cell }.parse()
+fn parse_house_tokens(
+    toks: &[Tok],
+    chars: &[char],
+    end: usize,
+    cell: Cell,
+) -> Result<HouseSet, ParseError> {
+    HouseParser {
+        toks,
+        chars,
+        end,
+        cell,
+    }
+    .parse()
 }
 
 // ---------------------------------------------------------------- rows and paragraphs
@@ -1065,8 +1148,10 @@ fn starts_houses(seg: &[Tok], k: usize) -> bool {
     let t = &seg[k];
     match &t.kind {
         TokKind::Word(w) => {
-            // `с.`/`п.` at the start of a segment is a settlement: k >= 1 here.
+            // `с.`/`п.` at the start of a segment is a settlement: k >= 1 here. `үй` of
+            // `тұрғын үй кешені` (residential complex) is part of the name's type.
             house_start_word(w)
+                && !(w == "уй" && seg[k - 1].word() == Some("тургын"))
         }
         TokKind::Punct('#') => {
             // `мкн № 5` keeps its number.
@@ -1118,20 +1203,23 @@ fn starts_houses(seg: &[Tok], k: usize) -> bool {
     }
 }
 
-/// Whether the area type word at `p` follows its own number (`3 мкр`, `3-й мкр`,
-/// `3 шағын аудан`), so that a number after it is a house.
+/// Whether the area type word at `p` follows its own name or number (`3 мкр`, `3-й мкр`,
+/// `3 шағын аудан`, `«Алтын дала» шағын ауданы`), so that a number after it is a house.
 fn numbered_before(seg: &[Tok], p: usize) -> bool {
     let mut q = p;
     while q > 0 {
         q -= 1;
         match &seg[q].kind {
-            TokKind::Num(_) => return true,
             TokKind::Punct('.' | '-') => {}
             TokKind::Word(w)
                 if street_type_start(w)
                     || area_type_word(w)
-                    || matches!(w.as_str(), "й" | "ый" | "я" | "ая" | "ой" | "ий" | "а") => {}
-            TokKind::Word(_) | TokKind::Punct(_) => return false,
+                    || matches!(
+                        w.as_str(),
+                        "й" | "ый" | "я" | "ая" | "ой" | "ий" | "а" | "аскери" | "воинская"
+                    ) => {}
+            TokKind::Num(_) | TokKind::Word(_) => return true,
+            TokKind::Punct(_) => return false,
         }
     }
     false
@@ -1157,6 +1245,9 @@ fn area_type_word(w: &str) -> bool {
             | "орам"
             | "орамы"
             | "блок"
+            | "часть"
+            | "болим"
+            | "болими"
     )
 }
 
@@ -1323,11 +1414,14 @@ fn paragraph(
             });
             continue;
         }
-        let street_text: String = chars[street_toks[0].start..street_toks[n - 1].end]
-            .iter()
-            .collect();
+        // The closing quote of a quoted name (`ЖК «Лесная поляна» 1-3`) is the name's.
+        let mut end = street_toks[n - 1].end;
+        while end < chars.len() && is_quote(chars[end]) {
+            end += 1;
+        }
+        let street_text: String = chars[street_toks[0].start..end].iter().collect();
         let target = target_of(&street_text, type_cell);
-        match parse_house_tokens(house_toks, seg_end_char, Cell::Address) {
+        match parse_house_tokens(house_toks, &chars, seg_end_char, Cell::Address) {
             Ok(houses) => entries.push(ParsedEntry { target, houses }),
             Err(e) => errors.push(e),
         }
