@@ -1302,9 +1302,10 @@ fn a_precinct_over_the_cap_by_its_list_alone_is_flagged() {
         (
             fig("1").voters,
             fig("1").voters_listed,
-            fig("1").voters_by_list
+            fig("1").voters_by_list,
+            fig("1").voters_by_list_exclusive
         ),
-        (0, 0, Some(4))
+        (0, 0, Some(4), Some(4))
     );
     assert!(fig("1").overfull);
     let over: Vec<_> = result
@@ -1323,5 +1324,111 @@ fn a_precinct_over_the_cap_by_its_list_alone_is_flagged() {
     assert_eq!(
         one.message,
         "0 voters by address, 0 by the voter list, 4 by the address list; the cap is 3"
+    );
+}
+
+/// BORDER_RANGE_BEYOND_LAST_HOUSE: a range whose upper end lies past the last known house of
+/// its street (of its side when it has one), even when the rest of it matches; not for open
+/// ranges, ranges ending at the last house, or entries that match nothing (those are dead).
+#[test]
+fn a_range_past_the_last_known_house_is_a_warning_even_when_the_rest_matches() {
+    // Odd side ends at 9, even side at 12.
+    let addrs: Vec<AddressPoint> = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12"]
+        .iter()
+        .enumerate()
+        .map(|(i, h)| point("ул. Абая", h, "", 0.0, 0.0, i as u64 + 2))
+        .collect();
+    let table = table_of(&[
+        ("1", "улица", "Абая", "1-9"),
+        ("2", "улица", "Абая", "2-20 четные"),
+        ("3", "улица", "Абая", "1-15 нечетные"),
+        ("4", "улица", "Абая", "1-12"),
+        ("5", "улица", "Абая", "100-120"),
+        ("6", "улица", "Абая", "с 5 до конца"),
+        ("7", "улица", "Абая", "1-12А"),
+        ("8", "", "Абай көшесі", "2-ден 12-ге дейін жұп, 1-ден 11-ге дейін тақ"),
+    ]);
+    let out = check_lists(&table, &addrs);
+    let mut got: Vec<(String, u64, String)> = out
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::BorderRangeBeyondLastHouse)
+        .map(|f| {
+            (
+                f.precinct.as_ref().unwrap().to_string(),
+                f.line.unwrap(),
+                f.message.clone(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("2", 3, "«Абая» 2..20 even: the range ends past the last known even house, 12"),
+        ("3", 4, "«Абая» 1..15 odd: the range ends past the last known odd house, 9"),
+        ("7", 8, "«Абая» 1..12А: the range ends past the last known house, 12"),
+        ("8", 9, "«Абай көшесі» 1..11 odd: the range ends past the last known odd house, 9"),
+    ];
+    let want: Vec<(String, u64, String)> = want
+        .iter()
+        .map(|(p, l, m)| (p.to_string(), *l, m.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.code == FindingCode::BorderEntryMatchesNothing
+                && f.precinct == Some(p("5")))
+    );
+}
+
+/// An address in the lists of two precincts counts in both precincts' voters by list (the
+/// cap is about the worst case); the exclusive count keeps only addresses in one list.
+#[test]
+fn an_address_in_two_lists_counts_in_both_and_not_in_the_exclusive_figure() {
+    use precincts::model::{VOTER_FIELDS, VoterTableBuilder};
+    let addrs: Vec<AddressPoint> = (1..=3)
+        .map(|n| point("ул. Абая", &n.to_string(), "", 0.0, 0.0, n as u64 + 1))
+        .collect();
+    // Precinct 1 lists houses 1-2, precinct 2 houses 2-3: house 2 is in both.
+    let table = table_of(&[("1", "улица", "Абая", "1-2"), ("2", "улица", "Абая", "2, 3")]);
+    // Voters: one at house 1, two at house 2, one at house 3.
+    let homes = [0u32, 1, 1, 2];
+    let mut b = VoterTableBuilder::new("voters.csv");
+    for (i, h) in homes.iter().enumerate() {
+        let (code, house) = ((i + 1).to_string(), (h + 1).to_string());
+        let mut f = [""; VOTER_FIELDS];
+        f[0] = &code;
+        f[5] = "1";
+        f[14] = "Алматы";
+        f[15] = "ул. Абая";
+        f[16] = &house;
+        b.push(f, i as u64 + 2).unwrap();
+    }
+    let voters = b.build();
+    let voter_address: Vec<Option<u32>> = homes.iter().map(|&h| Some(h)).collect();
+    let out = check_borders(&BordersInput {
+        table: &table,
+        addresses: &addrs,
+        address_polygon: None,
+        precincts: &[],
+        address_admin: &[None, None, None],
+        admin: &[],
+        voters: Some(&voters),
+        voter_address: &voter_address,
+        aliases: None,
+        cap: 3000,
+    });
+    let sorted = |m: &std::collections::HashMap<PrecinctNo, u64>| {
+        let mut v: Vec<(String, u64)> = m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        sorted(&out.voters_by_list),
+        [("1".to_string(), 3), ("2".to_string(), 3)]
+    );
+    assert_eq!(
+        sorted(&out.voters_by_list_exclusive),
+        [("1".to_string(), 1), ("2".to_string(), 1)]
     );
 }
