@@ -125,7 +125,11 @@ fn covered_by_row(
     entries: Vec<precincts::borders::ParsedEntry>,
 ) -> std::collections::BTreeSet<String> {
     let mut t = BorderTable::default();
-    let ltype = if locality == "Ақжар" { "город" } else { "село" };
+    let ltype = if locality == "Ақжар" {
+        "город"
+    } else {
+        "село"
+    };
     t.push_row(&p("1"), ltype, locality, entries, "", src(1));
     let out = check_lists(&t, points);
     let labels: Vec<(&str, &str)> = town
@@ -158,14 +162,21 @@ fn every_corpus_entry_covers_exactly_its_hand_written_addresses() {
     let kk = rows.iter().filter(|(_, r)| r[0] == "kk").count();
     let bad = rows.iter().filter(|(_, r)| r[5].starts_with("ERR")).count();
     assert!(rows.len() >= 500, "the corpus has {} entries", rows.len());
-    assert!(kk * 2 >= rows.len(), "{kk} of {} entries are Kazakh", rows.len());
+    assert!(
+        kk * 2 >= rows.len(),
+        "{kk} of {} entries are Kazakh",
+        rows.len()
+    );
     assert!(bad >= 60, "the corpus has {bad} malformed entries");
     // (lang, malformed) → (total, right)
-    let mut score: std::collections::BTreeMap<(String, bool), (usize, usize)> =
-        Default::default();
+    let mut score: std::collections::BTreeMap<(String, bool), (usize, usize)> = Default::default();
     let mut wrong = Vec::new();
     for (line, [lang, loc, ty, addr, house, want]) in &rows {
-        let loc = if loc.is_empty() { "Ақжар" } else { loc.as_str() };
+        let loc = if loc.is_empty() {
+            "Ақжар"
+        } else {
+            loc.as_str()
+        };
         let (entries, errors) = parse_row(ty, addr, house);
         let malformed = want.starts_with("ERR");
         let s = score.entry((lang.clone(), malformed)).or_default();
@@ -203,7 +214,11 @@ fn every_corpus_entry_covers_exactly_its_hand_written_addresses() {
         }
     }
     for ((lang, malformed), (n, ok)) in &score {
-        let kind = if *malformed { "malformed, reported" } else { "valid, exact set" };
+        let kind = if *malformed {
+            "malformed, reported"
+        } else {
+            "valid, exact set"
+        };
         eprintln!(
             "corpus {lang} {kind}: {ok}/{n} = {:.1} %",
             100.0 * *ok as f64 / *n as f64
@@ -527,7 +542,11 @@ fn addresses_of(spec: Spec) -> (Vec<AddressPoint>, Vec<Option<PrecinctNo>>, Vec<
     for (l, s, (h, b, house), a) in spec {
         let ((loc, lid), (street, sid)) = (LOCALITIES[l], STREETS[s]);
         // Houses that are no number are told apart by their text.
-        let text = if house.is_none() { format!("{h}|{b}") } else { String::new() };
+        let text = if house.is_none() {
+            format!("{h}|{b}")
+        } else {
+            String::new()
+        };
         if !seen.insert((lid, sid, house, text)) {
             continue;
         }
@@ -1375,7 +1394,12 @@ fn a_range_past_the_last_known_house_is_a_warning_even_when_the_rest_matches() {
         ("5", "улица", "Абая", "100-120"),
         ("6", "улица", "Абая", "с 5 до конца"),
         ("7", "улица", "Абая", "1-12А"),
-        ("8", "", "Абай көшесі", "2-ден 12-ге дейін жұп, 1-ден 11-ге дейін тақ"),
+        (
+            "8",
+            "",
+            "Абай көшесі",
+            "2-ден 12-ге дейін жұп, 1-ден 11-ге дейін тақ",
+        ),
     ]);
     let out = check_lists(&table, &addrs);
     let mut got: Vec<(String, u64, String)> = out
@@ -1392,10 +1416,26 @@ fn a_range_past_the_last_known_house_is_a_warning_even_when_the_rest_matches() {
         .collect();
     got.sort();
     let want = [
-        ("2", 3, "«Абая» 2..20 even: the range ends past the last known even house, 12"),
-        ("3", 4, "«Абая» 1..15 odd: the range ends past the last known odd house, 9"),
-        ("7", 8, "«Абая» 1..12А: the range ends past the last known house, 12"),
-        ("8", 9, "«Абай көшесі» 1..11 odd: the range ends past the last known odd house, 9"),
+        (
+            "2",
+            3,
+            "«Абая» 2..20 even: the range ends past the last known even house, 12",
+        ),
+        (
+            "3",
+            4,
+            "«Абая» 1..15 odd: the range ends past the last known odd house, 9",
+        ),
+        (
+            "7",
+            8,
+            "«Абая» 1..12А: the range ends past the last known house, 12",
+        ),
+        (
+            "8",
+            9,
+            "«Абай көшесі» 1..11 odd: the range ends past the last known odd house, 9",
+        ),
     ];
     let want: Vec<(String, u64, String)> = want
         .iter()
@@ -1419,7 +1459,10 @@ fn an_address_in_two_lists_counts_in_both_and_not_in_the_exclusive_figure() {
         .map(|n| point("ул. Абая", &n.to_string(), "", 0.0, 0.0, n as u64 + 1))
         .collect();
     // Precinct 1 lists houses 1-2, precinct 2 houses 2-3: house 2 is in both.
-    let table = table_of(&[("1", "улица", "Абая", "1-2"), ("2", "улица", "Абая", "2, 3")]);
+    let table = table_of(&[
+        ("1", "улица", "Абая", "1-2"),
+        ("2", "улица", "Абая", "2, 3"),
+    ]);
     // Voters: one at house 1, two at house 2, one at house 3.
     let homes = [0u32, 1, 1, 2];
     let mut b = VoterTableBuilder::new("voters.csv");

@@ -160,7 +160,11 @@ fn each_written_row_covers_exactly_its_planned_houses(
         let got = covered.get(line).cloned().unwrap_or_default();
         assert!(!got.is_empty(), "{lang}: row {line} covers nothing");
         let streets: BTreeSet<u32> = got.iter().map(|l| plan[l].0).collect();
-        assert_eq!(streets.len(), 1, "{lang}: row {line} spans streets {streets:?}");
+        assert_eq!(
+            streets.len(),
+            1,
+            "{lang}: row {line} spans streets {streets:?}"
+        );
         let street = *streets.first().unwrap();
         let want: BTreeSet<u64> = plan
             .iter()
@@ -168,7 +172,10 @@ fn each_written_row_covers_exactly_its_planned_houses(
             .map(|(l, _)| *l)
             .collect();
         assert_eq!(got, want, "{lang}: row {line} of precinct {no}");
-        covered_by_precinct.entry(no.clone()).or_default().extend(got);
+        covered_by_precinct
+            .entry(no.clone())
+            .or_default()
+            .extend(got);
     }
     // Every precinct the plan gives an address has rows, covering all of its addresses.
     let planned: BTreeSet<&PrecinctNo> = plan.values().filter_map(|(_, p)| *p).collect();

@@ -412,15 +412,17 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         .enumerate()
         .filter(|(i, e)| {
             entry_hits[*i] > 0
-                && e
-                    .houses
+                && e.houses
                     .included()
                     .any(|it| matches!(it, HouseItem::Range { to: Some(_), .. }))
         })
         .filter_map(|(_, e)| match &e.target {
             Target::Street { key, .. } => {
                 let loc = table.precincts[e.precinct].locality_key.as_str();
-                Some((loc, input.aliases.map(|a| a.resolve(loc, key)).unwrap_or(key)))
+                Some((
+                    loc,
+                    input.aliases.map(|a| a.resolve(loc, key)).unwrap_or(key),
+                ))
             }
             Target::Settlement { .. } | Target::NoStreet => None,
         })
