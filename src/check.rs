@@ -47,8 +47,11 @@ pub struct PrecinctFigures {
     pub voters: u64,
     /// Voters whose record lists this precinct.
     pub voters_listed: u64,
-    /// Voters whose address the Appendix 3 list gives to this precinct.
+    /// Voters whose address the Appendix 3 list gives to this precinct (an address in two
+    /// lists counts in both).
     pub voters_by_list: Option<u64>,
+    /// Of those, voters whose address no other precinct's list covers.
+    pub voters_by_list_exclusive: Option<u64>,
     pub overfull: bool,
     pub cross_boundary: bool,
     pub outside_share: f64,
@@ -234,14 +237,16 @@ pub fn run(
             })
         })
     };
-    let mut voters_by_list: Option<HashMap<PrecinctNo, u64>> = None;
+    // (voters by list, of them exclusive), per precinct.
+    type ByList = (HashMap<PrecinctNo, u64>, HashMap<PrecinctNo, u64>);
+    let mut voters_by_list: Option<ByList> = None;
     if ds.precincts.is_empty() {
         if let Some(b) = run_borders(None, &[]) {
             progress.step("deriving polygons from the address lists");
             out.derived_polygons =
                 crate::borders::derive_polygons(&ds.addresses, &b.address_list, &units_owned);
             findings.extend(b.findings);
-            voters_by_list = Some(b.voters_by_list);
+            voters_by_list = Some((b.voters_by_list, b.voters_by_list_exclusive));
             out.address_list = b.address_list;
         } else {
             out.skipped
@@ -292,7 +297,7 @@ pub fn run(
         && let Some(b) = run_borders(Some(&address_precinct), polygons)
     {
         findings.extend(b.findings);
-        voters_by_list = Some(b.voters_by_list);
+        voters_by_list = Some((b.voters_by_list, b.voters_by_list_exclusive));
         out.address_list = b.address_list;
     }
 
@@ -431,12 +436,16 @@ pub fn run(
     for (i, p) in polygons.iter().enumerate() {
         figure(&mut figures, &p.no, derived).voters += by_polygon[i];
     }
-    if let Some(vbl) = &voters_by_list {
+    if let Some((vbl, only)) = &voters_by_list {
         for (no, n) in vbl {
             figure(&mut figures, no, derived).voters_by_list = Some(*n);
         }
+        for (no, n) in only {
+            figure(&mut figures, no, derived).voters_by_list_exclusive = Some(*n);
+        }
         for f in figures.values_mut() {
             f.voters_by_list.get_or_insert(0);
+            f.voters_by_list_exclusive.get_or_insert(0);
         }
     }
 
@@ -792,6 +801,7 @@ fn figure<'a>(
             voters: 0,
             voters_listed: 0,
             voters_by_list: None,
+            voters_by_list_exclusive: None,
             overfull: false,
             cross_boundary: false,
             outside_share: 0.0,

@@ -2,7 +2,7 @@
 //! entries), then checks them against the polygons, the admin units and the voters, who map
 //! through their geocoded address index.
 
-use super::{BorderTable, StreetAliases, Target};
+use super::{BorderTable, HouseItem, Parity, StreetAliases, Target};
 use crate::address::directory::{Resolution, StreetDirectory};
 use crate::address::{
     House, loose_street_key, normalise_locality, normalise_street, parse_house, unique_values,
@@ -38,8 +38,11 @@ pub struct BordersOutcome {
     pub findings: Vec<Finding>,
     /// Per address: the precinct its list gives (the first matching entry's).
     pub address_list: Vec<Option<PrecinctNo>>,
-    /// Per precinct: voters whose address its list holds.
+    /// Per precinct: voters whose address its list holds. An address in the lists of two
+    /// precincts counts in both (the cap is checked on the worst case).
     pub voters_by_list: HashMap<PrecinctNo, u64>,
+    /// Per precinct: voters whose address its list holds and no other precinct's list does.
+    pub voters_by_list_exclusive: HashMap<PrecinctNo, u64>,
 }
 
 /// The entries indexed for matching.
@@ -466,6 +469,105 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         );
     }
 
+    // Ranges that run past the last known house of their street (of their side, when they
+    // have one), for entries that do match something (the others are dead entries above).
+    let mut last: HashMap<(&str, &str), [Option<&House>; 2]> = HashMap::new();
+    let ranged: HashSet<(&str, &str)> = table
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            entry_hits[*i] > 0
+                && e.houses
+                    .included()
+                    .any(|it| matches!(it, HouseItem::Range { to: Some(_), .. }))
+        })
+        .filter_map(|(i, e)| match &entry_street[i] {
+            Some(Ok(key)) => Some((
+                table.precincts[e.precinct].locality_key.as_str(),
+                key.as_str(),
+            )),
+            _ => None,
+        })
+        .collect();
+    if !ranged.is_empty() {
+        for r in &resolved {
+            let Some(h) = &r.house else { continue };
+            for l in [&*r.loc, ""] {
+                if ranged.contains(&(l, &*r.street)) {
+                    let side = &mut last.entry((l, &*r.street)).or_default()[(h.num % 2) as usize];
+                    if side.is_none_or(|m| h > m) {
+                        *side = Some(h);
+                    }
+                }
+            }
+        }
+    }
+    let mut beyond: BTreeMap<(usize, u64), Vec<String>> = BTreeMap::new();
+    for (i, e) in table.entries.iter().enumerate() {
+        let Target::Street { name, .. } = &e.target else {
+            continue;
+        };
+        if entry_hits[i] == 0 {
+            continue;
+        }
+        let loc = table.precincts[e.precinct].locality_key.as_str();
+        let Some(Ok(key)) = &entry_street[i] else {
+            continue;
+        };
+        let key = key.as_str();
+        let Some(sides) = last.get(&(loc, key)) else {
+            continue;
+        };
+        for item in e.houses.included() {
+            let HouseItem::Range {
+                to: Some(to),
+                parity,
+                ..
+            } = item
+            else {
+                continue;
+            };
+            let known = match parity {
+                Parity::Even => sides[0],
+                Parity::Odd => sides[1],
+                Parity::Any => sides[0].max(sides[1]),
+            };
+            let Some(known) = known else { continue };
+            if to > known {
+                let side = match parity {
+                    Parity::Any => String::new(),
+                    Parity::Even => " even".into(),
+                    Parity::Odd => " odd".into(),
+                };
+                beyond
+                    .entry((e.precinct, e.source.line))
+                    .or_default()
+                    .push(format!(
+                        "«{name}» {item}: the range ends past the last known{side} house, {known}"
+                    ));
+            }
+        }
+    }
+    for ((p, line), why) in beyond {
+        let pb = &table.precincts[p];
+        let file = table
+            .entries
+            .iter()
+            .find(|e| e.precinct == p && e.source.line == line)
+            .map(|e| e.source.file.clone());
+        let mut f = Finding::new(
+            FindingCode::BorderRangeBeyondLastHouse,
+            format!("precinct {}, borders row {line}", pb.no),
+            why.join("; "),
+        )
+        .precinct(&pb.no);
+        if let Some(file) = file {
+            f = f.at(&file, line);
+        }
+        findings.push(f);
+    }
+
     // Lists crossing admin units.
     let mut admin_of: BTreeMap<u32, BTreeMap<u32, u64>> = BTreeMap::new();
     for (i, ps) in resolved.iter().map(|r| &r.pids).enumerate() {
@@ -534,6 +636,7 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
 
     // Voters: the list's precinct vs the record's.
     let mut voters_by_list: HashMap<PrecinctNo, u64> = HashMap::new();
+    let mut voters_by_list_exclusive: HashMap<PrecinctNo, u64> = HashMap::new();
     if let Some(v) = input.voters {
         let by_str: HashMap<&str, u32> = nos
             .iter()
@@ -546,11 +649,12 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
             .iter()
             .map(|r| r.pids.first().copied().unwrap_or(u32::MAX))
             .collect();
+        // Per precinct: (voters by list, of them exclusive).
         let (counts, found) = (0..n)
             .into_par_iter()
             .with_min_len(1 << 16)
             .fold(
-                || (vec![0u64; nos.len()], Vec::new()),
+                || (vec![(0u64, 0u64); nos.len()], Vec::new()),
                 |(mut counts, mut found), i| {
                     let Some(a) = input.voter_address[i] else {
                         return (counts, found);
@@ -559,7 +663,13 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                     if first == u32::MAX {
                         return (counts, found);
                     }
-                    counts[first as usize] += 1;
+                    let pids = &resolved[a as usize].pids;
+                    for &p in pids {
+                        counts[p as usize].0 += 1;
+                    }
+                    if pids.len() == 1 {
+                        counts[first as usize].1 += 1;
+                    }
                     let r = v.get(i);
                     let code = r.field(VoterField::Precinct).trim();
                     let code = code.strip_prefix('№').unwrap_or(code).trim();
@@ -577,18 +687,20 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                 },
             )
             .reduce(
-                || (vec![0u64; nos.len()], Vec::new()),
+                || (vec![(0u64, 0u64); nos.len()], Vec::new()),
                 |(mut c1, mut f1), (c2, f2)| {
                     for (a, b) in c1.iter_mut().zip(c2) {
-                        *a += b;
+                        a.0 += b.0;
+                        a.1 += b.1;
                     }
                     f1.extend(f2);
                     (c1, f1)
                 },
             );
-        for (i, c) in counts.into_iter().enumerate() {
-            if c > 0 {
-                voters_by_list.insert(nos[i].clone(), c);
+        for (i, (all, only)) in counts.into_iter().enumerate() {
+            if all > 0 {
+                voters_by_list.insert(nos[i].clone(), all);
+                voters_by_list_exclusive.insert(nos[i].clone(), only);
             }
         }
         let mut found = found;
@@ -617,5 +729,6 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
         findings,
         address_list,
         voters_by_list,
+        voters_by_list_exclusive,
     }
 }

@@ -1,6 +1,7 @@
 //! The house-list language of Appendix 3 and the free-text border paragraphs. The grammar is
 //! written down in `data/FORMATS.md (Appendix 3)`; this file implements it.
 
+use crate::address::text::is_quote;
 use crate::address::{
     House, StreetKind, Tok, TokKind, house_at, normalise_locality, street_parts, tokenize,
 };
@@ -64,27 +65,27 @@ impl HouseItem {
     }
 }
 
-/// The houses of one entry: what it includes, minus what it excludes. Where an inclusion and
-/// an exclusion both cover a house, the more specific one wins, an exclusion on a tie
+/// One clause of a house list: what it includes, minus what it excludes. Where an inclusion
+/// and an exclusion both cover a house, the more specific one wins, an exclusion on a tie
 /// (`1-15 кроме 5`, `12 кроме 12к2`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct HouseSet {
+pub struct Clause {
     pub include: Vec<HouseItem>,
     pub exclude: Vec<HouseItem>,
 }
 
-impl HouseSet {
-    /// Every house.
-    pub fn all() -> Self {
-        HouseSet {
-            include: vec![HouseItem::All(Parity::Any)],
-            exclude: vec![],
-        }
-    }
-
+impl Clause {
     pub fn contains(&self, h: &House) -> bool {
         let best = |items: &[HouseItem]| items.iter().filter_map(|i| i.specificity(h)).max();
-        match (best(&self.include), best(&self.exclude)) {
+        // An excluded side (`1-20 кроме четных`) narrows the ranges too: an exclusion is at
+        // least as specific as a range.
+        let excluded = self
+            .exclude
+            .iter()
+            .filter_map(|i| i.specificity(h))
+            .max()
+            .map(|s| s.max(1));
+        match (best(&self.include), excluded) {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(i), Some(e)) => i > e,
@@ -94,6 +95,44 @@ impl HouseSet {
     /// Whether it is "every house" without exclusions.
     pub fn is_all(&self) -> bool {
         self.exclude.is_empty() && self.include.contains(&HouseItem::All(Parity::Any))
+    }
+}
+
+/// The houses of one entry: the union of its clauses. An exclusion belongs to the clause of
+/// the items it follows (its scope): `1-29 тақ, 17-ден басқа, 31-35` is the clause
+/// `1..29 odd except 17` and the clause `31..35`; a `;` also starts a new clause.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HouseSet {
+    pub clauses: Vec<Clause>,
+}
+
+impl HouseSet {
+    /// Every house.
+    pub fn all() -> Self {
+        HouseSet::from(Clause {
+            include: vec![HouseItem::All(Parity::Any)],
+            exclude: vec![],
+        })
+    }
+
+    pub fn contains(&self, h: &House) -> bool {
+        self.clauses.iter().any(|c| c.contains(h))
+    }
+
+    /// Whether it is "every house" without exclusions.
+    pub fn is_all(&self) -> bool {
+        self.clauses.iter().any(Clause::is_all)
+    }
+
+    /// Every included item with its clause's exclusions, for checks on the ranges written.
+    pub fn included(&self) -> impl Iterator<Item = &HouseItem> {
+        self.clauses.iter().flat_map(|c| c.include.iter())
+    }
+}
+
+impl From<Clause> for HouseSet {
+    fn from(c: Clause) -> Self {
+        HouseSet { clauses: vec![c] }
     }
 }
 
@@ -183,7 +222,7 @@ impl fmt::Display for HouseItem {
     }
 }
 
-impl fmt::Display for HouseSet {
+impl fmt::Display for Clause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let join = |v: &[HouseItem]| {
             v.iter()
@@ -194,6 +233,19 @@ impl fmt::Display for HouseSet {
         f.write_str(&join(&self.include))?;
         if !self.exclude.is_empty() {
             write!(f, " except {}", join(&self.exclude))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for HouseSet {
+    /// The clauses separated by ` + `: `1..29 odd except 17 + 31..35`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, c) in self.clauses.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" + ")?;
+            }
+            write!(f, "{c}")?;
         }
         Ok(())
     }
@@ -261,7 +313,9 @@ fn all_word(w: &str) -> bool {
             | "целиком"
             | "толыгымен"
             | "тугел"
+            | "тугелдей"
             | "тутас"
+            | "толык"
     )
 }
 
@@ -278,7 +332,14 @@ fn filler_word(w: &str) -> bool {
             | "уйлерi"
             | "сторона"
             | "стороны"
+            | "стороне"
+            | "сторон"
             | "жагы"
+            | "жак"
+            | "жагындагы"
+            | "санды"
+            | "номирли"
+            | "включительно"
             | "номера"
             | "кошеси"
             | "кошенин"
@@ -287,20 +348,48 @@ fn filler_word(w: &str) -> bool {
     )
 }
 
+/// Words joining items of a list (`2 и 4`, `5 және 7`). `а` only as `а также`.
 fn separator_word(w: &str) -> bool {
-    matches!(w, "и" | "жане" | "также" | "а" | "мен" | "пен" | "бен")
+    matches!(w, "и" | "жане" | "также" | "мен" | "пен" | "бен")
 }
 
-/// Kazakh ablative endings (`5-тен`, `2-ден`): "from" / "than".
+/// Kazakh ablative endings, with either vowel harmony (`5-тен`, `2-ден`, `6-дан`, `10-нан`,
+/// `үйлерінен`): "from" / "than".
 fn ablative(w: &str) -> bool {
-    matches!(w, "ден" | "дан" | "тен" | "тан" | "нен" | "нан")
+    matches!(
+        w,
+        "ден"
+            | "дан"
+            | "тен"
+            | "тан"
+            | "нен"
+            | "нан"
+            | "инен"
+            | "ынан"
+            | "ынен"
+            | "инан"
+    )
 }
 
-/// Kazakh dative endings (`36-ға`, `40-қа` folded): "to".
+/// Kazakh dative endings, with either vowel harmony (`36-ға`, `40-қа` folded, `25-ке`,
+/// `7-ге`, `10-на`): "to".
 fn dative(w: &str) -> bool {
     matches!(
         w,
         "га" | "ге" | "ка" | "ке" | "на" | "не" | "а" | "е" | "ына" | "ине"
+    )
+}
+
+/// `дейін` ("up to") and its attributive `дейінгі`.
+fn until_word(w: &str) -> bool {
+    matches!(w, "дейин" | "дейинги" | "шейин")
+}
+
+/// "Houses" with an ablative ending: `5, 7 үйлерден басқа` (except houses 5 and 7).
+fn houses_ablative(w: &str) -> bool {
+    matches!(
+        w,
+        "уйлерден" | "уйлеринен" | "уйден" | "уйинен" | "уйлердан" | "уйлеринан"
     )
 }
 
@@ -342,6 +431,8 @@ fn house_start_word(w: &str) -> bool {
 
 struct HouseParser<'a> {
     toks: &'a [Tok],
+    /// The text the tokens' offsets point into.
+    chars: &'a [char],
     /// Position (0-based char) just past the list, for "expected ... at the end" errors.
     end: usize,
     cell: Cell,
@@ -443,56 +534,85 @@ impl HouseParser<'_> {
         Ok(None)
     }
 
+    /// A Kazakh case ending after the token before `j`: `-тен` (hyphenated) or `тен`
+    /// (attached, no space). Returns the ending and the index after it.
+    fn suffix(&self, j: usize) -> Option<(&str, usize)> {
+        let t = self.toks.get(j)?;
+        if t.is_punct('-') {
+            let w = self.toks.get(j + 1)?;
+            return w.word().map(|s| (s, j + 2));
+        }
+        if !t.space_before {
+            return t.word().map(|s| (s, j + 1));
+        }
+        None
+    }
+
+    /// Reads the house at `i`; a number in quotes (`«12-14»`) is one building with a span,
+    /// otherwise `N-M` is a range. `5 а также 7`: the `а` is no letter.
+    fn house_here(&self, i: usize) -> Result<(House, usize), ParseError> {
+        let toks = self.toks;
+        let a_also = toks
+            .get(i + 1)
+            .is_some_and(|t| t.space_before && t.word() == Some("а"))
+            && self.word(i + 2) == Some("также");
+        let err = || {
+            self.err_at(
+                i,
+                format!("expected a house number, got {}", self.describe(i)),
+            )
+        };
+        if a_also {
+            return house_at(&toks[..=i], i, false).ok_or_else(err);
+        }
+        // `«12-14»`: a quote right before the number and right after the span.
+        let quote_at = |c: usize| self.chars.get(c).is_some_and(|&c| is_quote(c));
+        if toks[i].start > 0
+            && quote_at(toks[i].start - 1)
+            && let Some((h, j)) = house_at(toks, i, true)
+            && h.span.is_some()
+            && quote_at(toks[j - 1].end)
+        {
+            return Ok((h, j));
+        }
+        house_at(toks, i, false).ok_or_else(err)
+    }
+
     fn parse(&self) -> Result<HouseSet, ParseError> {
         let toks = self.toks;
-        // (item, excluded)
-        let mut items: Vec<(HouseItem, bool)> = Vec::new();
-        let mut exclude_mode = false;
-        let mut pending: Option<Parity> = None;
-        // Index of an item a following parity word applies to (`2-36 четные`).
-        let mut parity_target: Option<usize> = None;
-        let mut group_start = 0usize;
-        let mut groups: Vec<usize> = Vec::new();
-        let mut singular = false;
+        if toks.is_empty() {
+            return Ok(HouseSet::all());
+        }
+        let mut st = ListState::default();
         let mut i = 0;
-        let push = |items: &mut Vec<(HouseItem, bool)>,
-                    mut item: HouseItem,
-                    pending: Option<Parity>,
-                    exclude: bool| {
-            if let (HouseItem::Range { parity, .. } | HouseItem::All(parity), Some(p)) =
-                (&mut item, pending)
-                && *parity == Parity::Any
-            {
-                *parity = p;
-            }
-            items.push((item, exclude));
-        };
         while i < toks.len() {
             let t = &toks[i];
             match &t.kind {
                 TokKind::Punct(',' | '.' | '#' | ':') => {
                     if t.is_punct(',') {
-                        parity_target = None;
+                        st.parity_target = None;
                     }
                     i += 1;
                 }
                 TokKind::Punct(';') => {
-                    pending = None;
-                    parity_target = None;
-                    exclude_mode = false;
-                    group_start = items.len();
+                    st.next_clause();
                     i += 1;
                 }
                 TokKind::Punct('(') => {
-                    groups.push(group_start);
-                    group_start = items.len();
+                    st.groups.push((st.barrier, st.exclude_mode));
+                    st.barrier = st.items.len();
                     i += 1;
                 }
                 TokKind::Punct(')') => {
-                    let Some(g) = groups.pop() else {
+                    let Some((barrier, was_excluding)) = st.groups.pop() else {
                         return Err(self.err_at(i, "«)» without «(»"));
                     };
-                    group_start = g;
+                    st.barrier = barrier;
+                    if st.exclude_mode && !was_excluding {
+                        // `1-15 (кроме 7), 17-25`: the exclusion ends with its parenthesis.
+                        st.exclude_mode = false;
+                        st.after_exclusion = true;
+                    }
                     i += 1;
                 }
                 TokKind::Punct(c) => {
@@ -500,44 +620,61 @@ impl HouseParser<'_> {
                 }
                 TokKind::Word(w) => {
                     let w = w.as_str();
-                    if house_word_singular(w) {
-                        singular = true;
+                    if houses_ablative(w) && self.word(i + 1) == Some("баска") {
+                        // `5, 7 үйлерден басқа`: the houses just written are excluded.
+                        let Some(last) = st.pop_last_inclusion() else {
+                            return Err(
+                                self.err_at(i, format!("«{w} басқа» follows no house number"))
+                            );
+                        };
+                        st.kazakh_exclusion(last, i);
+                        i += 2;
+                    } else if house_word_singular(w)
+                        || house_word_plural(w)
+                        || separator_word(w)
+                        || filler_word(w)
+                    {
                         i += 1;
-                    } else if house_word_plural(w) || separator_word(w) || filler_word(w) {
+                    } else if w == "а" && self.word(i + 1) == Some("также") {
+                        i += 2;
+                    } else if w == "по"
+                        && self.word(i + 1).is_some_and(|n| parity_word(n).is_some())
+                    {
+                        // `по нечетной стороне`.
                         i += 1;
                     } else if let Some(p) = parity_word(w) {
-                        match parity_target.and_then(|k| items.get_mut(k)) {
-                            Some((HouseItem::Range { parity, .. } | HouseItem::All(parity), _))
-                                if *parity == Parity::Any =>
-                            {
-                                *parity = p
-                            }
-                            _ => pending = Some(p),
-                        }
-                        parity_target = None;
+                        self.parity(&mut st, p, i)?;
                         i += 1;
                     } else if all_word(w) {
-                        push(
-                            &mut items,
-                            HouseItem::All(Parity::Any),
-                            pending,
-                            exclude_mode,
-                        );
-                        parity_target = Some(items.len() - 1);
-                        group_start = items.len();
+                        st.include(HouseItem::All(Parity::Any), i);
+                        st.parity_target = Some(st.items.len() - 1);
+                        st.barrier = st.items.len();
                         i += 1;
                     } else if matches!(w, "кроме" | "исключая")
                         || (w == "за" && self.word(i + 1) == Some("исключением"))
                     {
-                        exclude_mode = true;
-                        group_start = items.len();
-                        parity_target = None;
+                        st.exclude_mode = true;
+                        st.barrier = st.items.len();
+                        st.parity_target = None;
                         i += if w == "за" { 2 } else { 1 };
                         let j = self.skip_to_number(i);
-                        if j >= toks.len() {
-                            return Err(
-                                self.err_at(j, format!("expected the houses excluded after «{w}»"))
-                            );
+                        let houses_follow = match toks.get(j).map(|t| &t.kind) {
+                            Some(TokKind::Num(_) | TokKind::Punct('(')) => true,
+                            Some(TokKind::Word(n)) => {
+                                parity_word(n).is_some()
+                                    || all_word(n)
+                                    || matches!(n.as_str(), "с" | "от" | "до")
+                            }
+                            _ => false,
+                        };
+                        if !houses_follow {
+                            return Err(self.err_at(
+                                j,
+                                format!(
+                                    "expected the houses excluded after «{w}», got {}",
+                                    self.describe(j)
+                                ),
+                            ));
                         }
                     } else if matches!(w, "с" | "от") {
                         let j = self.skip_to_number(i + 1);
@@ -553,8 +690,8 @@ impl HouseParser<'_> {
                         let (from, k) = self.house(j, false)?;
                         match self.range_tail(&from, k)? {
                             Some((item, next)) => {
-                                push(&mut items, item, pending, exclude_mode);
-                                parity_target = Some(items.len() - 1);
+                                st.include(item, i);
+                                st.parity_target = Some(st.items.len() - 1);
                                 i = next;
                             }
                             None => {
@@ -573,119 +710,375 @@ impl HouseParser<'_> {
                             ));
                         }
                         let (to, k) = self.house(j, false)?;
-                        push(
-                            &mut items,
-                            self.range(House::num(0), Some(to), j)?,
-                            pending,
-                            exclude_mode,
-                        );
-                        parity_target = Some(items.len() - 1);
+                        st.include(self.range(House::num(0), Some(to), j)?, i);
+                        st.parity_target = Some(st.items.len() - 1);
                         i = k;
                     } else {
                         return Err(self.err_at(i, format!("unknown word «{w}»")));
                     }
                 }
                 TokKind::Num(_) => {
-                    let (a, j) = self.house(i, singular)?;
-                    singular = false;
-                    // Kazakh: `5-тен басқа`, `40-тан бастап`, `2-ден 36-ға дейін`.
-                    if toks.get(j).is_some_and(|t| t.is_punct('-'))
-                        && self.word(j + 1).is_some_and(ablative)
-                    {
-                        let k = j + 2;
-                        match self.word(k) {
-                            Some("баска") => {
-                                for it in items[group_start..].iter_mut() {
-                                    it.1 = true;
-                                }
-                                items.push((HouseItem::One(a), true));
-                                group_start = items.len();
-                                parity_target = None;
-                                i = k + 1;
-                                continue;
-                            }
-                            Some("бастап") => {
-                                push(&mut items, self.range(a, None, i)?, pending, exclude_mode);
-                                parity_target = Some(items.len() - 1);
-                                i = k + 1;
-                                continue;
-                            }
-                            Some("аягына" | "сонына") if self.word(k + 1) == Some("дейин") =>
-                            {
-                                push(&mut items, self.range(a, None, i)?, pending, exclude_mode);
-                                parity_target = Some(items.len() - 1);
-                                i = k + 2;
-                                continue;
-                            }
-                            _ => {}
-                        }
-                        if toks.get(k).and_then(Tok::num).is_some() {
-                            let (b, mut m) = self.house(k, false)?;
-                            if toks.get(m).is_some_and(|t| t.is_punct('-'))
-                                && self.word(m + 1).is_some_and(dative)
-                            {
-                                m += 2;
-                            }
-                            if self.word(m) != Some("дейин") {
-                                return Err(self.err_at(
-                                    m,
-                                    format!(
-                                        "expected «дейін» after «{b}», got {}",
-                                        self.describe(m)
-                                    ),
-                                ));
-                            }
-                            push(
-                                &mut items,
-                                self.range(a, Some(b), k)?,
-                                pending,
-                                exclude_mode,
-                            );
-                            parity_target = Some(items.len() - 1);
-                            i = m + 1;
-                            continue;
-                        }
-                        return Err(self.err_at(
-                            k,
-                            format!(
-                                "expected «басқа», «бастап» or a house number, got {}",
-                                self.describe(k)
-                            ),
-                        ));
-                    }
-                    match self.range_tail(&a, j)? {
-                        Some((item, next)) => {
-                            push(&mut items, item, pending, exclude_mode);
-                            parity_target = Some(items.len() - 1);
-                            i = next;
-                        }
-                        None => {
-                            items.push((HouseItem::One(a), exclude_mode));
-                            parity_target = None;
-                            i = j;
-                        }
-                    }
+                    i = self.number(&mut st, i)?;
                 }
             }
         }
-        if !groups.is_empty() {
-            return Err(self.err_at(toks.len(), "«(» is not closed"));
+        st.finish(self)
+    }
+
+    /// A parity word at `i`: it qualifies the range or "all" just written (`2-36 четные`,
+    /// `2-36 (жұп)`), or the ranges that follow until `;` (`нечетные 1-9, 21-29`), or alone
+    /// means every house of that parity (`тақ жағы`).
+    fn parity(&self, st: &mut ListState, p: Parity, i: usize) -> Result<(), ParseError> {
+        if let Some((HouseItem::Range { parity, .. } | HouseItem::All(parity), _, _)) = st
+            .parity_target
+            .and_then(|k| st.items.get_mut(k))
+            .map(|a| (&mut a.item, a.ex, a.tok))
+            && *parity == Parity::Any
+        {
+            *parity = p;
+            st.parity_target = None;
+            return Ok(());
         }
-        let mut set = HouseSet::default();
-        for (item, ex) in items {
-            if ex {
-                set.exclude.push(item);
-            } else {
-                set.include.push(item);
+        st.parity_target = None;
+        // `1-10 четные нечетные`: two sides in a row.
+        let mut b = i;
+        while b > 0
+            && (self.word(b - 1).is_some_and(filler_word)
+                || self.toks[b - 1].is_punct('.')
+                || self.toks[b - 1].is_punct('(')
+                || self.toks[b - 1].is_punct(')'))
+        {
+            b -= 1;
+        }
+        if b > 0 && self.word(b - 1).is_some_and(|w| parity_word(w).is_some()) {
+            return Err(self.err_at(
+                i,
+                "two parity words in a row: write «четные и нечетные» or «все дома»",
+            ));
+        }
+        // `2, 4 жұп`: a side qualifies a range, not a single house written right before it.
+        let joined = b > 0
+            && !matches!(self.toks[b - 1].kind, TokKind::Punct(',' | ';' | ':'))
+            && !self.word(b - 1).is_some_and(separator_word);
+        if joined
+            && st
+                .items
+                .last()
+                .is_some_and(|a| !a.ex && matches!(a.item, HouseItem::One(_)))
+        {
+            return Err(self.err_at(
+                i,
+                "a parity word qualifies a range or «все дома», not a single house",
+            ));
+        }
+        // What follows, past filler words.
+        let mut j = i + 1;
+        while self
+            .word(j)
+            .is_some_and(|w| filler_word(w) || house_word_plural(w))
+            || self
+                .toks
+                .get(j)
+                .is_some_and(|t| t.is_punct('.') || t.is_punct(':'))
+        {
+            j += 1;
+        }
+        if self.word(j).is_some_and(|w| parity_word(w).is_some()) {
+            return Err(self.err_at(
+                j,
+                "two parity words in a row: write «четные и нечетные» or «все дома»",
+            ));
+        }
+        let forward = match self.toks.get(j).map(|t| &t.kind) {
+            Some(TokKind::Num(_) | TokKind::Punct('#')) => true,
+            Some(TokKind::Word(w)) => matches!(w.as_str(), "с" | "от" | "до") || all_word(w),
+            _ => false,
+        };
+        if forward {
+            if st.pending.is_some() && st.pending_fresh {
+                return Err(self.err_at(i, "a second parity word before the same houses"));
+            }
+            st.pending = Some(p);
+            st.pending_fresh = true;
+        } else {
+            st.include(HouseItem::All(p), i);
+            st.barrier = st.items.len();
+        }
+        Ok(())
+    }
+
+    /// A house number at `i` and what follows it: a range, a Kazakh ending (`5-тен басқа`,
+    /// `40-тан бастап`, `2-ден 36-ға дейін`, `25-ке дейін`), or the house alone.
+    fn number(&self, st: &mut ListState, i: usize) -> Result<usize, ParseError> {
+        let toks = self.toks;
+        let (a, j) = self.house_here(i)?;
+        if let Some((w, k)) = self.suffix(j) {
+            if ablative(w) {
+                return self.after_ablative(st, a, i, k);
+            }
+            if dative(w) && self.word(k).is_some_and(until_word) {
+                // `25-ке дейін`: up to 25.
+                st.include(self.range(House::num(0), Some(a), i)?, i);
+                st.parity_target = Some(st.items.len() - 1);
+                return Ok(self.skip_inclusive(k + 1));
+            }
+            if toks[j].is_punct('-') {
+                // A word after a dash that is no case ending: `12-А` was read by house_at.
+                return Err(self.err_at(
+                    j + 1,
+                    format!("unexpected {} after «{a}-»", self.describe(j + 1)),
+                ));
             }
         }
-        if let Some(p) = pending
-            && set.include.is_empty()
-        {
-            set.include.push(HouseItem::All(p));
+        match self.range_tail(&a, j)? {
+            Some((item, next)) => {
+                // `15-20-дан басқа`, `1-5 үйлерден басқа`: the range is excluded.
+                if let Some((w, k)) = self.suffix(next)
+                    && ablative(w)
+                {
+                    if self.word(k) == Some("баска") {
+                        st.kazakh_exclusion(item, i);
+                        return Ok(k + 1);
+                    }
+                    return Err(self.err_at(
+                        k,
+                        format!("expected «басқа» after the range, got {}", self.describe(k)),
+                    ));
+                }
+                st.include(item, i);
+                st.parity_target = Some(st.items.len() - 1);
+                Ok(next)
+            }
+            None => {
+                st.include(HouseItem::One(a), i);
+                st.parity_target = None;
+                Ok(j)
+            }
         }
-        if set.include.is_empty() {
-            set.include.push(HouseItem::All(Parity::Any));
+    }
+
+    /// `қоса` ("inclusive") after `дейін`.
+    fn skip_inclusive(&self, k: usize) -> usize {
+        if self.word(k) == Some("коса") {
+            k + 1
+        } else {
+            k
+        }
+    }
+
+    /// After `N-ден` (ending read, `k` the next token): `басқа`, `бастап [M-ге дейін |
+    /// соңына дейін]`, `M-ге дейін`, `соңына / аяғына дейін`.
+    fn after_ablative(
+        &self,
+        st: &mut ListState,
+        a: House,
+        i: usize,
+        mut k: usize,
+    ) -> Result<usize, ParseError> {
+        let toks = self.toks;
+        if self.word(k) == Some("баска") {
+            st.kazakh_exclusion(HouseItem::One(a), i);
+            return Ok(k + 1);
+        }
+        let started = self.word(k) == Some("бастап");
+        if started {
+            k += 1;
+        }
+        // `соңына дейін`, `аяғына дейін`, `соңғы үйге дейін`: to the end.
+        let to_end = match (self.word(k), self.word(k + 1), self.word(k + 2)) {
+            (Some("сонына" | "аягына"), Some(u), _) if until_word(u) => Some(k + 2),
+            (Some("сонгы"), Some("уйге" | "уйине"), Some(u)) if until_word(u) => {
+                Some(k + 3)
+            }
+            _ => None,
+        };
+        if let Some(next) = to_end {
+            st.include(self.range(a, None, i)?, i);
+            st.parity_target = Some(st.items.len() - 1);
+            return Ok(self.skip_inclusive(next));
+        }
+        let k2 = self.skip_to_number(k);
+        if toks.get(k2).and_then(Tok::num).is_some() {
+            let (b, mut m) = self.house(k2, false)?;
+            if let Some((w, next)) = self.suffix(m)
+                && dative(w)
+            {
+                m = next;
+            }
+            if !self.word(m).is_some_and(until_word) {
+                return Err(self.err_at(
+                    m,
+                    format!("expected «дейін» after «{b}», got {}", self.describe(m)),
+                ));
+            }
+            st.include(self.range(a, Some(b), k2)?, i);
+            st.parity_target = Some(st.items.len() - 1);
+            return Ok(self.skip_inclusive(m + 1));
+        }
+        if started {
+            // `40-тан бастап`: from 40 on.
+            st.include(self.range(a, None, i)?, i);
+            st.parity_target = Some(st.items.len() - 1);
+            return Ok(k);
+        }
+        Err(self.err_at(
+            k,
+            format!(
+                "expected «басқа», «бастап», «соңына дейін» or a house number, got {}",
+                self.describe(k)
+            ),
+        ))
+    }
+}
+
+/// One item as parsed: its clause, whether it is excluded, the token it starts at.
+struct Acc {
+    item: HouseItem,
+    ex: bool,
+    clause: usize,
+    tok: usize,
+}
+
+/// The state of a house list being read.
+#[derive(Default)]
+struct ListState {
+    items: Vec<Acc>,
+    clause: usize,
+    /// After `кроме` until `;` (or the `)` closing the group it opened in).
+    exclude_mode: bool,
+    /// A parity written before the ranges it qualifies (`нечетные 1-9, 21-29`).
+    pending: Option<Parity>,
+    /// The pending parity has qualified nothing yet.
+    pending_fresh: bool,
+    /// The item a following parity word qualifies (`2-36 четные`).
+    parity_target: Option<usize>,
+    /// A Kazakh postposition (`5, 7-ден басқа`) takes the single houses written since here.
+    barrier: usize,
+    /// (barrier, exclude_mode) at each open `(`.
+    groups: Vec<(usize, bool)>,
+    /// Just after a scoped exclusion: an inclusion that follows starts a new clause, except
+    /// an "all" word (`5, 7-ден басқа барлық үйлер`).
+    after_exclusion: bool,
+}
+
+impl ListState {
+    fn next_clause(&mut self) {
+        if self.items.last().is_some_and(|a| a.clause == self.clause) {
+            self.clause += 1;
+        }
+        self.exclude_mode = false;
+        self.pending = None;
+        self.parity_target = None;
+        self.barrier = self.items.len();
+        self.after_exclusion = false;
+    }
+
+    /// Adds an item: excluded after `кроме`, else included (a pending parity applies to a
+    /// range or "all").
+    fn include(&mut self, mut item: HouseItem, tok: usize) {
+        if let (HouseItem::Range { parity, .. } | HouseItem::All(parity), Some(p)) =
+            (&mut item, self.pending)
+            && *parity == Parity::Any
+        {
+            *parity = p;
+        }
+        self.pending_fresh = false;
+        if !self.exclude_mode && self.after_exclusion {
+            self.after_exclusion = false;
+            if !matches!(item, HouseItem::All(_)) {
+                self.clause += 1;
+                self.barrier = self.items.len();
+            }
+        }
+        self.items.push(Acc {
+            item,
+            ex: self.exclude_mode,
+            clause: self.clause,
+            tok,
+        });
+    }
+
+    /// The last item when it is an inclusion of this clause written since the barrier.
+    fn pop_last_inclusion(&mut self) -> Option<HouseItem> {
+        let last = self.items.last()?;
+        // A side just written (`жұп үйлерден басқа`) sets the barrier right after itself.
+        let side = matches!(last.item, HouseItem::All(p) if p != Parity::Any);
+        let since_barrier =
+            self.items.len() > self.barrier || (side && self.items.len() == self.barrier);
+        if last.ex
+            || last.clause != self.clause
+            || !since_barrier
+            || matches!(last.item, HouseItem::All(Parity::Any))
+        {
+            return None;
+        }
+        self.items.pop().map(|a| a.item)
+    }
+
+    /// `X-ден басқа`: X and the single houses written right before it (`5, 7-ден басқа`)
+    /// are excluded from the clause they follow.
+    fn kazakh_exclusion(&mut self, x: HouseItem, tok: usize) {
+        let mut k = self.items.len();
+        while k > self.barrier
+            && matches!(
+                &self.items[k - 1],
+                Acc { item: HouseItem::One(_), ex: false, clause, .. } if *clause == self.clause
+            )
+        {
+            k -= 1;
+        }
+        for a in &mut self.items[k..] {
+            a.ex = true;
+        }
+        self.items.push(Acc {
+            item: x,
+            ex: true,
+            clause: self.clause,
+            tok,
+        });
+        self.barrier = self.items.len();
+        self.parity_target = None;
+        self.after_exclusion = true;
+    }
+
+    fn finish(self, p: &HouseParser) -> Result<HouseSet, ParseError> {
+        if !self.groups.is_empty() {
+            return Err(p.err_at(p.toks.len(), "«(» is not closed"));
+        }
+        let mut clauses: Vec<(Clause, usize)> = Vec::new();
+        for a in self.items {
+            if clauses.len() <= a.clause {
+                clauses.resize_with(a.clause + 1, || (Clause::default(), usize::MAX));
+            }
+            let (c, first_ex) = &mut clauses[a.clause];
+            if a.ex {
+                *first_ex = (*first_ex).min(a.tok);
+                c.exclude.push(a.item);
+            } else {
+                c.include.push(a.item);
+            }
+        }
+        clauses.retain(|(c, _)| !c.include.is_empty() || !c.exclude.is_empty());
+        if clauses.is_empty() {
+            return Err(p.err_at(
+                0,
+                "no house number, range or «все дома» / «барлық үйлер» in the list",
+            ));
+        }
+        let only = clauses.len() == 1;
+        let mut set = HouseSet::default();
+        for (mut c, first_ex) in clauses {
+            if c.include.is_empty() {
+                if !only {
+                    return Err(p.err_at(
+                        first_ex,
+                        "the exclusion follows no houses of its own: write it after the range it narrows",
+                    ));
+                }
+                // `кроме 5, 7` alone: every house but those.
+                c.include.push(HouseItem::All(Parity::Any));
+            }
+            set.clauses.push(c);
         }
         Ok(set)
     }
@@ -704,11 +1097,23 @@ impl HouseParser<'_> {
 /// ```
 pub fn parse_houses(text: &str) -> Result<HouseSet, ParseError> {
     let toks = tokenize(text);
-    parse_house_tokens(&toks, text.chars().count(), Cell::House)
+    let chars: Vec<char> = text.chars().collect();
+    parse_house_tokens(&toks, &chars, chars.len(), Cell::House)
 }
 
-fn parse_house_tokens(toks: &[Tok], end: usize, cell: Cell) -> Result<HouseSet, ParseError> {
-    HouseParser { toks, end, cell }.parse()
+fn parse_house_tokens(
+    toks: &[Tok],
+    chars: &[char],
+    end: usize,
+    cell: Cell,
+) -> Result<HouseSet, ParseError> {
+    HouseParser {
+        toks,
+        chars,
+        end,
+        cell,
+    }
+    .parse()
 }
 
 // ---------------------------------------------------------------- rows and paragraphs
@@ -763,8 +1168,9 @@ fn starts_houses(seg: &[Tok], k: usize) -> bool {
     let t = &seg[k];
     match &t.kind {
         TokKind::Word(w) => {
-            // `с.`/`п.` at the start of a segment is a settlement: k >= 1 here.
-            house_start_word(w)
+            // `с.`/`п.` at the start of a segment is a settlement: k >= 1 here. `үй` of
+            // `тұрғын үй кешені` (residential complex) is part of the name's type.
+            house_start_word(w) && !(w == "уй" && seg[k - 1].word() == Some("тургын"))
         }
         TokKind::Punct('#') => {
             // `мкн № 5` keeps its number.
@@ -772,8 +1178,12 @@ fn starts_houses(seg: &[Tok], k: usize) -> bool {
             !prev.and_then(Tok::word).is_some_and(area_type_word)
         }
         TokKind::Num(_) => {
-            let prev = seg[..k].iter().rev().find(|t| !t.is_punct('.'));
-            let prev_area = prev.and_then(Tok::word).is_some_and(area_type_word)
+            let prev_at = seg[..k].iter().rposition(|t| !t.is_punct('.'));
+            let prev = prev_at.map(|p| &seg[p]);
+            // `мкр 5`, `мкн № 5`: the number names the area; `3 мкр 7а`: the area has its
+            // number already, so this one is a house.
+            let prev_area = (prev.and_then(Tok::word).is_some_and(area_type_word)
+                && !prev_at.is_some_and(|p| numbered_before(seg, p)))
                 || prev.is_some_and(|p| p.is_punct('#'));
             let hyphen_name = k >= 2
                 && seg[k - 1].is_punct('-')
@@ -801,8 +1211,37 @@ fn starts_houses(seg: &[Tok], k: usize) -> bool {
                 .is_some_and(|w| area_type_word(w) || street_type_start(w));
             !(prev_area || hyphen_name || type_follows)
         }
+        // `улица Абая (все дома)`, `Абай көшесі (тақ жағы)`: a parenthesis that opens a
+        // house list.
+        TokKind::Punct('(') => seg.get(k + 1).is_some_and(|n| match &n.kind {
+            TokKind::Num(_) | TokKind::Punct('#') => true,
+            TokKind::Word(w) => house_start_word(w),
+            TokKind::Punct(_) => false,
+        }),
         TokKind::Punct(_) => false,
     }
+}
+
+/// Whether the area type word at `p` follows its own name or number (`3 мкр`, `3-й мкр`,
+/// `3 шағын аудан`, `«Алтын дала» шағын ауданы`), so that a number after it is a house.
+fn numbered_before(seg: &[Tok], p: usize) -> bool {
+    let mut q = p;
+    while q > 0 {
+        q -= 1;
+        match &seg[q].kind {
+            TokKind::Punct('.' | '-') => {}
+            TokKind::Word(w)
+                if street_type_start(w)
+                    || area_type_word(w)
+                    || matches!(
+                        w.as_str(),
+                        "й" | "ый" | "я" | "ая" | "ой" | "ий" | "а" | "аскери" | "воинская"
+                    ) => {}
+            TokKind::Num(_) | TokKind::Word(_) => return true,
+            TokKind::Punct(_) => return false,
+        }
+    }
+    false
 }
 
 /// Type words after which a number belongs to the name (`мкр 5`, `квартал 3`).
@@ -825,6 +1264,9 @@ fn area_type_word(w: &str) -> bool {
             | "орам"
             | "орамы"
             | "блок"
+            | "часть"
+            | "болим"
+            | "болими"
     )
 }
 
@@ -852,7 +1294,8 @@ fn street_type_start(w: &str) -> bool {
 
 /// Parses one row of Appendix 3 (type of address, address, house) into entries. A row whose
 /// house cell is empty may hold a whole paragraph in the address cell; every error found is
-/// returned with its cell and character, and the entries that did parse are kept.
+/// returned with its cell and character. A row with any error gives no entry at all: a text
+/// that does not parse covers nothing.
 ///
 /// # Examples
 /// ```
@@ -913,6 +1356,10 @@ pub fn parse_row(
         return (entries, errors);
     }
     paragraph(address_type, address, &mut entries, &mut errors);
+    if !errors.is_empty() {
+        // A text that does not parse covers nothing: not even its segments that did.
+        entries.clear();
+    }
     (entries, errors)
 }
 
@@ -986,11 +1433,14 @@ fn paragraph(
             });
             continue;
         }
-        let street_text: String = chars[street_toks[0].start..street_toks[n - 1].end]
-            .iter()
-            .collect();
+        // The closing quote of a quoted name (`ЖК «Лесная поляна» 1-3`) is the name's.
+        let mut end = street_toks[n - 1].end;
+        while end < chars.len() && is_quote(chars[end]) {
+            end += 1;
+        }
+        let street_text: String = chars[street_toks[0].start..end].iter().collect();
         let target = target_of(&street_text, type_cell);
-        match parse_house_tokens(house_toks, seg_end_char, Cell::Address) {
+        match parse_house_tokens(house_toks, &chars, seg_end_char, Cell::Address) {
             Ok(houses) => entries.push(ParsedEntry { target, houses }),
             Err(e) => errors.push(e),
         }
@@ -1029,7 +1479,10 @@ mod tests {
         assert_eq!(set("2А-10Б"), "2А..10Б");
         assert_eq!(set("1-15 кроме 5, 7"), "1..15 except 5, 7");
         assert_eq!(set("1-15 (5-тен басқа)"), "1..15 except 5");
-        assert_eq!(set("д. 12-14"), "12-14");
+        assert_eq!(set("д. 12-14"), "12..14");
+        assert_eq!(set("«12-14»"), "12-14");
+        // Found by the write-back property test: a quoted building with a Kazakh ending.
+        assert_eq!(set("«42-44» («42-44к2»-ден басқа)"), "42-44 except 42-44к2");
         assert_eq!(set("12 корп. 2, 14"), "12к2, 14");
     }
 
@@ -1040,6 +1493,54 @@ mod tests {
         assert_eq!(set("от 40"), "ERR 6");
         assert_eq!(set("1, 3 ? 5"), "ERR 6");
         assert_eq!(set("36-2"), "ERR 4");
+    }
+
+    #[test]
+    fn house_words_before_a_dash_give_a_range() {
+        assert_eq!(set("д. 4-37"), "4..37");
+        assert_eq!(set("дома 4-37"), "4..37");
+        assert_eq!(set("дом № 4-37"), "4..37");
+        assert_eq!(set("үй 4-37"), "4..37");
+    }
+
+    #[test]
+    fn a_kazakh_exclusion_narrows_only_what_it_follows() {
+        assert_eq!(set("№ 1–29 (тақ), 17-ден басқа"), "1..29 odd except 17");
+        assert_eq!(
+            set("1-29 тақ, 17-ден басқа, 31-35"),
+            "1..29 odd except 17 + 31..35"
+        );
+        assert_eq!(set("1-9 (5, 7-ден басқа)"), "1..9 except 5, 7");
+        assert_eq!(set("1-15, 10, 12 үйлерден басқа"), "1..15 except 10, 12");
+        assert_eq!(
+            set("барлық үйлер, 10, 12 үйлерінен басқа"),
+            "all except 10, 12"
+        );
+        assert_eq!(set("1-20, 15-18-ден басқа"), "1..20 except 15..18");
+        assert_eq!(set("1-15 (кроме 7), 17-25"), "1..15 except 7 + 17..25");
+        assert_eq!(set("1-15 кроме 7; 5-9"), "1..15 except 7 + 5..9");
+    }
+
+    #[test]
+    fn kazakh_endings_read_with_either_vowel_harmony() {
+        assert_eq!(set("1-ден 15-ке дейін"), "1..15");
+        assert_eq!(set("1-дан 15-қа дейін"), "1..15");
+        assert_eq!(set("10-нан 20-ға дейін"), "10..20");
+        assert_eq!(set("10-нен 20-ге дейінгі"), "10..20");
+        assert_eq!(set("3-тен соңына дейін"), "3..");
+        assert_eq!(set("3-тан аяғына дейін"), "3..");
+        assert_eq!(set("3-тен бастап 9-ға дейін"), "3..9");
+        assert_eq!(set("25-ке дейін"), "0..25");
+    }
+
+    #[test]
+    fn malformed_lists_are_errors_not_whole_streets() {
+        assert_eq!(set("дом А"), "ERR 5");
+        assert_eq!(set("жұп тақ"), "ERR 5");
+        assert_eq!(set("дома"), "ERR 1");
+        assert_eq!(set("четные нечетные 1-9"), "ERR 8");
+        assert_eq!(set("1-29 тақ; 17-ден басқа"), "ERR 11");
+        assert_eq!(set("5-тен"), "ERR 6");
     }
 
     #[test]

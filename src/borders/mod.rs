@@ -10,8 +10,8 @@
 //! Key = (code, precinct, record, line), as in `notes/CHECKS.md`; fields not listed are null.
 //! - `BORDER_PARSE_ERROR`: a row of the borders file whose address or house text does not
 //!   parse; one per row, the message names the column and the 1-based character of every
-//!   error. key (code, P of the row, null, line of the row in the borders file). The parts of
-//!   the row that did parse are still used.
+//!   error. key (code, P of the row, null, line of the row in the borders file). The row
+//!   covers nothing, not even the parts that did parse: an error never widens a precinct.
 //! - `ADDRESS_IN_NO_LIST`: an address point of a locality the table covers (a locality named
 //!   by some precinct row or settlement entry; every locality when a row has none) that no
 //!   entry matches. key (code, null, null, line of the address in the addresses file).
@@ -22,6 +22,10 @@
 //! - `BORDER_ENTRY_MATCHES_NOTHING`: a row whose entries (one, or several for a paragraph)
 //!   match no address point; the message says whether the street is unknown or the houses
 //!   lie beyond the known ones. One per row. key (code, P, null, line of the row).
+//! - `BORDER_RANGE_BEYOND_LAST_HOUSE` (warning): a row with an entry that matches something
+//!   and a range whose upper end lies past the last known house of its street (the last
+//!   house of its side for an odd or even range): `1-99` where the last house is 29. One per
+//!   row, naming each such range and the last known house. key (code, P, null, line).
 //! - `BORDER_LIST_CROSSES_ADMIN`: a precinct whose listed addresses lie in two or more
 //!   administrative units of the containment level. key (code, P).
 //! - `BORDER_LIST_POLYGON_MISMATCH`: addresses listed for precinct A whose point lies in
@@ -33,7 +37,9 @@
 //!   precinct code, record code), with the voters file and line. Voters with an empty code or
 //!   an address in no list get none.
 //! - Voters by list (`BordersOutcome::voters_by_list`): per precinct, the voters whose address
-//!   the lists give to it (the first matching precinct); the caller compares it to the cap.
+//!   its list covers; an address in the lists of two precincts counts in both (the cap is
+//!   about the worst case); the caller compares it to the cap.
+//!   `voters_by_list_exclusive`: of those, the voters whose address no other list covers.
 
 mod check;
 mod derive;

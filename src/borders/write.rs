@@ -3,7 +3,7 @@
 //! reading it again gives the same assignment on the known addresses.
 
 use super::BordersError;
-use super::grammar::{HouseItem, HouseSet, Parity};
+use super::grammar::{Clause, HouseItem, Parity};
 use crate::address::{House, normalise_locality, parse_house, street_parts, tokenize};
 use crate::model::{AddressPoint, PrecinctNo};
 use rayon::prelude::*;
@@ -83,12 +83,11 @@ fn ablative_for(n: u32) -> &'static str {
     }
 }
 
-fn house_text(h: &House, lang: Lang) -> String {
+/// A house of a list; a building numbered `12-14` is quoted (`«12-14»`), since unquoted
+/// `12-14` (or `д. 12-14`) is a range.
+fn house_text(h: &House, _lang: Lang) -> String {
     if h.span.is_some() {
-        match lang {
-            Lang::Ru => format!("д. {h}"),
-            Lang::Kk => format!("үй {h}"),
-        }
+        format!("«{h}»")
     } else {
         h.to_string()
     }
@@ -120,7 +119,7 @@ fn item_text(item: &HouseItem, lang: Lang) -> String {
     }
 }
 
-fn render(set: &HouseSet, lang: Lang) -> String {
+fn render(set: &Clause, lang: Lang) -> String {
     let inc: Vec<String> = set.include.iter().map(|i| item_text(i, lang)).collect();
     let mut s = inc.join(", ");
     if !set.exclude.is_empty() {
@@ -154,7 +153,7 @@ fn first_house(i: &HouseItem) -> House {
 }
 
 /// Adds exact inclusions / exclusions until the set holds exactly the houses marked mine.
-fn fix_up(mut set: HouseSet, houses: &[(House, bool)]) -> HouseSet {
+fn fix_up(mut set: Clause, houses: &[(House, bool)]) -> Clause {
     for _ in 0..8 {
         let mut add_inc = Vec::new();
         let mut add_exc = Vec::new();
@@ -185,7 +184,7 @@ fn fix_up(mut set: HouseSet, houses: &[(House, bool)]) -> HouseSet {
     set
 }
 
-fn runs(houses: &[(House, bool)], parities: &[Parity]) -> HouseSet {
+fn runs(houses: &[(House, bool)], parities: &[Parity]) -> Clause {
     let mut include = Vec::new();
     for &par in parities {
         let seq: Vec<&House> = houses
@@ -222,7 +221,7 @@ fn runs(houses: &[(House, bool)], parities: &[Parity]) -> HouseSet {
             k = j + 1;
         }
     }
-    HouseSet {
+    Clause {
         include,
         exclude: Vec::new(),
     }

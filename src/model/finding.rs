@@ -130,6 +130,10 @@ codes! {
     /// A border entry that matches no known address.
     BorderEntryMatchesNothing = "BORDER_ENTRY_MATCHES_NOTHING", Warning,
         "Border entry matches no address", "Описание границы не соответствует адресам", "Шекара сипаттамасы мекенжайға сәйкес емес";
+    /// A range of a border entry whose upper end lies past the last known house of its street
+    /// (of its side, for an odd or even range), even when the rest of it matches.
+    BorderRangeBeyondLastHouse = "BORDER_RANGE_BEYOND_LAST_HOUSE", Warning,
+        "Border range runs past the street's last house", "Диапазон домов выходит за последний дом улицы", "Үйлер ауқымы көшенің соңғы үйінен асып кетеді";
     /// A precinct whose address list covers addresses in more than one administrative unit.
     BorderListCrossesAdmin = "BORDER_LIST_CROSSES_ADMIN", Error,
         "Address list spans several administrative units", "Список адресов в нескольких АТЕ", "Мекенжай тізімі бірнеше ӘАБ-та";

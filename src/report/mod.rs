@@ -92,6 +92,10 @@ pub fn precinct_properties(
     m.insert("voters".into(), json!(f.voters));
     m.insert("voters_listed".into(), json!(f.voters_listed));
     m.insert("voters_by_list".into(), json!(f.voters_by_list));
+    m.insert(
+        "voters_by_list_exclusive".into(),
+        json!(f.voters_by_list_exclusive),
+    );
     m.insert("cap".into(), json!(opts.cap));
     m.insert("load".into(), json!((load * 1000.0).round() / 1000.0));
     m.insert("overfull".into(), json!(f.overfull));

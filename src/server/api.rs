@@ -474,6 +474,7 @@ async fn precinct_card(
             "by_polygon": p.props.get("voters"),
             "by_list": p.props.get("voters_listed"),
             "by_address_list": p.props.get("voters_by_list"),
+            "by_address_list_exclusive": p.props.get("voters_by_list_exclusive"),
             "cap": p.props.get("cap"),
             "load": p.props.get("load"),
         },
