@@ -1532,3 +1532,77 @@ fn an_address_in_two_lists_counts_in_both_and_not_in_the_exclusive_figure() {
         [("1".to_string(), 1), ("2".to_string(), 1)]
     );
 }
+
+/// An Excel export as akimats send it (CP1251, `;`, CRLF, the printed form's headers and its
+/// numbering row): the malformed rows are each one BORDER_PARSE_ERROR naming the column and
+/// character, and cover nothing, so the addresses they meant are in no list; the good rows
+/// cover exactly their houses.
+#[test]
+fn a_cp1251_export_with_malformed_rows_reports_them_and_they_cover_nothing() {
+    let text = "№ участка;Тип населенного пункта;Населенный пункт;Тип адреса;Адрес;Дома\r\n\
+                1;2;3;4;5;6\r\n\
+                7;город;Алматы;улица;Абая;1-5 (нечетные)\r\n\
+                7;город;Алматы;улица;Гоголя;дом А\r\n\
+                8;город;Алматы;;\"Границы: ул. Абая: 2-6 четные; пер. Лесной: четные нечетные\";\r\n\
+                8;город;Алматы;переулок;Лесной;д. 1-3\r\n";
+    let (bytes, _, bad) = encoding_rs::WINDOWS_1251.encode(text);
+    assert!(!bad);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("borders.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut intake = Intake::default();
+    let (table, findings) = read_borders(&path, &mut intake).unwrap();
+    let errors: Vec<(String, Option<u64>, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f.precinct.as_ref().unwrap().to_string(),
+                f.line,
+                f.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                "7".to_string(),
+                Some(4),
+                "house column, char 5: unknown word «а»".to_string()
+            ),
+            (
+                "8".to_string(),
+                Some(5),
+                "address column, char 52: two parity words in a row: write «четные и нечетные» or «все дома»"
+                    .to_string()
+            ),
+        ]
+    );
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.code == FindingCode::BorderParseError)
+    );
+    let addrs = vec![
+        point("ул. Абая", "1", "", 0.0, 0.0, 2),
+        point("ул. Абая", "2", "", 0.0, 0.0, 3),
+        point("ул. Абая", "3", "", 0.0, 0.0, 4),
+        point("пер. Гоголя", "1", "", 0.0, 0.0, 5),
+        point("пер. Лесной", "2", "", 0.0, 0.0, 6),
+        point("пер. Лесной", "4", "", 0.0, 0.0, 7),
+    ];
+    let out = check_lists(&table, &addrs);
+    assert_eq!(
+        out.address_list,
+        [
+            Some(p("7")),
+            // Абая 2 was in the malformed paragraph of precinct 8: in no list.
+            None,
+            Some(p("7")),
+            // Гоголя 1 was in the malformed `дом А`.
+            None,
+            Some(p("8")),
+            None,
+        ]
+    );
+}

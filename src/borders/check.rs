@@ -644,10 +644,16 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
             .map(|(i, p)| (p.as_str(), i as u32))
             .collect();
         let n = v.len().min(input.voter_address.len());
-        // The first listed precinct of every address, flat (one memory access per voter).
+        // The first listed precinct of every address, flat (one memory access per voter);
+        // the top bit marks an address in several lists (rare: its pids are looked up).
+        const SEVERAL: u32 = 1 << 31;
         let first_pid: Vec<u32> = resolved
             .iter()
-            .map(|r| r.pids.first().copied().unwrap_or(u32::MAX))
+            .map(|r| match r.pids.as_slice() {
+                [] => u32::MAX,
+                [p] => *p,
+                [p, ..] => *p | SEVERAL,
+            })
             .collect();
         // Per precinct: (voters by list, of them exclusive).
         let (counts, found) = (0..n)
@@ -663,13 +669,15 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                     if first == u32::MAX {
                         return (counts, found);
                     }
-                    let pids = &resolved[a as usize].pids;
-                    for &p in pids {
-                        counts[p as usize].0 += 1;
-                    }
-                    if pids.len() == 1 {
+                    if first & SEVERAL == 0 {
+                        counts[first as usize].0 += 1;
                         counts[first as usize].1 += 1;
+                    } else {
+                        for &p in &resolved[a as usize].pids {
+                            counts[p as usize].0 += 1;
+                        }
                     }
+                    let first = first & !SEVERAL;
                     let r = v.get(i);
                     let code = r.field(VoterField::Precinct).trim();
                     let code = code.strip_prefix('№').unwrap_or(code).trim();

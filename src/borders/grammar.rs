@@ -629,6 +629,19 @@ impl HouseParser<'_> {
                         };
                         st.kazakh_exclusion(last, i);
                         i += 2;
+                    } else if houses_ablative(w)
+                        && matches!(
+                            self.word(i + 1),
+                            Some("бастап" | "сонына" | "аягына" | "сонгы")
+                        )
+                    {
+                        // `15 үйден бастап`, `15 үйден соңына дейін`: the ending on the word.
+                        let Some(HouseItem::One(a)) = st.pop_last_inclusion() else {
+                            return Err(
+                                self.err_at(i, format!("«{w}» follows no single house number"))
+                            );
+                        };
+                        i = self.after_ablative(&mut st, a, i, i + 1)?;
                     } else if house_word_singular(w)
                         || house_word_plural(w)
                         || separator_word(w)
@@ -904,6 +917,9 @@ impl HouseParser<'_> {
                 && dative(w)
             {
                 m = next;
+            } else if matches!(self.word(m), Some("уйге" | "уйлерге" | "уйине")) {
+                // `1-ден 15 үйге дейін`: the ending on the word "house".
+                m += 1;
             }
             if !self.word(m).is_some_and(until_word) {
                 return Err(self.err_at(
