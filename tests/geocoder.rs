@@ -229,3 +229,97 @@ fn different_names_are_different_streets() {
         Geocoded::NotFound
     );
 }
+
+/// The real OpenStreetMap address points of Almaty (2013, `../shared/data`), read in place,
+/// looked up with addresses written by hand as voter lists write them. What each should give
+/// was read off the file's own `addr:street`/`addr:housenumber` values (see the comments):
+/// the avenue is written five ways there (`пр. Абая`, `пр-т Абая`, `Абая пр.`, `Абая прс.`),
+/// and `ул. Абая` and `ул. Достык` exist beside the avenues, so a bare `Абая` or `Достык`
+/// cannot be placed.
+#[test]
+fn real_almaty_points_are_found_as_people_write_them() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/almaty-osm-2013/DERIVED_almaty_address_points.geojson");
+    if !p.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing: with CI set, the real-data tests must run",
+            p.display()
+        );
+        return;
+    }
+    let mut intake = precincts::io::Intake::default();
+    let points = precincts::io::read_addresses(&p, None, &mut intake).unwrap();
+    let ix = AddressIndex::new(&points);
+    let at = |locality: &str, street: &str, house: &str| -> Result<(String, String), String> {
+        match ix.locate(&AddressQuery {
+            locality,
+            street,
+            house,
+            ..Default::default()
+        }) {
+            Geocoded::Point(i) => {
+                let a = &points[i as usize];
+                Ok((a.street.clone(), a.house.clone()))
+            }
+            other => Err(format!("{other:?}")),
+        }
+    };
+    let point = |s: &str, h: &str| Ok((s.to_string(), h.to_string()));
+    // Most points carry no `addr:city` (their locality is empty: they count in whichever
+    // locality a record names); `ул. Абая`, `ул. Достык` and three `пр. Достык` say Алматы.
+    assert_eq!(at("", "Абай даңғылы", "34"), point("Абая прс.", "34"));
+    assert_eq!(
+        at("Алматы", "проспект Абая", "42"),
+        point("пр-т Абая", "42")
+    );
+    assert_eq!(at("", "пр. Абая", "54"), point("Абая пр.", "54"));
+    assert_eq!(
+        at("г. Алматы", "пр. Абая", "52Б"),
+        point("пр. Абая", "52 \"Б\"")
+    );
+    assert_eq!(at("Алматы", "Абай көшесі", "11"), point("ул. Абая", "11"));
+    assert_eq!(at("Алматы қ.", "ул. Абая", "23а"), point("ул. Абая", "23a"));
+    assert_eq!(
+        at("", "Жетісу-2 шағын ауданы", "10"),
+        point("Жетысу-2", "10")
+    );
+    assert_eq!(
+        at("Алматы", "мкр-н Жетысу-2", "73"),
+        point("Жетысу-2", "73")
+    );
+    assert_eq!(
+        at("Алматы", "пр. Достык", "202"),
+        point("пр. Достык (Ленина)", "202")
+    );
+    assert_eq!(
+        at("Алматы", "Достық даңғылы", "125"),
+        point("пр. Достык", "125")
+    );
+    assert_eq!(
+        at("Алматы", "ул. Достык", "105"),
+        point("ул. Достык", "105")
+    );
+    assert_eq!(
+        at("Алматы", "Төле би көшесі", "59"),
+        point("улица Толе би", "59")
+    );
+    // `Абая` without a type: the avenue or the street.
+    for (loc, street, house) in [
+        ("Алматы", "Абая", "11"),
+        ("Алматы", "Абая", "34"),
+        ("Алматы", "Достык", "105"),
+    ] {
+        let got = at(loc, street, house);
+        assert!(
+            got.as_ref().is_err_and(|e| e.starts_with("Ambiguous")),
+            "{street} {house}: {got:?}"
+        );
+    }
+    // `Толе би` 29 is written without a type in the file, and `улица Толе би` exists too:
+    // the street written with its type and another house cannot be told from the bare one.
+    assert!(at("Алматы", "Төле би көшесі", "29").is_err());
+    // Not there.
+    assert!(at("", "пр. Абая", "9999").is_err());
+    assert!(at("", "ул. Абылай хана", "34").is_err());
+}

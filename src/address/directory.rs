@@ -92,13 +92,30 @@ impl StreetDirectory {
     }
 
     /// Resolves a written street (locality key, street key) among the objects whose unit
-    /// `admits`; see the module docs for the levels.
+    /// `admits`: the first level that names any; see the module docs for the levels.
     pub fn resolve(
         &self,
         locality: &str,
         key: &str,
         admits: &dyn Fn(Option<u32>) -> bool,
     ) -> Resolution {
+        self.levels(locality, key, admits)
+            .into_iter()
+            .find(|r| *r != Resolution::NotFound)
+            .unwrap_or(Resolution::NotFound)
+    }
+
+    /// What each level of the cascade names, in order (a level that names nothing is
+    /// `NotFound`). The geocoder walks them with the house: a street of a level that lacks
+    /// the house lets the next level speak (`Төле би көшесі 29` where `ул. Төле би` has no
+    /// house 29 but a `Төле би` written without type has it); an ambiguous level ends the
+    /// walk.
+    pub fn levels(
+        &self,
+        locality: &str,
+        key: &str,
+        admits: &dyn Fn(Option<u32>) -> bool,
+    ) -> [Resolution; 3] {
         let loc = locality.to_string();
         let name = name_key(key);
         let levels: [(&HashMap<(String, String), Vec<u32>>, String); 3] = [
@@ -106,30 +123,32 @@ impl StreetDirectory {
             (&self.by_name, name.to_string()),
             (&self.by_loose, loose_street_key(name)),
         ];
-        for (map, k) in levels {
-            let Some(ids) = map.get(&(loc.clone(), k)) else {
-                continue;
-            };
-            let found: Vec<u32> = ids
-                .iter()
-                .copied()
-                .filter(|&id| admits(self.objects[id as usize].0))
-                .collect();
+        levels.map(|(map, k)| {
+            // Points written without a locality are in whichever locality a record names.
+            let mut found: Vec<u32> = Vec::new();
+            let anywhere = (!loc.is_empty()).then(|| map.get(&(String::new(), k.clone())));
+            for ids in [map.get(&(loc.clone(), k))]
+                .into_iter()
+                .chain(anywhere)
+                .flatten()
+            {
+                found.extend(
+                    ids.iter()
+                        .copied()
+                        .filter(|&id| admits(self.objects[id as usize].0)),
+                );
+            }
             let Some(&first) = found.first() else {
-                continue;
+                return Resolution::NotFound;
             };
-            let (_, l0, k0) = &self.objects[first as usize];
-            let one_street = found.iter().all(|&id| {
-                let (_, l, k) = &self.objects[id as usize];
-                l == l0 && k == k0
-            });
-            return if one_street {
+            let k0 = &self.objects[first as usize].2;
+            let one_street = found.iter().all(|&id| &self.objects[id as usize].2 == k0);
+            if one_street {
                 Resolution::Found(found)
             } else {
                 Resolution::Ambiguous(found)
-            };
-        }
-        Resolution::NotFound
+            }
+        })
     }
 }
 

@@ -224,6 +224,7 @@ const STREET_TYPES: &[(&[&str], StreetType)] = {
         (&["к"], Street),
         (&["street"], Street),
         (&["st"], Street),
+        (&["str"], Street),
         (&["kosh"], Street),
         (&["koshesi"], Street),
         // проспект
@@ -232,6 +233,7 @@ const STREET_TYPES: &[(&[&str], StreetType)] = {
         (&["пр"], Avenue),
         (&["пр", "т"], Avenue),
         (&["прт"], Avenue),
+        (&["прс"], Avenue),
         (&["пр", "кт"], Avenue),
         (&["дангылы"], Avenue),
         (&["дангыл"], Avenue),
@@ -480,6 +482,19 @@ pub struct StreetParts {
 /// assert_eq!(p.kind, StreetKind::Microdistrict);
 /// ```
 pub fn street_parts(s: &str) -> StreetParts {
+    // A bracket in a street cell holds a former name or a note (`пр. Достык (Ленина)`),
+    // not the street's name.
+    let unbracketed;
+    let s = if s.contains('(') {
+        unbracketed = without_brackets(s);
+        if unbracketed.trim().is_empty() {
+            s
+        } else {
+            unbracketed.as_str()
+        }
+    } else {
+        s
+    };
     let toks = tokenize(s);
     let content: Vec<&Tok> = toks
         .iter()
@@ -555,6 +570,21 @@ pub fn street_parts(s: &str) -> StreetParts {
         name: name.trim().to_string(),
         key,
     }
+}
+
+/// The text without its bracketed parts (`пр. Достык (Ленина)` → `пр. Достык `).
+fn without_brackets(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0usize;
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The type a street key starts with, and the rest (the name key).
@@ -804,12 +834,15 @@ fn index_key(house: &str, building: &str) -> Result<u32, String> {
     }
 }
 
+/// What each level of the cascade names for one written street.
+type StreetLevels = std::sync::Arc<[directory::Resolution; 3]>;
+
 /// The last street a thread resolved, for [`AddressIndex::locate_cached`]: voter files come
 /// sorted by address, so consecutive voters mostly share it.
 #[derive(Debug, Default)]
 pub struct FindCache {
     key: [String; 4],
-    street: Option<Result<Vec<u32>, std::sync::Arc<[String]>>>,
+    levels: Option<StreetLevels>,
 }
 
 /// A locality cell split into the locality and the units written before it
@@ -907,10 +940,9 @@ impl AddressIndex {
         }
     }
 
-    /// The street objects of a written street (one street, in one or more units), through
-    /// the cascade, in the units the query names: `Err` with the candidates' descriptions
-    /// when it could be several streets.
-    fn street_of(&self, q: &AddressQuery) -> Option<Result<Vec<u32>, std::sync::Arc<[String]>>> {
+    /// What each level of the cascade names for a written street, in the units the query
+    /// names.
+    fn street_levels(&self, q: &AddressQuery) -> StreetLevels {
         let (loc_text, loc_units) = split_locality(q.locality);
         let mut constraints: Vec<Vec<String>> = Vec::new();
         if !self.unit_kato.is_empty() {
@@ -937,14 +969,29 @@ impl AddressIndex {
                 .all(|ps| ps.iter().any(|p| k.starts_with(p.as_str()))),
         };
         let loc = normalise_locality(loc_text);
-        match self.dir.resolve(&loc, &normalise_street(q.street), &admits) {
-            directory::Resolution::Found(ids) => Some(Ok(ids)),
-            directory::Resolution::Ambiguous(ids) => Some(Err(ids
-                .iter()
-                .map(|&s| self.shown[s as usize].clone())
-                .collect())),
-            directory::Resolution::NotFound => None,
+        std::sync::Arc::new(self.dir.levels(&loc, &normalise_street(q.street), &admits))
+    }
+
+    /// Walks the levels with the house: the first level whose street has the house answers;
+    /// an ambiguous level answers ambiguous.
+    fn walk(&self, levels: &[directory::Resolution; 3], house: &str, building: &str) -> Geocoded {
+        for level in levels {
+            match level {
+                directory::Resolution::NotFound => continue,
+                directory::Resolution::Ambiguous(ids) => {
+                    return Geocoded::Ambiguous(
+                        ids.iter()
+                            .map(|&s| self.shown[s as usize].clone())
+                            .collect(),
+                    );
+                }
+                directory::Resolution::Found(ids) => match self.house_on(ids, house, building) {
+                    Geocoded::NotFound => continue,
+                    answer => return answer,
+                },
+            }
         }
+        Geocoded::NotFound
     }
 
     fn find_in(&self, sid: u32, house: &str, building: &str) -> Option<u32> {
@@ -981,17 +1028,13 @@ impl AddressIndex {
 
     /// Where the address of a record is.
     pub fn locate(&self, q: &AddressQuery) -> Geocoded {
-        match self.street_of(q) {
-            None => Geocoded::NotFound,
-            Some(Err(c)) => Geocoded::Ambiguous(c),
-            Some(Ok(s)) => self.house_on(&s, q.house, q.building),
-        }
+        self.walk(&self.street_levels(q), q.house, q.building)
     }
 
     /// [`AddressIndex::locate`] remembering the last street (one cache per thread, e.g. with
     /// rayon's `map_init`).
     pub fn locate_cached(&self, cache: &mut FindCache, q: &AddressQuery) -> Geocoded {
-        let same = cache.street.is_some()
+        let same = cache.levels.is_some()
             && cache.key[0] == q.oblast
             && cache.key[1] == q.district
             && cache.key[2] == q.locality
@@ -1005,16 +1048,10 @@ impl AddressIndex {
                 slot.clear();
                 slot.push_str(v);
             }
-            cache.street = Some(match self.street_of(q) {
-                Some(r) => r,
-                None => Err(std::sync::Arc::from(Vec::<String>::new())),
-            });
+            cache.levels = Some(self.street_levels(q));
         }
-        match cache.street.as_ref().expect("set above") {
-            Ok(s) => self.house_on(s, q.house, q.building),
-            Err(c) if c.is_empty() => Geocoded::NotFound,
-            Err(c) => Geocoded::Ambiguous(c.clone()),
-        }
+        let levels = cache.levels.as_ref().expect("set above");
+        self.walk(levels, q.house, q.building)
     }
 
     /// The index of the point at this address, if one is found (no unit fields).

@@ -115,7 +115,15 @@ fn entry_streets(
                 Some(match dir.resolve(loc, key, &any) {
                     Resolution::Found(o) => Ok(dir.object(o[0]).2.to_string()),
                     Resolution::Ambiguous(os) => {
-                        Err(os.iter().map(|&o| dir.object(o).2.to_string()).collect())
+                        // Every street is also filed under "any locality": name each once.
+                        let mut keys: Vec<String> = Vec::new();
+                        for &o in &os {
+                            let k = dir.object(o).2;
+                            if !keys.iter().any(|x| x == k) {
+                                keys.push(k.to_string());
+                            }
+                        }
+                        Err(keys)
                     }
                     Resolution::NotFound => Ok(key.to_string()),
                 })
