@@ -950,15 +950,7 @@ fn serve_with_a_dataset_checks_it_then_serves_the_report() {
     let bin = env!("CARGO_BIN_EXE_precincts");
     let d = tempfile::tempdir().unwrap();
     let demo = d.path().join("demo");
-    let st = std::process::Command::new(bin)
-        .args(["demo", "--no-serve", "--out-dir"])
-        .arg(&demo)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success(), "the demo generates a dataset");
-    std::fs::remove_dir_all(demo.join("out")).unwrap();
+    let town = precincts::demo::generate(&demo, &precincts::demo::DemoOptions::default()).unwrap();
     let mut child = std::process::Command::new(bin)
         .args(["serve", "--bind", "127.0.0.1:0", "--dataset"])
         .arg(demo.join("dataset.toml"))
@@ -983,7 +975,20 @@ fn serve_with_a_dataset_checks_it_then_serves_the_report() {
         let n = report["features"].as_array().unwrap().len();
         let stats = http_json(&addr, "/api/stats");
         assert_eq!(stats["precincts"], n);
-        assert!(stats["flagged"].as_u64().unwrap() > 0);
+        // Flagged: the precincts the generator planted a finding in (its expected.json, not
+        // the check); an overlap, keyed by the smaller number, flags both.
+        let expected: Value =
+            serde_json::from_slice(&std::fs::read(demo.join("expected.json")).unwrap()).unwrap();
+        let mut planted: std::collections::BTreeSet<String> = expected["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["precinct"].as_str().map(str::to_string))
+            .collect();
+        for (a, b) in &town.planted.overlap {
+            planted.extend([a.as_str().to_string(), b.as_str().to_string()]);
+        }
+        assert_eq!(stats["flagged"], planted.len(), "{planted:?}");
         let meta = http_json(&addr, "/api/meta");
         assert!(
             meta["addresses"].as_u64().unwrap() > 0,
