@@ -130,6 +130,53 @@ fn assert_report_matches(dir: &Path, out: &Path) {
     assert!(!want.is_empty() && !want_rej.is_empty());
 }
 
+/// Voters per precinct in `report.geojson` against the generator's plan: each voter whose
+/// record names its home address point counts in the precinct whose polygon the generator
+/// drew around the point, unless the generator wrote the address ambiguously (then the
+/// voter is placed nowhere). Counted from the plan, never from the check.
+fn assert_voters_match(town: &precincts::demo::Town, out: &Path) {
+    use precincts::demo::VoterAddress;
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for p in &town.precincts {
+        want.entry(p.no.as_str().to_string()).or_insert(0);
+    }
+    for i in 0..town.voter_count {
+        let a = town.voter_address_index(i);
+        let ad = &town.addresses[a];
+        if town.written_ambiguously(ad) {
+            continue;
+        }
+        let v = town.voter(i);
+        if let (VoterAddress::Point(_), Some(p)) = (&v.address, ad.precinct) {
+            *want
+                .entry(town.precincts[p as usize].no.as_str().to_string())
+                .or_insert(0) += 1;
+        }
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.geojson")).unwrap()).unwrap();
+    let mut got: BTreeMap<String, u64> = BTreeMap::new();
+    for f in report["features"].as_array().unwrap() {
+        let p = &f["properties"];
+        if let (Some(no), Some(n)) = (p["precinct"].as_str(), p["voters"].as_u64()) {
+            *got.entry(no.to_string()).or_insert(0) += n;
+        }
+    }
+    let differ: Vec<(&String, u64, u64)> = want
+        .iter()
+        .filter_map(|(no, &w)| {
+            let g = got.get(no).copied().unwrap_or(0);
+            (g != w).then_some((no, w, g))
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{} precincts differ (precinct, plan, report): {:?}",
+        differ.len(),
+        &differ[..differ.len().min(20)]
+    );
+}
+
 #[test]
 fn the_default_demo_reports_exactly_the_planted_findings() {
     let tmp = tempfile::tempdir().unwrap();
@@ -170,6 +217,7 @@ fn a_two_region_demo_reports_exactly_the_planted_findings() {
         out.to_str().unwrap(),
     ]);
     assert_report_matches(dir, &out);
+    assert_voters_match(&town, &out);
 }
 
 /// National scale: `cargo test --release --test demo -- --ignored national --nocapture`.
@@ -208,4 +256,5 @@ fn national_scale_demo_reports_exactly_the_planted_findings() {
     eprintln!("checked in {:.1} s", t.elapsed().as_secs_f64());
     assert_eq!(status.code(), Some(0), "precincts check failed: {status}");
     assert_report_matches(dir, &out);
+    assert_voters_match(&town, &out);
 }
