@@ -366,38 +366,34 @@ pub fn run(
             }
             let listed_no = p.parse::<PrecinctNo>().ok();
             match &geocoded[i] {
-                Geocoded::Ambiguous(candidates) => {
-                    let mut f = Finding::new(
-                        FindingCode::VoterAddressAmbiguous,
-                        format!("record {}", r.code()),
-                        format!(
-                            "{}, {} {} {}: the street could be any of {}; the voter is counted in no precinct",
-                            r.field(VoterField::Residence),
-                            r.field(VoterField::Street),
-                            r.field(VoterField::House),
-                            r.field(VoterField::Building),
-                            candidates.join("; ")
+                Geocoded::Ambiguous(_) | Geocoded::NotFound => {
+                    // The building's address only: never the apartment or the person.
+                    let written = format!(
+                        "{}, {} {} {}",
+                        r.field(VoterField::Residence),
+                        r.field(VoterField::Street),
+                        r.field(VoterField::House),
+                        r.field(VoterField::Building)
+                    );
+                    let written = written.trim_end();
+                    let (code, message) = match &geocoded[i] {
+                        Geocoded::Ambiguous(candidates) => (
+                            FindingCode::VoterAddressAmbiguous,
+                            format!(
+                                "{written}: the street could be any of {}; the voter is counted in no precinct",
+                                candidates.join("; ")
+                            ),
                         ),
-                    )
-                    .record(r.code(), file, r.line());
-                    f.precinct = listed_no;
-                    findings.push(f);
-                }
-                Geocoded::NotFound => {
-                    let mut f = Finding::new(
-                        FindingCode::VoterAddressNotFound,
-                        format!("record {}", r.code()),
-                        format!(
-                            "no address point for {}, {} {} {}",
-                            r.field(VoterField::Residence),
-                            r.field(VoterField::Street),
-                            r.field(VoterField::House),
-                            r.field(VoterField::Building)
-                        )
-                        .trim_end()
-                        .to_string(),
-                    )
-                    .record(r.code(), file, r.line());
+                        _ => (
+                            FindingCode::VoterAddressNotFound,
+                            format!("no address point for {written}"),
+                        ),
+                    };
+                    let mut f = Finding::new(code, format!("record {}", r.code()), message).record(
+                        r.code(),
+                        file,
+                        r.line(),
+                    );
                     f.precinct = listed_no;
                     findings.push(f);
                 }
