@@ -752,9 +752,8 @@ fn geocode(
     const CHUNK: usize = 1 << 16;
     let chunks: Vec<Vec<Geocoded>> = (0..v.len().div_ceil(CHUNK))
         .into_par_iter()
-        .map(|c| {
+        .map_init(crate::address::FindCache::default, |cache, c| {
             let mut memo: HashMap<AddressQuery, Geocoded> = HashMap::new();
-            let mut cache = crate::address::FindCache::default();
             let rows = c * CHUNK..((c + 1) * CHUNK).min(v.len());
             let n = rows.len() as u64;
             let found: Vec<Geocoded> = rows
@@ -769,7 +768,7 @@ fn geocode(
                         building: r.field(VoterField::Building),
                     };
                     memo.entry(q)
-                        .or_insert_with(|| ix.locate_cached(&mut cache, &q))
+                        .or_insert_with(|| ix.locate_cached(cache, &q))
                         .clone()
                 })
                 .collect();

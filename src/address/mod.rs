@@ -843,6 +843,9 @@ type StreetLevels = std::sync::Arc<[directory::Resolution; 3]>;
 pub struct FindCache {
     key: [String; 4],
     levels: Option<StreetLevels>,
+    /// Every street this cache has resolved, by its four texts joined: voters of one
+    /// street write it several ways, and a list's addresses interleave them.
+    seen: HashMap<String, StreetLevels>,
 }
 
 /// A locality cell split into the locality and the units written before it
@@ -1048,7 +1051,16 @@ impl AddressIndex {
                 slot.clear();
                 slot.push_str(v);
             }
-            cache.levels = Some(self.street_levels(q));
+            let joined = cache.key.join("\u{1f}");
+            let levels = match cache.seen.get(&joined) {
+                Some(l) => l.clone(),
+                None => {
+                    let l = self.street_levels(q);
+                    cache.seen.insert(joined, l.clone());
+                    l
+                }
+            };
+            cache.levels = Some(levels);
         }
         let levels = cache.levels.as_ref().expect("set above");
         self.walk(levels, q.house, q.building)

@@ -228,7 +228,8 @@ pub struct Address {
     /// How its voters write the city: 0 as the point does, `k` = [`names::LOCALITY_FORMS`]`[k - 1]`
     /// (for a village, [`names::VILLAGE_FORMS`]).
     pub locality_form: u8,
-    /// In the region's [`names::VILLAGE`] (a name every district has), not its city.
+    /// In the region's village ([`names::VILLAGES`]: a name every district of the region
+    /// has), not its city.
     pub village: bool,
 }
 
@@ -375,6 +376,8 @@ pub struct Town {
     /// Number of good voters (rows before the planted bad rows).
     pub voter_count: usize,
     pub planted: Planted,
+    /// Per region: its village as the address points write it (`с. Жанаталап`).
+    pub villages: Vec<String>,
     /// The findings planted by this module (without the border lists').
     pub expected: Vec<Expected>,
     pub rejects: Vec<ExpectedReject>,
@@ -448,7 +451,7 @@ impl Town {
     /// The locality of an address.
     pub fn locality(&self, a: &Address) -> &str {
         if a.village {
-            names::VILLAGE
+            &self.villages[a.region as usize]
         } else {
             &self.regions[a.region as usize].locality
         }
@@ -481,9 +484,11 @@ impl Town {
         let l = self.locality(a);
         match (a.locality_form, a.village) {
             (0, _) => std::borrow::Cow::Borrowed(l),
-            (k, true) => std::borrow::Cow::Borrowed(
-                names::VILLAGE_FORMS[(k as usize - 1) % names::VILLAGE_FORMS.len()],
-            ),
+            (k, true) => {
+                let name = names::VILLAGES[a.region as usize % names::VILLAGES.len()];
+                let form = names::VILLAGE_FORMS[k as usize % names::VILLAGE_FORMS.len()];
+                std::borrow::Cow::Owned(form.replace("{}", name))
+            }
             (k, false) => {
                 std::borrow::Cow::Owned(names::LOCALITY_FORMS[k as usize - 1].replace("{}", l))
             }
@@ -967,7 +972,7 @@ mod tests {
         .unwrap();
         let mut districts: HashSet<usize> = HashSet::new();
         for a in town.addresses.iter().filter(|a| a.village) {
-            assert_eq!(town.locality(a), "с. Жанаталап");
+            assert_eq!(town.locality(a), "с. Жанаталап", "region 0's village");
             let p = &town.precincts[a.precinct.unwrap() as usize];
             districts.insert(p.district.unwrap());
         }

@@ -328,17 +328,34 @@ pub const SPELLINGS: &[Spelling] = &[
 /// `{U}` = the same in capitals); the first is the bare name.
 pub const MICRODISTRICT_FORMS: &[&str] = &["{}", "мкр-н {}", "{U}", "{} ш/а", "{} шағын ауданы"];
 
-/// The village whose name repeats in every district of a region (the national demo's
-/// homonym localities); its houses are told apart by the district the voter writes.
-pub const VILLAGE: &str = "с. Жанаталап";
-
-/// Other spellings of [`VILLAGE`].
-pub const VILLAGE_FORMS: &[&str] = &[
+/// Per region, the village whose name repeats in every district of the region (the
+/// national demo's homonym localities; their houses are told apart by the district the
+/// voter writes). Regions differ, so no two address points share a key.
+pub const VILLAGES: &[&str] = &[
     "Жанаталап",
-    "Жаңаталап ауылы",
-    "село Жанаталап",
-    "Жаңаталап а.",
+    "Бесагаш",
+    "Талдыбулак",
+    "Кызылжар",
+    "Акжар",
+    "Жаркамыс",
+    "Коктобе",
+    "Каратал",
+    "Шамалган",
+    "Узынагаш",
+    "Береке",
+    "Енбекши",
+    "Карасу",
+    "Акбулак",
+    "Сарыбулак",
+    "Жанакурылыс",
+    "Бирлик",
+    "Коянкус",
+    "Таусамалы",
+    "Кайнар",
 ];
+
+/// How a village is written (`{}` = its name): the first is the address points' form.
+pub const VILLAGE_FORMS: &[&str] = &["с. {}", "{}", "{} ауылы", "село {}", "{} а."];
 
 /// Other spellings of a city (`{}` = its name): with the type word, Russian or Kazakh, whole
 /// or abbreviated.

@@ -402,6 +402,11 @@ pub(super) fn plan(opts: &DemoOptions) -> Result<Town, DemoError> {
         stations: Vec::new(),
         voter_count: 0,
         planted: Planted::default(),
+        villages: (0..n_regions)
+            .map(|r| {
+                names::VILLAGE_FORMS[0].replace("{}", names::VILLAGES[r % names::VILLAGES.len()])
+            })
+            .collect(),
         expected: Vec::new(),
         rejects: Vec::new(),
     };
