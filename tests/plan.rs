@@ -40,7 +40,14 @@ async fn send(s: &AppState, req: Request<Body>) -> (StatusCode, Bytes) {
 }
 
 async fn get(s: &AppState, uri: &str) -> (StatusCode, Value) {
-    let (st, b) = send(s, Request::get(uri).body(Body::empty()).unwrap()).await;
+    let (st, b) = send(
+        s,
+        Request::get(uri)
+            .header("host", "127.0.0.1:8080")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     (st, serde_json::from_slice(&b).expect("JSON"))
 }
 
@@ -496,7 +503,10 @@ async fn bad_edits_are_clear_client_errors_and_change_nothing() {
             "unknown parameter",
         ),
     ] {
-        let req = Request::get(uri).body(Body::empty()).unwrap();
+        let req = Request::get(uri)
+            .header("host", "127.0.0.1:8080")
+            .body(Body::empty())
+            .unwrap();
         assert_error(&s, req, status, needle).await;
     }
     let (_, o) = get(&s, "/api/plan").await;
@@ -553,6 +563,7 @@ async fn the_plan_downloads_as_geojson_and_appendix3_tables() {
     let (st, b) = send(
         &s,
         Request::get("/download/plan.geojson")
+            .header("host", "127.0.0.1:8080")
             .body(Body::empty())
             .unwrap(),
     )
@@ -594,6 +605,7 @@ async fn the_plan_downloads_as_geojson_and_appendix3_tables() {
         let (st, b) = send(
             &s,
             Request::get(format!("/download/{file}"))
+                .header("host", "127.0.0.1:8080")
                 .body(Body::empty())
                 .unwrap(),
         )
@@ -605,6 +617,7 @@ async fn the_plan_downloads_as_geojson_and_appendix3_tables() {
     let (_, b) = send(
         &s,
         Request::get("/download/plan-appendix3.ru.csv")
+            .header("host", "127.0.0.1:8080")
             .body(Body::empty())
             .unwrap(),
     )
@@ -715,6 +728,7 @@ async fn planned_lists_checked_again_give_the_planned_voter_counts() {
     let (_, lists) = send(
         &s,
         Request::get("/download/plan-appendix3.ru.csv")
+            .header("host", "127.0.0.1:8080")
             .body(Body::empty())
             .unwrap(),
     )

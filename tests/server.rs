@@ -31,8 +31,21 @@ fn fixture() -> (tempfile::TempDir, AppState) {
 }
 
 async fn get(s: &AppState, uri: &str) -> (StatusCode, HeaderMap, Bytes) {
+    get_with(s, uri, &[("host", "127.0.0.1:8080")]).await
+}
+
+/// GET with exactly the given headers (no `Host` unless given).
+async fn get_with(
+    s: &AppState,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, Bytes) {
+    let mut req = Request::get(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
     let r = router(s.clone())
-        .oneshot(Request::get(uri).body(axum::body::Body::empty()).unwrap())
+        .oneshot(req.body(axum::body::Body::empty()).unwrap())
         .await
         .unwrap();
     let status = r.status();
@@ -227,6 +240,113 @@ async fn every_kind_of_response_carries_the_csp_and_nosniff() {
             h["content-type"]
         );
         assert_locked_down(uri, &h);
+    }
+}
+
+/// Regression (issue 10): the Host/Origin guard covered only POST and DELETE, so a page whose
+/// DNS name was rebound to 127.0.0.1 could read full IINs and the workbook with GET.
+#[tokio::test]
+async fn a_dns_rebinding_page_cannot_read_revealed_iins_or_the_workbook() {
+    let (_d, s) = fixture();
+    let reveal = format!("/api/reconciliation/{}?per_page=10&reveal=true", fx::CAT3);
+    let personal = [
+        reveal.as_str(),
+        "/download/reconciliation.xlsx?reveal=true",
+        "/download/reconciliation.xlsx",
+        "/download/findings.csv",
+        "/api/plan",
+        "/",
+        "/api/nothing",
+    ];
+    for uri in personal {
+        for (host, origin) in [
+            ("evil.example:8080", None),
+            ("evil.example", Some("http://evil.example")),
+            ("127.0.0.1.nip.io:8080", None),
+            ("127.0.0.1:8080", Some("http://evil.example:8080")),
+            ("127.0.0.1:8080", Some("null")),
+        ] {
+            let mut h = vec![("host", host)];
+            h.extend(origin.map(|o| ("origin", o)));
+            let (st, headers, b) = get_with(&s, uri, &h).await;
+            assert_eq!(st, StatusCode::FORBIDDEN, "{uri} with {h:?}");
+            assert_eq!(headers["cache-control"], "no-store", "{uri}");
+            let text = String::from_utf8(b.to_vec()).unwrap();
+            assert!(!text.contains(fx::IIN), "{uri}: {text}");
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["error"]["code"], "forbidden", "{uri}");
+        }
+        let (st, _, _) = get_with(&s, uri, &[]).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{uri} without a Host");
+    }
+    let (_, _, b) = get_with(&s, &reveal, &[("host", "evil.example:8080")]).await;
+    let v: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        v["error"]["message"],
+        "the map is served only through localhost or an IP address, not a host name \
+         (open http://127.0.0.1:PORT/)"
+    );
+}
+
+#[tokio::test]
+async fn the_map_is_read_through_loopback_names_and_the_bind_address() {
+    let (_d, s) = fixture();
+    let reveal = format!("/api/reconciliation/{}?per_page=10&reveal=true", fx::CAT3);
+    for (host, origin) in [
+        ("127.0.0.1:8080", None),
+        ("localhost:8080", Some("http://localhost:8080")),
+        ("[::1]:8080", Some("http://[::1]:8080")),
+        ("192.168.1.5:8080", Some("http://192.168.1.5:8080")),
+    ] {
+        let mut h = vec![("host", host)];
+        h.extend(origin.map(|o| ("origin", o)));
+        let (st, _, b) = get_with(&s, &reveal, &h).await;
+        assert_eq!(st, StatusCode::OK, "{h:?}");
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!(v["rows"][0][1], fx::IIN, "{h:?}");
+    }
+}
+
+/// Regression (issue 10): the workbook and other downloads of personal data came without
+/// `Cache-Control`, so the browser could keep them on disk.
+#[tokio::test]
+async fn responses_with_personal_data_are_never_stored_in_a_cache() {
+    let (_d, s) = fixture();
+    let (x, y) = tile_of(76.95, 43.225, 9);
+    let tile = format!("/api/tiles/9/{x}/{y}.pbf");
+    let list = format!("/api/reconciliation/{}?per_page=10", fx::CAT3);
+    let reveal = format!("{list}&reveal=true");
+    let card = format!("/api/precincts/{}", fx::OVERFULL);
+    for uri in [
+        list.as_str(),
+        &reveal,
+        "/api/reconciliation/stats",
+        &card,
+        "/api/findings",
+        "/api/search?q=102",
+        "/api/plan",
+        &tile,
+        "/download/reconciliation.xlsx",
+        "/download/reconciliation.xlsx?reveal=true",
+        "/download/findings.csv",
+        "/download/report.geojson",
+        "/download/plan.geojson",
+        "/download/plan-appendix3.ru.csv",
+        "/download/plan-appendix3.kk.xlsx",
+        "/api/reconciliation/42",
+    ] {
+        let (st, h, _) = get(&s, uri).await;
+        assert_ne!(st, StatusCode::FORBIDDEN, "{uri}");
+        assert_eq!(
+            h.get_all("cache-control").iter().collect::<Vec<_>>(),
+            ["no-store"],
+            "{uri}"
+        );
+    }
+    // The embedded page and scripts hold no data; they are revalidated, not forbidden.
+    for uri in ["/", "/static/app.js"] {
+        let (_, h, _) = get(&s, uri).await;
+        assert_eq!(h["cache-control"], "no-cache", "{uri}");
     }
 }
 

@@ -14,6 +14,7 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// A clear client (or server) error as JSON: `{"error": {"status", "code", "message"}}`.
 #[derive(Debug, Clone)]
@@ -178,7 +179,14 @@ pub fn routes(state: AppState) -> Router {
         .route("/download/{file}", get(download))
         .merge(super::plan_routes::routes())
         .fallback(fallback)
+        .layer(axum::middleware::from_fn(super::guard::same_origin))
         .layer(axum::middleware::map_response(security_headers))
+        // Personal data must not stay in the browser's cache or a proxy's: every response is
+        // `no-store` unless its handler says otherwise (only the embedded page and scripts do).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .with_state(state)
 }
 
@@ -742,14 +750,10 @@ async fn recon_list(
                 .collect()
         })
         .collect();
-    let mut r = axum::Json(
+    json_ok(
         json!({"category": category, "columns": list.columns, "total": rows.len(),
         "page": page, "per_page": per_page, "revealed": reveal, "rows": items}),
     )
-    .into_response();
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
 }
 
 fn tile_coords(z: &str, x: &str, y: &str) -> Result<(u8, u32, u32), ApiError> {
@@ -795,10 +799,7 @@ async fn tile(
             message: "tile failed".into(),
         })?;
     Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
+        [(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile")],
         t.as_ref().clone(),
     )
         .into_response())

@@ -7,6 +7,7 @@
 mod api;
 mod assets;
 mod basemap;
+mod guard;
 mod mvt;
 mod openapi;
 pub mod plan;
