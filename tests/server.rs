@@ -350,6 +350,88 @@ async fn responses_with_personal_data_are_never_stored_in_a_cache() {
     }
 }
 
+/// The sheets of an XLSX as rows of displayed values.
+fn xlsx_sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    wb.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = wb.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+/// Regression (issue 10): `/download/reconciliation.xlsx` served the full IINs to anyone
+/// who clicked it; it is masked as the API masks, unless revealed the way the API allows.
+#[tokio::test]
+async fn the_reconciliation_workbook_is_masked_unless_revealed() {
+    let (d, s) = fixture();
+    let on_disk = std::fs::read(d.path().join("reconciliation/reconciliation.xlsx")).unwrap();
+    let (st, h, b) = get(&s, "/download/reconciliation.xlsx").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        h["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let row = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        xlsx_sheets(&b),
+        vec![
+            (
+                "3".to_string(),
+                vec![
+                    row(&[
+                        "Учаске / Участок",
+                        "ЖСН / ИИН",
+                        "Жазба коды / Код записи",
+                        "Себеп / Причина"
+                    ]),
+                    row(&[
+                        fx::OVERFULL,
+                        "900101******",
+                        "1",
+                        "registered elsewhere (ЖСН/ИИН 900101******)"
+                    ]),
+                    row(&[fx::CROSS, "901013*****", "2", ""]),
+                ]
+            ),
+            ("stats".to_string(), vec![row(&["records", "120"])]),
+        ]
+    );
+    let (st, _, b) = get(&s, "/download/reconciliation.xlsx?reveal=true").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        b.as_ref(),
+        on_disk.as_slice(),
+        "revealed: the file as written"
+    );
+    let (st, _, b) = get(&s, "/download/reconciliation.xlsx?reveal=false").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(xlsx_sheets(&b)[0].1[1][1], "900101******");
+    assert_client_error(
+        &s,
+        d.path(),
+        "/download/reconciliation.xlsx?reveal=please",
+        StatusCode::BAD_REQUEST,
+        "reveal",
+    )
+    .await;
+    assert_client_error(
+        &s,
+        d.path(),
+        "/download/findings.csv?reveal=true",
+        StatusCode::BAD_REQUEST,
+        "unknown parameter",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn maplibre_and_the_page_scripts_are_embedded() {
     let (_d, s) = fixture();

@@ -2,8 +2,9 @@
 //! stable code and a message that names the bad parameter, never a path or an internal.
 
 use super::assets;
-use super::state::{AppState, PrecinctRec, looks_like_iin};
+use super::state::{AppState, PrecinctRec};
 use super::tiles::MAX_ZOOM;
+use super::workbook::mask_cell;
 use crate::FindingCode;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -741,10 +742,8 @@ async fn recon_list(
                 .map(|(i, v)| {
                     if reveal {
                         v.clone()
-                    } else if list.iin_columns.contains(&i) || looks_like_iin(v) {
-                        mask_iin(v)
                     } else {
-                        mask_iins_in(v)
+                        mask_cell(v, list.iin_columns.contains(&i))
                     }
                 })
                 .collect()
@@ -835,7 +834,11 @@ async fn download(
     Path(file): Path<String>,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> ApiResult {
-    Params::parse(q, &[])?;
+    // Only the workbook holds IINs; it is masked unless the user asks to reveal them, as in
+    // the reconciliation API.
+    let workbook = file == "reconciliation.xlsx";
+    let p = Params::parse(q, if workbook { &["reveal"] } else { &[] })?;
+    let reveal = p.bool("reveal")?;
     let ct = match file.as_str() {
         "report.geojson" => "application/geo+json",
         "findings.csv" => "text/csv; charset=utf-8",
@@ -861,6 +864,18 @@ async fn download(
         .await
         .map_err(|_| ApiError::not_found("download failed"))?
         .map_err(|_| ApiError::not_found(format!("{file} is not in this report")))?;
+    let bytes = if workbook && !reveal {
+        tokio::task::spawn_blocking(move || super::workbook::masked(bytes))
+            .await
+            .map_err(|_| ApiError::not_found("download failed"))?
+            .map_err(|e| ApiError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                code: "workbook",
+                message: format!("{e} (run `precincts reconcile` again)"),
+            })?
+    } else {
+        bytes
+    };
     let disp = format!("attachment; filename=\"{file}\"");
     Ok((
         [

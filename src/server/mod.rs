@@ -14,6 +14,7 @@ pub mod plan;
 mod plan_routes;
 mod state;
 pub mod tiles;
+mod workbook;
 
 pub use api::ApiError;
 pub use basemap::{Basemap, TileKind, pmtiles_tile_id};

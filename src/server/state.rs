@@ -219,7 +219,7 @@ fn num(v: Option<&Value>) -> Option<f64> {
     v.and_then(Value::as_f64)
 }
 
-fn is_iin_header(h: &str) -> bool {
+pub(super) fn is_iin_header(h: &str) -> bool {
     let l = h.to_lowercase();
     l.contains("iin") || l.contains("иин") || l.contains("жсн")
 }
