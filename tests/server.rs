@@ -5,10 +5,11 @@ mod server_fixture;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Request, StatusCode};
-use precincts::server::{AppState, LoadOptions, ServerError, router};
+use precincts::server::{AppState, Limits, LoadOptions, ServerError, router};
 use serde_json::Value;
 use server_fixture as fx;
 use std::path::Path;
+use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
 fn state_for(dir: &Path, basemap: Option<std::path::PathBuf>) -> AppState {
@@ -1197,4 +1198,127 @@ fn serve_with_a_dataset_checks_it_then_serves_the_report() {
     if let Err(e) = result {
         std::panic::resume_unwind(e);
     }
+}
+
+/// Serves the fixture on a free loopback port under `limits`, for the socket tests.
+async fn serve_fixture(limits: Limits) -> (tempfile::TempDir, std::net::SocketAddr) {
+    let (d, s) = fixture();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(precincts::server::serve(
+        l,
+        router(s),
+        limits,
+        std::future::pending(),
+    ));
+    (d, addr)
+}
+
+/// Reads until the server closes the connection; what it sent and when it closed.
+async fn read_until_closed(c: &mut tokio::net::TcpStream) -> (String, Duration) {
+    use tokio::io::AsyncReadExt;
+    let t = Instant::now();
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), c.read_to_end(&mut buf))
+        .await
+        .expect("the server closes the connection")
+        .expect("a clean close");
+    (String::from_utf8(buf).unwrap(), t.elapsed())
+}
+
+const SHORT: Duration = Duration::from_millis(400);
+
+/// Regression (issue 10): slow connections were never timed out, so a client that sends
+/// half a request and stalls held a connection (and a task) for ever.
+#[tokio::test]
+async fn a_client_that_sends_half_a_request_and_stalls_is_disconnected() {
+    use tokio::io::AsyncWriteExt;
+    let limits = Limits {
+        header_read_timeout: SHORT,
+        ..Limits::default()
+    };
+    let (_d, addr) = serve_fixture(limits).await;
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let (sent, after) = read_until_closed(&mut c).await;
+    assert_eq!(sent, "", "closed without an answer");
+    assert!(
+        after >= SHORT - Duration::from_millis(50) && after < SHORT * 4,
+        "closed after {after:?}, the limit is {SHORT:?}"
+    );
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_new_or_kept_alive() {
+    use tokio::io::AsyncWriteExt;
+    let limits = Limits {
+        header_read_timeout: SHORT,
+        ..Limits::default()
+    };
+    let (_d, addr) = serve_fixture(limits).await;
+    // Connected, nothing sent.
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sent, after) = read_until_closed(&mut c).await;
+    assert_eq!(sent, "");
+    assert!(after < SHORT * 4, "closed after {after:?}");
+    // One request answered, then silence on the kept-alive connection.
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /api/codes HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n")
+        .await
+        .unwrap();
+    let (sent, after) = read_until_closed(&mut c).await;
+    assert!(sent.starts_with("HTTP/1.1 200 OK\r\n"), "{sent:.80}");
+    assert!(after >= SHORT - Duration::from_millis(50) && after < SHORT * 4);
+}
+
+#[tokio::test]
+async fn a_request_body_that_never_arrives_is_answered_408() {
+    use tokio::io::AsyncWriteExt;
+    let limits = Limits {
+        request_timeout: SHORT,
+        ..Limits::default()
+    };
+    let (_d, addr) = serve_fixture(limits).await;
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(
+        b"POST /api/plan/edits HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\
+          Content-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"addr",
+    )
+    .await
+    .unwrap();
+    let (sent, after) = read_until_closed(&mut c).await;
+    assert!(
+        sent.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{sent:.80}"
+    );
+    assert!(after >= SHORT - Duration::from_millis(50) && after < SHORT * 4);
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits = Limits {
+        header_read_timeout: SHORT,
+        max_connections: 1,
+        ..Limits::default()
+    };
+    let (_d, addr) = serve_fixture(limits).await;
+    // The one slot, held by a silent client until the header timeout frees it.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let t = Instant::now();
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /api/codes HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 1];
+    let early = tokio::time::timeout(SHORT / 4, c.read(&mut first)).await;
+    assert!(early.is_err(), "no answer while the slot is taken");
+    let (sent, _) = read_until_closed(&mut c).await;
+    assert!(sent.starts_with("HTTP/1.1 200 OK\r\n"), "{sent:.80}");
+    assert!(t.elapsed() >= SHORT - Duration::from_millis(100));
+    let (from_idle, _) = read_until_closed(&mut idle).await;
+    assert_eq!(from_idle, "");
 }
