@@ -778,3 +778,39 @@ async fn the_openapi_document_names_the_planner_endpoints_and_methods() {
         );
     }
 }
+
+/// Regression (issue 10): a planner could name a precinct `=cmd|…` and the planned
+/// Appendix 3 CSV carried it as a formula for the next reviewer's spreadsheet.
+#[tokio::test]
+async fn a_precinct_named_like_a_formula_is_written_as_text() {
+    let (_d, s) = fixture();
+    let evil = "=cmd|' /C calc'!A0";
+    let (st, v) = post_edit(&s, json!({"addresses": [0], "precinct": evil})).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, b) = send(
+        &s,
+        Request::get("/download/plan-appendix3.ru.csv")
+            .header("host", "127.0.0.1:8080")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let text = String::from_utf8(b.to_vec()).unwrap();
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let precincts: Vec<String> = r
+        .records()
+        .map(|rec| rec.unwrap()[1].to_string())
+        .filter(|p| p.contains("cmd"))
+        .collect();
+    assert_eq!(precincts, vec![format!("'{evil}")]);
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    for rec in r.records() {
+        for cell in rec.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula-leading cell: {cell:?}"
+            );
+        }
+    }
+}

@@ -433,6 +433,31 @@ async fn the_reconciliation_workbook_is_masked_unless_revealed() {
     .await;
 }
 
+/// Regression (issue 10): findings.csv passed cells that start with `=`, `+`, `-`, `@` to
+/// the spreadsheet as formulas (a street or a record named by the data's author).
+#[tokio::test]
+async fn findings_csv_is_served_without_formula_cells() {
+    let (d, s) = fixture();
+    std::fs::write(
+        d.path().join("findings.csv"),
+        "\u{feff}code,severity,precinct,subject,message\n\
+         ADDRESS_UNKNOWN,warning,101,=HYPERLINK(\"http://e.example\"),+7 701\n\
+         ADDRESS_UNKNOWN,warning,101,-5,@SUM(A1)\n\
+         ADDRESS_UNKNOWN,warning,101,\tx,'=already\n",
+    )
+    .unwrap();
+    let (st, h, b) = get(&s, "/download/findings.csv").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        String::from_utf8(b.to_vec()).unwrap(),
+        "\u{feff}code,severity,precinct,subject,message\n\
+         ADDRESS_UNKNOWN,warning,101,\"'=HYPERLINK(\"\"http://e.example\"\")\",'+7 701\n\
+         ADDRESS_UNKNOWN,warning,101,'-5,'@SUM(A1)\n\
+         ADDRESS_UNKNOWN,warning,101,'\tx,'=already\n"
+    );
+}
+
 #[tokio::test]
 async fn maplibre_and_the_page_scripts_are_embedded() {
     let (_d, s) = fixture();

@@ -864,6 +864,17 @@ async fn download(
         .await
         .map_err(|_| ApiError::not_found("download failed"))?
         .map_err(|_| ApiError::not_found(format!("{file} is not in this report")))?;
+    // `check` wrote findings.csv before cells were escaped: escape it on the way out (the
+    // rule is idempotent, so a file already escaped is served unchanged).
+    let bytes = if file == "findings.csv" {
+        crate::report::escape_csv(&bytes).map_err(|_| ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "findings_csv",
+            message: "findings.csv is not a valid CSV (run `precincts check` again)".into(),
+        })?
+    } else {
+        bytes
+    };
     let bytes = if workbook && !reveal {
         tokio::task::spawn_blocking(move || super::workbook::masked(bytes))
             .await
