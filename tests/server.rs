@@ -458,6 +458,72 @@ async fn findings_csv_is_served_without_formula_cells() {
     );
 }
 
+/// Regression (issue 10): API responses carried absolute paths of the user's machine (the
+/// summary's inputs, a finding's file, the reconciliation's source column).
+#[tokio::test]
+async fn api_responses_name_files_relative_to_the_dataset_not_the_machine() {
+    let d = tempfile::tempdir().unwrap();
+    fx::write_fixture(d.path());
+    let home = "/home/commission/election";
+    let edit_json = |file: &str, f: &dyn Fn(&mut Value)| {
+        let p = d.path().join(file);
+        let mut v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        f(&mut v);
+        std::fs::write(&p, v.to_string()).unwrap();
+    };
+    edit_json("summary.json", &|v| {
+        v["inputs"] = serde_json::json!({
+            "voters": format!("{home}/voters.csv"),
+            "borders": format!("{home}/lists/borders.csv"),
+        });
+        v["accounting"][0]["file"] = format!("{home}/voters.csv").into();
+    });
+    let report_dir = d.path().to_str().unwrap().to_string();
+    edit_json("findings.geojson", &|v| {
+        let p = &mut v["features"][0]["properties"];
+        p["file"] = format!("{home}/lists/borders.csv").into();
+        p["message"] = format!("see {report_dir}/rejects.csv").into();
+    });
+    std::fs::write(
+        d.path().join(format!("reconciliation/{}.csv", fx::CAT1)),
+        format!(
+            "\u{feff}Учаске / Участок,Жазба коды / Код записи,Дереккөз / Источник\n\
+             101,5,{home}/sailau/refs/emigrated.csv:2\n\
+             101,6,/media/usb/register.csv:5\n"
+        ),
+    )
+    .unwrap();
+    let s = state_for(d.path(), None);
+    let (_, stats) = get_json(&s, "/api/stats").await;
+    assert_eq!(
+        stats["summary"]["inputs"],
+        serde_json::json!({"voters": "voters.csv", "borders": "lists/borders.csv"})
+    );
+    assert_eq!(stats["summary"]["accounting"][0]["file"], "voters.csv");
+    let (_, f) = get_json(&s, "/api/findings?per_page=1").await;
+    assert_eq!(f["items"][0]["file"], "lists/borders.csv");
+    assert_eq!(f["items"][0]["message"], "see rejects.csv");
+    let (_, r) = get_json(&s, &format!("/api/reconciliation/{}", fx::CAT1)).await;
+    assert_eq!(r["rows"][0][2], "sailau/refs/emigrated.csv:2");
+    assert_eq!(r["rows"][1][2], "register.csv:5");
+    let precinct = f["items"][0]["precinct"].as_str().unwrap().to_string();
+    for uri in [
+        "/api/stats".to_string(),
+        "/api/findings?per_page=1000".to_string(),
+        format!("/api/precincts/{precinct}"),
+        format!("/api/reconciliation/{}?reveal=true", fx::CAT1),
+        "/api/reconciliation/stats".to_string(),
+        "/api/plan".to_string(),
+        "/api/meta".to_string(),
+    ] {
+        let (_, _, b) = get(&s, &uri).await;
+        let text = String::from_utf8(b.to_vec()).unwrap();
+        for p in [home, "/media/usb", &report_dir] {
+            assert!(!text.contains(p), "{uri} names {p}: {text:.300}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn maplibre_and_the_page_scripts_are_embedded() {
     let (_d, s) = fixture();

@@ -11,6 +11,7 @@ mod guard;
 mod listen;
 mod mvt;
 mod openapi;
+mod paths;
 pub mod plan;
 mod plan_routes;
 mod state;
