@@ -101,7 +101,8 @@ impl StreetDirectory {
     ) -> Resolution {
         let loc = locality.to_string();
         let name = name_key(key);
-        let levels: [(&HashMap<(String, String), Vec<u32>>, String); 3] = [
+        type Index = HashMap<(String, String), Vec<u32>>;
+        let levels: [(&Index, String); 3] = [
             (&self.exact, key.to_string()),
             (&self.by_name, name.to_string()),
             (&self.by_loose, loose_street_key(name)),
