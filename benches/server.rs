@@ -79,6 +79,7 @@ fn main() {
             let r = app
                 .oneshot(
                     Request::get(uri.as_str())
+                        .header("host", "127.0.0.1:8080")
                         .body(axum::body::Body::empty())
                         .unwrap(),
                 )

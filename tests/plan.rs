@@ -40,7 +40,14 @@ async fn send(s: &AppState, req: Request<Body>) -> (StatusCode, Bytes) {
 }
 
 async fn get(s: &AppState, uri: &str) -> (StatusCode, Value) {
-    let (st, b) = send(s, Request::get(uri).body(Body::empty()).unwrap()).await;
+    let (st, b) = send(
+        s,
+        Request::get(uri)
+            .header("host", "127.0.0.1:8080")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     (st, serde_json::from_slice(&b).expect("JSON"))
 }
 
@@ -496,7 +503,10 @@ async fn bad_edits_are_clear_client_errors_and_change_nothing() {
             "unknown parameter",
         ),
     ] {
-        let req = Request::get(uri).body(Body::empty()).unwrap();
+        let req = Request::get(uri)
+            .header("host", "127.0.0.1:8080")
+            .body(Body::empty())
+            .unwrap();
         assert_error(&s, req, status, needle).await;
     }
     let (_, o) = get(&s, "/api/plan").await;
@@ -553,6 +563,7 @@ async fn the_plan_downloads_as_geojson_and_appendix3_tables() {
     let (st, b) = send(
         &s,
         Request::get("/download/plan.geojson")
+            .header("host", "127.0.0.1:8080")
             .body(Body::empty())
             .unwrap(),
     )
@@ -594,6 +605,7 @@ async fn the_plan_downloads_as_geojson_and_appendix3_tables() {
         let (st, b) = send(
             &s,
             Request::get(format!("/download/{file}"))
+                .header("host", "127.0.0.1:8080")
                 .body(Body::empty())
                 .unwrap(),
         )
@@ -605,6 +617,7 @@ async fn the_plan_downloads_as_geojson_and_appendix3_tables() {
     let (_, b) = send(
         &s,
         Request::get("/download/plan-appendix3.ru.csv")
+            .header("host", "127.0.0.1:8080")
             .body(Body::empty())
             .unwrap(),
     )
@@ -715,6 +728,7 @@ async fn planned_lists_checked_again_give_the_planned_voter_counts() {
     let (_, lists) = send(
         &s,
         Request::get("/download/plan-appendix3.ru.csv")
+            .header("host", "127.0.0.1:8080")
             .body(Body::empty())
             .unwrap(),
     )
@@ -762,5 +776,41 @@ async fn the_openapi_document_names_the_planner_endpoints_and_methods() {
             v["paths"][path].get(method).is_some(),
             "{method} {path} documented"
         );
+    }
+}
+
+/// Regression (issue 10): a planner could name a precinct `=cmd|…` and the planned
+/// Appendix 3 CSV carried it as a formula for the next reviewer's spreadsheet.
+#[tokio::test]
+async fn a_precinct_named_like_a_formula_is_written_as_text() {
+    let (_d, s) = fixture();
+    let evil = "=cmd|' /C calc'!A0";
+    let (st, v) = post_edit(&s, json!({"addresses": [0], "precinct": evil})).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, b) = send(
+        &s,
+        Request::get("/download/plan-appendix3.ru.csv")
+            .header("host", "127.0.0.1:8080")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let text = String::from_utf8(b.to_vec()).unwrap();
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let precincts: Vec<String> = r
+        .records()
+        .map(|rec| rec.unwrap()[1].to_string())
+        .filter(|p| p.contains("cmd"))
+        .collect();
+    assert_eq!(precincts, vec![format!("'{evil}")]);
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    for rec in r.records() {
+        for cell in rec.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula-leading cell: {cell:?}"
+            );
+        }
     }
 }

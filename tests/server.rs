@@ -5,10 +5,11 @@ mod server_fixture;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Request, StatusCode};
-use precincts::server::{AppState, LoadOptions, ServerError, router};
+use precincts::server::{AppState, Limits, LoadOptions, ServerError, router};
 use serde_json::Value;
 use server_fixture as fx;
 use std::path::Path;
+use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
 fn state_for(dir: &Path, basemap: Option<std::path::PathBuf>) -> AppState {
@@ -31,8 +32,21 @@ fn fixture() -> (tempfile::TempDir, AppState) {
 }
 
 async fn get(s: &AppState, uri: &str) -> (StatusCode, HeaderMap, Bytes) {
+    get_with(s, uri, &[("host", "127.0.0.1:8080")]).await
+}
+
+/// GET with exactly the given headers (no `Host` unless given).
+async fn get_with(
+    s: &AppState,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, Bytes) {
+    let mut req = Request::get(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
     let r = router(s.clone())
-        .oneshot(Request::get(uri).body(axum::body::Body::empty()).unwrap())
+        .oneshot(req.body(axum::body::Body::empty()).unwrap())
         .await
         .unwrap();
     let status = r.status();
@@ -227,6 +241,286 @@ async fn every_kind_of_response_carries_the_csp_and_nosniff() {
             h["content-type"]
         );
         assert_locked_down(uri, &h);
+    }
+}
+
+/// Regression (issue 10): the Host/Origin guard covered only POST and DELETE, so a page whose
+/// DNS name was rebound to 127.0.0.1 could read full IINs and the workbook with GET.
+#[tokio::test]
+async fn a_dns_rebinding_page_cannot_read_revealed_iins_or_the_workbook() {
+    let (_d, s) = fixture();
+    let reveal = format!("/api/reconciliation/{}?per_page=10&reveal=true", fx::CAT3);
+    let personal = [
+        reveal.as_str(),
+        "/download/reconciliation.xlsx?reveal=true",
+        "/download/reconciliation.xlsx",
+        "/download/findings.csv",
+        "/api/plan",
+        "/",
+        "/api/nothing",
+    ];
+    for uri in personal {
+        for (host, origin) in [
+            ("evil.example:8080", None),
+            ("evil.example", Some("http://evil.example")),
+            ("127.0.0.1.nip.io:8080", None),
+            ("127.0.0.1:8080", Some("http://evil.example:8080")),
+            ("127.0.0.1:8080", Some("null")),
+        ] {
+            let mut h = vec![("host", host)];
+            h.extend(origin.map(|o| ("origin", o)));
+            let (st, headers, b) = get_with(&s, uri, &h).await;
+            assert_eq!(st, StatusCode::FORBIDDEN, "{uri} with {h:?}");
+            assert_eq!(headers["cache-control"], "no-store", "{uri}");
+            let text = String::from_utf8(b.to_vec()).unwrap();
+            assert!(!text.contains(fx::IIN), "{uri}: {text}");
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["error"]["code"], "forbidden", "{uri}");
+        }
+        let (st, _, _) = get_with(&s, uri, &[]).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{uri} without a Host");
+    }
+    let (_, _, b) = get_with(&s, &reveal, &[("host", "evil.example:8080")]).await;
+    let v: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        v["error"]["message"],
+        "the map is served only through localhost or an IP address, not a host name \
+         (open http://127.0.0.1:PORT/)"
+    );
+}
+
+#[tokio::test]
+async fn the_map_is_read_through_loopback_names_and_the_bind_address() {
+    let (_d, s) = fixture();
+    let reveal = format!("/api/reconciliation/{}?per_page=10&reveal=true", fx::CAT3);
+    for (host, origin) in [
+        ("127.0.0.1:8080", None),
+        ("localhost:8080", Some("http://localhost:8080")),
+        ("[::1]:8080", Some("http://[::1]:8080")),
+        ("192.168.1.5:8080", Some("http://192.168.1.5:8080")),
+    ] {
+        let mut h = vec![("host", host)];
+        h.extend(origin.map(|o| ("origin", o)));
+        let (st, _, b) = get_with(&s, &reveal, &h).await;
+        assert_eq!(st, StatusCode::OK, "{h:?}");
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!(v["rows"][0][1], fx::IIN, "{h:?}");
+    }
+}
+
+/// Regression (issue 10): the workbook and other downloads of personal data came without
+/// `Cache-Control`, so the browser could keep them on disk.
+#[tokio::test]
+async fn responses_with_personal_data_are_never_stored_in_a_cache() {
+    let (_d, s) = fixture();
+    let (x, y) = tile_of(76.95, 43.225, 9);
+    let tile = format!("/api/tiles/9/{x}/{y}.pbf");
+    let list = format!("/api/reconciliation/{}?per_page=10", fx::CAT3);
+    let reveal = format!("{list}&reveal=true");
+    let card = format!("/api/precincts/{}", fx::OVERFULL);
+    for uri in [
+        list.as_str(),
+        &reveal,
+        "/api/reconciliation/stats",
+        &card,
+        "/api/findings",
+        "/api/search?q=102",
+        "/api/plan",
+        &tile,
+        "/download/reconciliation.xlsx",
+        "/download/reconciliation.xlsx?reveal=true",
+        "/download/findings.csv",
+        "/download/report.geojson",
+        "/download/plan.geojson",
+        "/download/plan-appendix3.ru.csv",
+        "/download/plan-appendix3.kk.xlsx",
+        "/api/reconciliation/42",
+    ] {
+        let (st, h, _) = get(&s, uri).await;
+        assert_ne!(st, StatusCode::FORBIDDEN, "{uri}");
+        assert_eq!(
+            h.get_all("cache-control").iter().collect::<Vec<_>>(),
+            ["no-store"],
+            "{uri}"
+        );
+    }
+    // The embedded page and scripts hold no data; they are revalidated, not forbidden.
+    for uri in ["/", "/static/app.js"] {
+        let (_, h, _) = get(&s, uri).await;
+        assert_eq!(h["cache-control"], "no-cache", "{uri}");
+    }
+}
+
+/// The sheets of an XLSX as rows of displayed values.
+fn xlsx_sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    wb.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = wb.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+/// Regression (issue 10): `/download/reconciliation.xlsx` served the full IINs to anyone
+/// who clicked it; it is masked as the API masks, unless revealed the way the API allows.
+#[tokio::test]
+async fn the_reconciliation_workbook_is_masked_unless_revealed() {
+    let (d, s) = fixture();
+    let on_disk = std::fs::read(d.path().join("reconciliation/reconciliation.xlsx")).unwrap();
+    let (st, h, b) = get(&s, "/download/reconciliation.xlsx").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        h["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let row = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        xlsx_sheets(&b),
+        vec![
+            (
+                "3".to_string(),
+                vec![
+                    row(&[
+                        "Учаске / Участок",
+                        "ЖСН / ИИН",
+                        "Жазба коды / Код записи",
+                        "Себеп / Причина"
+                    ]),
+                    row(&[
+                        fx::OVERFULL,
+                        "900101******",
+                        "1",
+                        "registered elsewhere (ЖСН/ИИН 900101******)"
+                    ]),
+                    row(&[fx::CROSS, "901013*****", "2", ""]),
+                ]
+            ),
+            ("stats".to_string(), vec![row(&["records", "120"])]),
+        ]
+    );
+    let (st, _, b) = get(&s, "/download/reconciliation.xlsx?reveal=true").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        b.as_ref(),
+        on_disk.as_slice(),
+        "revealed: the file as written"
+    );
+    let (st, _, b) = get(&s, "/download/reconciliation.xlsx?reveal=false").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(xlsx_sheets(&b)[0].1[1][1], "900101******");
+    assert_client_error(
+        &s,
+        d.path(),
+        "/download/reconciliation.xlsx?reveal=please",
+        StatusCode::BAD_REQUEST,
+        "reveal",
+    )
+    .await;
+    assert_client_error(
+        &s,
+        d.path(),
+        "/download/findings.csv?reveal=true",
+        StatusCode::BAD_REQUEST,
+        "unknown parameter",
+    )
+    .await;
+}
+
+/// Regression (issue 10): findings.csv passed cells that start with `=`, `+`, `-`, `@` to
+/// the spreadsheet as formulas (a street or a record named by the data's author).
+#[tokio::test]
+async fn findings_csv_is_served_without_formula_cells() {
+    let (d, s) = fixture();
+    std::fs::write(
+        d.path().join("findings.csv"),
+        "\u{feff}code,severity,precinct,subject,message\n\
+         ADDRESS_UNKNOWN,warning,101,=HYPERLINK(\"http://e.example\"),+7 701\n\
+         ADDRESS_UNKNOWN,warning,101,-5,@SUM(A1)\n\
+         ADDRESS_UNKNOWN,warning,101,\tx,'=already\n",
+    )
+    .unwrap();
+    let (st, h, b) = get(&s, "/download/findings.csv").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        String::from_utf8(b.to_vec()).unwrap(),
+        "\u{feff}code,severity,precinct,subject,message\n\
+         ADDRESS_UNKNOWN,warning,101,\"'=HYPERLINK(\"\"http://e.example\"\")\",'+7 701\n\
+         ADDRESS_UNKNOWN,warning,101,'-5,'@SUM(A1)\n\
+         ADDRESS_UNKNOWN,warning,101,'\tx,'=already\n"
+    );
+}
+
+/// Regression (issue 10): API responses carried absolute paths of the user's machine (the
+/// summary's inputs, a finding's file, the reconciliation's source column).
+#[tokio::test]
+async fn api_responses_name_files_relative_to_the_dataset_not_the_machine() {
+    let d = tempfile::tempdir().unwrap();
+    fx::write_fixture(d.path());
+    let home = "/home/commission/election";
+    let edit_json = |file: &str, f: &dyn Fn(&mut Value)| {
+        let p = d.path().join(file);
+        let mut v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        f(&mut v);
+        std::fs::write(&p, v.to_string()).unwrap();
+    };
+    edit_json("summary.json", &|v| {
+        v["inputs"] = serde_json::json!({
+            "voters": format!("{home}/voters.csv"),
+            "borders": format!("{home}/lists/borders.csv"),
+        });
+        v["accounting"][0]["file"] = format!("{home}/voters.csv").into();
+    });
+    let report_dir = d.path().to_str().unwrap().to_string();
+    edit_json("findings.geojson", &|v| {
+        let p = &mut v["features"][0]["properties"];
+        p["file"] = format!("{home}/lists/borders.csv").into();
+        p["message"] = format!("see {report_dir}/rejects.csv").into();
+    });
+    std::fs::write(
+        d.path().join(format!("reconciliation/{}.csv", fx::CAT1)),
+        format!(
+            "\u{feff}Учаске / Участок,Жазба коды / Код записи,Дереккөз / Источник\n\
+             101,5,{home}/sailau/refs/emigrated.csv:2\n\
+             101,6,/media/usb/register.csv:5\n"
+        ),
+    )
+    .unwrap();
+    let s = state_for(d.path(), None);
+    let (_, stats) = get_json(&s, "/api/stats").await;
+    assert_eq!(
+        stats["summary"]["inputs"],
+        serde_json::json!({"voters": "voters.csv", "borders": "lists/borders.csv"})
+    );
+    assert_eq!(stats["summary"]["accounting"][0]["file"], "voters.csv");
+    let (_, f) = get_json(&s, "/api/findings?per_page=1").await;
+    assert_eq!(f["items"][0]["file"], "lists/borders.csv");
+    assert_eq!(f["items"][0]["message"], "see rejects.csv");
+    let (_, r) = get_json(&s, &format!("/api/reconciliation/{}", fx::CAT1)).await;
+    assert_eq!(r["rows"][0][2], "sailau/refs/emigrated.csv:2");
+    assert_eq!(r["rows"][1][2], "register.csv:5");
+    let precinct = f["items"][0]["precinct"].as_str().unwrap().to_string();
+    for uri in [
+        "/api/stats".to_string(),
+        "/api/findings?per_page=1000".to_string(),
+        format!("/api/precincts/{precinct}"),
+        format!("/api/reconciliation/{}?reveal=true", fx::CAT1),
+        "/api/reconciliation/stats".to_string(),
+        "/api/plan".to_string(),
+        "/api/meta".to_string(),
+    ] {
+        let (_, _, b) = get(&s, &uri).await;
+        let text = String::from_utf8(b.to_vec()).unwrap();
+        for p in [home, "/media/usb", &report_dir] {
+            assert!(!text.contains(p), "{uri} names {p}: {text:.300}");
+        }
     }
 }
 
@@ -1000,4 +1294,128 @@ fn serve_with_a_dataset_checks_it_then_serves_the_report() {
     if let Err(e) = result {
         std::panic::resume_unwind(e);
     }
+}
+
+/// Serves the fixture on a free loopback port under `limits`, for the socket tests.
+async fn serve_fixture(limits: Limits) -> (tempfile::TempDir, std::net::SocketAddr) {
+    let (d, s) = fixture();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(precincts::server::serve(
+        l,
+        router(s),
+        limits,
+        std::future::pending(),
+    ));
+    (d, addr)
+}
+
+/// Reads until the server closes the connection; what it sent and when it closed.
+async fn read_until_closed(c: &mut tokio::net::TcpStream) -> (String, Duration) {
+    use tokio::io::AsyncReadExt;
+    let t = Instant::now();
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), c.read_to_end(&mut buf))
+        .await
+        .expect("the server closes the connection")
+        .expect("a clean close");
+    (String::from_utf8(buf).unwrap(), t.elapsed())
+}
+
+const SHORT: Duration = Duration::from_millis(400);
+
+/// Regression (issue 10): slow connections were never timed out, so a client that sends
+/// half a request and stalls held a connection (and a task) for ever.
+#[tokio::test]
+async fn a_client_that_sends_half_a_request_and_stalls_is_disconnected() {
+    use tokio::io::AsyncWriteExt;
+    let limits = Limits {
+        header_read_timeout: SHORT,
+        ..Limits::default()
+    };
+    let (_d, addr) = serve_fixture(limits).await;
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let (sent, after) = read_until_closed(&mut c).await;
+    assert_eq!(sent, "", "closed without an answer");
+    assert!(
+        after >= SHORT - Duration::from_millis(50) && after < SHORT * 5,
+        "closed after {after:?}, the limit is {SHORT:?}"
+    );
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_new_or_kept_alive() {
+    use tokio::io::AsyncWriteExt;
+    let limits = Limits {
+        header_read_timeout: SHORT,
+        ..Limits::default()
+    };
+    let (_d, addr) = serve_fixture(limits).await;
+    // Connected, nothing sent.
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (sent, after) = read_until_closed(&mut c).await;
+    assert_eq!(sent, "");
+    assert!(after < SHORT * 5, "closed after {after:?}");
+    // One request answered, then silence on the kept-alive connection.
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /api/codes HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n")
+        .await
+        .unwrap();
+    let (sent, after) = read_until_closed(&mut c).await;
+    assert!(sent.starts_with("HTTP/1.1 200 OK\r\n"), "{sent:.80}");
+    assert!(after >= SHORT - Duration::from_millis(50) && after < SHORT * 5);
+}
+
+#[tokio::test]
+async fn a_request_body_that_never_arrives_is_answered_408() {
+    use tokio::io::AsyncWriteExt;
+    let limits = Limits {
+        request_timeout: SHORT,
+        ..Limits::default()
+    };
+    let (_d, addr) = serve_fixture(limits).await;
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(
+        b"POST /api/plan/edits HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\
+          Content-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"addr",
+    )
+    .await
+    .unwrap();
+    let (sent, after) = read_until_closed(&mut c).await;
+    assert!(
+        sent.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{sent:.80}"
+    );
+    assert!(sent.contains("\r\ncache-control: no-store\r\n"), "{sent}");
+    assert!(after >= SHORT - Duration::from_millis(50) && after < SHORT * 5);
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits = Limits {
+        header_read_timeout: SHORT,
+        max_connections: 1,
+        ..Limits::default()
+    };
+    let (_d, addr) = serve_fixture(limits).await;
+    // The one slot, held by a silent client until the header timeout frees it.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let t = Instant::now();
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /api/codes HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 1];
+    let early = tokio::time::timeout(SHORT / 4, c.read(&mut first)).await;
+    assert!(early.is_err(), "no answer while the slot is taken");
+    let (sent, _) = read_until_closed(&mut c).await;
+    assert!(sent.starts_with("HTTP/1.1 200 OK\r\n"), "{sent:.80}");
+    assert!(t.elapsed() >= SHORT - Duration::from_millis(100));
+    let (from_idle, _) = read_until_closed(&mut idle).await;
+    assert_eq!(from_idle, "");
 }

@@ -54,6 +54,7 @@ const I18N = {
   lists: { kk: 'Санаттар тізімдері', ru: 'Списки по категориям', en: 'Category lists' },
   rows: { kk: 'жол', ru: 'строк', en: 'rows' },
   reveal: { kk: 'ЖСН толық көрсету', ru: 'Показать ИИН полностью', en: 'Reveal IINs' },
+  xlsx_full: { kk: 'reconciliation.xlsx, ЖСН толық', ru: 'reconciliation.xlsx, ИИН полностью', en: 'reconciliation.xlsx, full IINs' },
   reveal_confirm: { kk: 'Жеке деректер: ЖСН толық көрсетілсін бе?', ru: 'Персональные данные: показать ИИН полностью?', en: 'Personal data: show full IINs?' },
   stats_precincts: { kk: 'Учаскелер', ru: 'Участков', en: 'Precincts' },
   stats_flagged: { kk: 'Ескертуі бар', ru: 'С замечаниями', en: 'Flagged' },
@@ -869,7 +870,10 @@ function renderRecon() {
       html += `<p class="error">${esc(d.error)}</p>`;
     } else {
       const pages = Math.max(1, Math.ceil(d.total / d.per_page));
-      html += `<label class="reveal"><input type="checkbox" id="reveal" ${r.reveal ? 'checked' : ''}> ${esc(t('reveal'))}</label>
+      html += `<label class="reveal"><input type="checkbox" id="reveal" ${r.reveal ? 'checked' : ''}> ${esc(t('reveal'))}</label>` +
+        (r.reveal && state.meta && state.meta.downloads && state.meta.downloads['reconciliation.xlsx']
+          ? ` <a id="recon-xlsx-full" href="/download/reconciliation.xlsx?reveal=true" download="reconciliation.xlsx">${esc(t('xlsx_full'))}</a>` : '') +
+        `
         <div class="hscroll"><table class="list" id="recon-rows"><thead><tr>${d.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>` +
         d.rows.map((row) => `<tr>${row.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('') + `</tbody></table></div>
         <div class="pager"><button type="button" id="rc-prev" ${r.page <= 1 ? 'disabled' : ''}>${esc(t('prev'))}</button>

@@ -401,7 +401,10 @@ pub fn appendix3_csv(rows: &[Appendix3Row], lang: Lang) -> Vec<u8> {
         // Writing into memory cannot fail.
         w.write_record(lang.headers()).expect("in memory");
         for (n, r) in rows.iter().enumerate() {
-            w.write_record(cells(n + 1, r)).expect("in memory");
+            // A planner can name a precinct `=cmd|…`: no cell may start a formula.
+            let c = cells(n + 1, r);
+            w.write_record(c.iter().map(|c| crate::report::csv_cell(c).into_owned()))
+                .expect("in memory");
         }
         w.flush().expect("in memory");
     }

@@ -60,6 +60,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         report_dir: out,
         bind: a.bind,
         basemap: None,
+        limits: Default::default(),
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -47,6 +47,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         report_dir,
         bind: a.bind,
         basemap: a.basemap,
+        limits: Default::default(),
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,9 @@
 //! Writers of the report files. Every file is written to a temporary file in the target
 //! folder and renamed into place, so a reader never sees half a report.
 
+mod csv_cell;
+pub use csv_cell::{csv_cell, escape_csv};
+
 use crate::check::{CheckOptions, CheckResult, PrecinctFigures};
 use crate::io::Intake;
 use crate::model::{Dataset, Finding, FindingCode, StationMark};

@@ -2,8 +2,9 @@
 //! stable code and a message that names the bad parameter, never a path or an internal.
 
 use super::assets;
-use super::state::{AppState, PrecinctRec, looks_like_iin};
+use super::state::{AppState, PrecinctRec};
 use super::tiles::MAX_ZOOM;
+use super::workbook::mask_cell;
 use crate::FindingCode;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -14,6 +15,7 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// A clear client (or server) error as JSON: `{"error": {"status", "code", "message"}}`.
 #[derive(Debug, Clone)]
@@ -178,7 +180,14 @@ pub fn routes(state: AppState) -> Router {
         .route("/download/{file}", get(download))
         .merge(super::plan_routes::routes())
         .fallback(fallback)
+        .layer(axum::middleware::from_fn(super::guard::same_origin))
         .layer(axum::middleware::map_response(security_headers))
+        // Personal data must not stay in the browser's cache or a proxy's: every response is
+        // `no-store` unless its handler says otherwise (only the embedded page and scripts do).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .with_state(state)
 }
 
@@ -733,23 +742,17 @@ async fn recon_list(
                 .map(|(i, v)| {
                     if reveal {
                         v.clone()
-                    } else if list.iin_columns.contains(&i) || looks_like_iin(v) {
-                        mask_iin(v)
                     } else {
-                        mask_iins_in(v)
+                        mask_cell(v, list.iin_columns.contains(&i))
                     }
                 })
                 .collect()
         })
         .collect();
-    let mut r = axum::Json(
+    json_ok(
         json!({"category": category, "columns": list.columns, "total": rows.len(),
         "page": page, "per_page": per_page, "revealed": reveal, "rows": items}),
     )
-    .into_response();
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
 }
 
 fn tile_coords(z: &str, x: &str, y: &str) -> Result<(u8, u32, u32), ApiError> {
@@ -795,10 +798,7 @@ async fn tile(
             message: "tile failed".into(),
         })?;
     Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
+        [(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile")],
         t.as_ref().clone(),
     )
         .into_response())
@@ -834,7 +834,11 @@ async fn download(
     Path(file): Path<String>,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> ApiResult {
-    Params::parse(q, &[])?;
+    // Only the workbook holds IINs; it is masked unless the user asks to reveal them, as in
+    // the reconciliation API.
+    let workbook = file == "reconciliation.xlsx";
+    let p = Params::parse(q, if workbook { &["reveal"] } else { &[] })?;
+    let reveal = p.bool("reveal")?;
     let ct = match file.as_str() {
         "report.geojson" => "application/geo+json",
         "findings.csv" => "text/csv; charset=utf-8",
@@ -860,6 +864,29 @@ async fn download(
         .await
         .map_err(|_| ApiError::not_found("download failed"))?
         .map_err(|_| ApiError::not_found(format!("{file} is not in this report")))?;
+    // `check` wrote findings.csv before cells were escaped: escape it on the way out (the
+    // rule is idempotent, so a file already escaped is served unchanged).
+    let bytes = if file == "findings.csv" {
+        crate::report::escape_csv(&bytes).map_err(|_| ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "findings_csv",
+            message: "findings.csv is not a valid CSV (run `precincts check` again)".into(),
+        })?
+    } else {
+        bytes
+    };
+    let bytes = if workbook && !reveal {
+        tokio::task::spawn_blocking(move || super::workbook::masked(bytes))
+            .await
+            .map_err(|_| ApiError::not_found("download failed"))?
+            .map_err(|e| ApiError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                code: "workbook",
+                message: format!("{e} (run `precincts reconcile` again)"),
+            })?
+    } else {
+        bytes
+    };
     let disp = format!("attachment; filename=\"{file}\"");
     Ok((
         [

@@ -7,15 +7,20 @@
 mod api;
 mod assets;
 mod basemap;
+mod guard;
+mod listen;
 mod mvt;
 mod openapi;
+mod paths;
 pub mod plan;
 mod plan_routes;
 mod state;
 pub mod tiles;
+mod workbook;
 
 pub use api::ApiError;
 pub use basemap::{Basemap, TileKind, pmtiles_tile_id};
+pub use listen::{Limits, serve};
 pub use state::{AppState, LoadOptions, LoadTimings};
 
 use axum::Router;
@@ -51,6 +56,8 @@ pub struct ServeOptions {
     pub report_dir: PathBuf,
     pub bind: SocketAddr,
     pub basemap: Option<PathBuf>,
+    /// Timeouts and the connection cap.
+    pub limits: Limits,
 }
 
 /// The whole application: API, tiles, downloads, page.
@@ -113,11 +120,10 @@ pub fn serve_blocking(opts: ServeOptions) -> anyhow::Result<()> {
         println!("Open http://{host}:{}/", addr.port());
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        serve(listener, router(state), opts.limits, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
         anyhow::Ok(())
     })
 }

@@ -132,7 +132,7 @@ pub fn document() -> Value {
             "/api/reconciliation/{category}": op("One reconciliation category list, paged; IINs masked unless reveal=true", recon_params, j),
             "/api/tiles/{z}/{x}/{y}": op("Vector tile (MVT) with layers admin, precincts, findings, stations", tile(), "application/vnd.mapbox-vector-tile"),
             "/basemap/{z}/{x}/{y}": op("A tile of the local basemap given with --basemap", tile(), "application/octet-stream"),
-            "/download/{file}": op("report.geojson, findings.csv or reconciliation.xlsx", vec![p("file", "file name")], "application/octet-stream"),
+            "/download/{file}": op("report.geojson, findings.csv or reconciliation.xlsx (IINs masked unless reveal=true)", vec![p("file", "file name"), q("reveal", "boolean", "reconciliation.xlsx only: IINs in full")], "application/octet-stream"),
             "/api/plan": op("The plan: edits, precincts whose planned addresses differ from the check's (voters before and planned, cap, units), moved address ids", vec![], j),
             "/api/plan/precincts/{no}/addresses": op("A precinct's planned address points (id, label, voters, base precinct, moved), paged (per_page up to 500)", {
                 let mut v = vec![p("no", "precinct number")];

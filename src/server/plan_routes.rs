@@ -2,9 +2,8 @@
 //! the downloads of the planned lists.
 //!
 //! Requests that change the plan must come from the page itself: JSON bodies (a cross-site
-//! form cannot send one without a CORS preflight, which this server never grants), a `Host`
-//! that is `localhost` or an IP literal (so a hostile DNS name rebound to 127.0.0.1 cannot
-//! reach them), and an `Origin`, when sent, on that same host.
+//! form cannot send one without a CORS preflight, which this server never grants), and, as
+//! for every route, the Host/Origin guard of [`super::guard`].
 
 use super::api::{ApiError, ApiResult, Params, json_ok};
 use super::plan::{PlanError, Planner};
@@ -19,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post};
 use serde::Deserialize;
 use serde_json::json;
-use std::net::IpAddr;
 use std::sync::MutexGuard;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -91,33 +89,6 @@ fn planner(s: &AppState) -> Result<MutexGuard<'_, Planner>, ApiError> {
     }
 }
 
-/// The guard of every request that changes the plan (see the module docs).
-fn same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
-    let forbidden = |m: &str| status(StatusCode::FORBIDDEN, "forbidden", m);
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .ok_or_else(|| forbidden("a request that changes the plan needs a Host header"))?;
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host),
-    };
-    if !(name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok()) {
-        return Err(forbidden(
-            "the plan is changed only through localhost or an IP address, not a host name",
-        ));
-    }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let o = origin.to_str().unwrap_or("");
-        if o != format!("http://{host}") && o != format!("https://{host}") {
-            return Err(forbidden(
-                "the plan is changed only from the map's own page",
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn json_body(headers: &HeaderMap) -> Result<(), ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
@@ -183,7 +154,6 @@ struct EditBody {
 }
 
 async fn add_edit(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult {
-    same_origin(&headers)?;
     json_body(&headers)?;
     let b: EditBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(format!(
@@ -207,12 +177,7 @@ async fn add_edit(State(s): State<AppState>, headers: HeaderMap, body: Bytes) ->
         .into_response())
 }
 
-async fn delete_edit(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult {
-    same_origin(&headers)?;
+async fn delete_edit(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
     let id: i64 = id
         .parse()
         .ok()

@@ -4,12 +4,14 @@
 use super::ServerError;
 use super::basemap::Basemap;
 use super::mvt::PropValue;
+use super::paths::Relative;
 use super::plan::{ASSIGNMENT_FILE, Planner, ReportPrecinct};
 use super::tiles::{TileFeature, TileLayer, TileSet, project};
 use geo::{BoundingRect, Geometry, InteriorPoint, MultiPolygon};
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -219,7 +221,7 @@ fn num(v: Option<&Value>) -> Option<f64> {
     v.and_then(Value::as_f64)
 }
 
-fn is_iin_header(h: &str) -> bool {
+pub(super) fn is_iin_header(h: &str) -> bool {
     let l = h.to_lowercase();
     l.contains("iin") || l.contains("иин") || l.contains("жсн")
 }
@@ -309,6 +311,10 @@ impl AppState {
             })?,
             Err(_) => Value::Object(Map::new()),
         };
+        // No absolute path of the user's machine leaves the server (see `paths`).
+        let rel = Relative::new(&dir, &summary);
+        let mut summary = summary;
+        rel.value(&mut summary);
         // The reconcile subcommand writes into DIR/reconciliation/; DIR/ is accepted too.
         let stats_path = [
             "reconciliation/reconciliation_stats.json",
@@ -325,14 +331,26 @@ impl AppState {
             })?),
             Err(_) => None,
         };
-        let recon_lists = read_recon_lists(&dir)?;
+        let mut recon_stats: Option<Value> = recon_stats;
+        if let Some(v) = &mut recon_stats {
+            rel.value(v);
+        }
+        let mut recon_lists = read_recon_lists(&dir)?;
+        for l in recon_lists.values_mut() {
+            for cell in l.rows.iter_mut().flatten() {
+                if let Cow::Owned(t) = rel.text(cell) {
+                    *cell = t;
+                }
+            }
+        }
 
         // Precincts.
         let prec: Vec<(PrecinctRec, Option<Geometry<f64>>)> = report
             .into_par_iter()
             .enumerate()
             .map(|(i, f)| {
-                let props = f.properties.unwrap_or_default();
+                let mut props = f.properties.unwrap_or_default();
+                props.values_mut().for_each(|v| rel.value(v));
                 let g = to_geo(f.geometry.as_ref());
                 let no = key_string(props.get("precinct")).unwrap_or_else(|| format!("#{}", i + 1));
                 let codes: Vec<String> = props
@@ -406,7 +424,10 @@ impl AppState {
             ),
             Err(e) => {
                 eprintln!("note: planning is off: {e}");
-                (None, Some(format!("planning is off: {e}")))
+                (
+                    None,
+                    Some(rel.text(&format!("planning is off: {e}")).into_owned()),
+                )
             }
         };
 
@@ -419,7 +440,8 @@ impl AppState {
         let mut findings = Vec::with_capacity(findings_fc.len());
         let mut finding_geoms = Vec::with_capacity(findings_fc.len());
         for f in findings_fc {
-            let props = f.properties.unwrap_or_default();
+            let mut props = f.properties.unwrap_or_default();
+            props.values_mut().for_each(|v| rel.value(v));
             let g = to_geo(f.geometry.as_ref());
             let code = props
                 .get("code")

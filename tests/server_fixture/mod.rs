@@ -161,9 +161,34 @@ pub fn write_fixture(dir: &Path) {
         "\u{feff}Учаске / Участок,Жазба коды / Код записи\n101,5\n",
     )
     .unwrap();
+    // As reconcile writes it: full IINs, a sheet per category and one of statistics.
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    ws.write_string(0, 0, "precinct").unwrap();
+    ws.set_name("3").unwrap();
+    for (c, h) in [
+        "Учаске / Участок",
+        "ЖСН / ИИН",
+        "Жазба коды / Код записи",
+        "Себеп / Причина",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, OVERFULL).unwrap();
+    ws.write_string(1, 1, IIN).unwrap();
+    ws.write_number(1, 2, 1.0).unwrap();
+    ws.write_string(1, 3, format!("registered elsewhere (ЖСН/ИИН {IIN})"))
+        .unwrap();
+    ws.write_string(2, 0, CROSS).unwrap();
+    // An IIN that lost its leading zero or was typed in as a number.
+    ws.write_number(2, 1, 90_101_300_124.0).unwrap();
+    ws.write_number(2, 2, 2.0).unwrap();
+    let st = wb.add_worksheet();
+    st.set_name("stats").unwrap();
+    st.write_string(0, 0, "records").unwrap();
+    st.write_number(0, 1, 120.0).unwrap();
     wb.save(rdir.join("reconciliation.xlsx")).unwrap();
     write_assignment(dir);
 }
