@@ -1373,3 +1373,108 @@ fn reading_reports_progress_up_to_the_files_full_size() {
     read_voters(&p, &mut Intake::default()).unwrap();
     assert_eq!(counter.generation(), before);
 }
+
+// ---------------------------------------------------------------------------------------
+// Line ends and encodings (issue 10: readers that never lose records silently)
+
+/// Regression (issue 10): a CP1251 `;` file with CR-only line ends (Excel for Mac) read as
+/// one header line, `0 read = 0 accepted + 0 rejected`.
+#[test]
+fn cp1251_semicolon_voters_with_mac_line_ends_are_all_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let russian = |l: String| {
+        l.replace("Әбілқасымов", "Иванов")
+            .replace("Серікұлы", "Петрович")
+    };
+    let text = [
+        RU_HEADER.replace(',', ";"),
+        russian(voter_line(';', "1", "0112", "05.03.1987", "да")),
+        russian(voter_line(';', "2", "0113", "31.02.1987", "")),
+        russian(voter_line(';', "3", "0114", "1990-12-31", "")).replace("Ерлан", "Пётр"),
+    ]
+    .join("\r")
+        + "\r";
+    let p = write(dir.path(), "mac.csv", cp1251(&text));
+    let mut intake = Intake::default();
+    let t = read_voters(&p, &mut intake).unwrap();
+    assert_eq!(account(&intake), (3, 2, 1));
+    assert_eq!(t.len(), 2);
+    assert_eq!(
+        (t.get(0).line(), t.get(0).field(VoterField::Surname)),
+        (2, "Иванов")
+    );
+    assert_eq!(t.get(0).field(VoterField::Precinct), "0112");
+    assert!(t.get(0).flag(VoterField::Added));
+    assert_eq!(
+        (t.get(1).line(), t.get(1).field(VoterField::Name)),
+        (4, "Пётр")
+    );
+    assert_eq!(t.get(1).field(VoterField::BirthDate), "1990-12-31");
+    assert_eq!(
+        rejects(&intake),
+        vec![(
+            3,
+            "birth_date".to_string(),
+            "not a date (dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy or an Excel serial)".to_string()
+        )]
+    );
+}
+
+/// Regression (issue 10): UTF-8 with a BOM and CR-only line ends, mixed with `\r\n` and
+/// `\n` further down, and a lone `\r` inside a quoted cell kept as written.
+#[test]
+fn utf8_bom_stations_with_mac_and_mixed_line_ends_are_all_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend_from_slice(
+        "№ участка,Наименование,Улица\r\
+         0112,Школа № 5,Абая\r\
+         0113,\"Лицей\rкорпус 2\",Сатпаева\r\n\
+         0114,Клуб,Жандосова\n\
+         ,Без номера,\r\
+         0115,Дом культуры,Толе би"
+            .as_bytes(),
+    );
+    let p = write(dir.path(), "st.csv", bytes);
+    let mut intake = Intake::default();
+    let st = read_stations(&p, None, &mut intake).unwrap();
+    assert_eq!(account(&intake), (5, 4, 1));
+    let got: Vec<(&str, &str, &str)> = st
+        .iter()
+        .map(|s| (s.precinct.as_str(), s.facility.as_str(), s.street.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("0112", "Школа № 5", "Абая"),
+            ("0113", "Лицей\rкорпус 2", "Сатпаева"),
+            ("0114", "Клуб", "Жандосова"),
+            ("0115", "Дом культуры", "Толе би"),
+        ]
+    );
+    assert_eq!(
+        rejects(&intake),
+        // The `\r` inside quotes is a character of the cell, not a line end.
+        vec![(
+            5,
+            "precinct".to_string(),
+            "the precinct number is empty".to_string()
+        )]
+    );
+}
+
+/// Regression (issue 10): a blank first line made the delimiter `,` whatever the header
+/// said, so a `;` file had one column and lost its required ones.
+#[test]
+fn a_leading_blank_line_does_not_break_delimiter_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, lead) in [("n.csv", "\n"), ("crlf.csv", " \r\n\r\n"), ("cr.csv", "\r")] {
+        let text = format!("{lead}№ участка;Наименование;Долгота;Широта\n0112;Школа;76,95;43,25\n");
+        let p = write(dir.path(), name, text);
+        let mut intake = Intake::default();
+        let st = read_stations(&p, None, &mut intake).unwrap();
+        assert_eq!(account(&intake), (1, 1, 0), "{name}");
+        assert_eq!(st[0].facility, "Школа", "{name}");
+        assert_eq!(st[0].coord, Some(Coord { x: 76.95, y: 43.25 }), "{name}");
+    }
+}

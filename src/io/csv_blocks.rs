@@ -160,9 +160,9 @@ type Job = (Block, SyncSender<Block>);
 /// Reads the rest of the file (from `file`'s position, the start of a record on `line`)
 /// in parallel blocks, calling `row` in file order; `progress` gains each block's bytes
 /// once its rows are handed out.
-pub(super) fn read_rest(
+pub(super) fn read_rest<R: Read + Send>(
     path: &Path,
-    file: std::fs::File,
+    file: R,
     line: u64,
     fmt: &Format<'_>,
     knobs: &Knobs,
@@ -288,8 +288,8 @@ fn consume(
 /// The reader thread: blocks in order, each announced to the consumer (`order`) and given
 /// to a worker (`jobs`). Stops at the end of the file, at a read error (sent in order) or
 /// when the consumer has gone.
-fn read_blocks(
-    mut file: std::fs::File,
+fn read_blocks<R: Read>(
+    mut file: R,
     block: usize,
     pool: &Pool,
     order: SyncSender<std::io::Result<Receiver<Block>>>,
@@ -762,6 +762,22 @@ mod tests {
                 row(2, ["1", "Үй", "x"], 3, 3),
                 row(3, ["2", "Дом", "y"], 3, 3),
                 row(4, ["3", "z", ""], 2, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn mac_and_mixed_line_ends_read_alike_in_blocks() {
+        let file = b"a,b,c\r1,x,y\r\r2,\"m\rn\",o\r\n3,p,q\n4,r,s\r";
+        let got = assert_same_as_sequential(file);
+        assert_eq!(
+            got,
+            vec![
+                row(2, ["1", "x", "y"], 3, 3),
+                // After an empty line: the line just after the last record (the csv quirk).
+                row(3, ["2", "m\rn", "o"], 3, 3),
+                row(5, ["3", "p", "q"], 3, 3),
+                row(6, ["4", "r", "s"], 3, 3),
             ]
         );
     }

@@ -6,6 +6,7 @@ mod appendix1;
 mod appendix2;
 pub mod crs;
 mod csv_blocks;
+mod line_ends;
 pub mod progress;
 pub mod table;
 mod vector;

@@ -341,7 +341,14 @@ pub(super) fn read_csv_with(
                 // An error at the very end may be a character cut by the sample's edge.
                 Err(e) => e.error_len().is_some(),
             };
-        let first_line = sample.split(|&b| b == b'\n').next().unwrap_or(&[]);
+        // The header line: the first with text (any line end: `\n`, `\r\n` or a lone `\r`).
+        let first_line = sample
+            .split(|&b| b == b'\n' || b == b'\r')
+            .find(|l| {
+                l.iter()
+                    .any(|c| !c.is_ascii_whitespace() && !matches!(c, b',' | b';' | b'\t'))
+            })
+            .unwrap_or(&[]);
         (bom, cp1251, sniff_delimiter(first_line))
     };
     file.seek(SeekFrom::Start(if bom { 3 } else { 0 }))
@@ -356,7 +363,7 @@ pub(super) fn read_csv_with(
         // trimmed from the last cell below.
         .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 18)
-        .from_reader(file);
+        .from_reader(super::line_ends::LineEnds::new(file, delimiter));
     let mut rec = csv::ByteRecord::new();
     // The header: the first non-empty record.
     let header: Vec<String> = loop {
@@ -400,6 +407,7 @@ pub(super) fn read_csv_with(
         let mut file = std::fs::File::open(path).map_err(open_err)?;
         file.seek(SeekFrom::Start(after.byte() + skipped))
             .map_err(open_err)?;
+        let file = super::line_ends::LineEnds::new(file, delimiter);
         return super::csv_blocks::read_rest(path, file, after.line(), &fmt, knobs, row, counter);
     }
     read_rest_sequential(path, csv, &fmt, row, counter.map(|c| (c, skipped)))
