@@ -1478,3 +1478,93 @@ fn a_leading_blank_line_does_not_break_delimiter_detection() {
         assert_eq!(st[0].coord, Some(Coord { x: 76.95, y: 43.25 }), "{name}");
     }
 }
+
+/// Regression (issue 10): one CP1251 line in the first megabyte of a UTF-8 file made the
+/// whole file CP1251, every Kazakh name mojibake, without a word.
+#[test]
+fn one_cp1251_line_in_a_utf8_file_is_read_as_cp1251_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = format!("{RU_HEADER}\n").into_bytes();
+    bytes.extend(cp1251(
+        &(voter_line(',', "1", "5", "", "")
+            .replace("Әбілқасымов", "Иванов")
+            .replace("Серікұлы", "Петрович")
+            + "\n"),
+    ));
+    bytes.extend(
+        format!(
+            "{}\n{}\n",
+            voter_line(',', "2", "5", "", ""),
+            voter_line(',', "3", "5", "", "")
+        )
+        .into_bytes(),
+    );
+    let p = write(dir.path(), "mixed.csv", bytes);
+    let mut intake = Intake::default();
+    let (t, warnings) = io::notices::collect(|| read_voters(&p, &mut intake));
+    let t = t.unwrap();
+    assert_eq!(account(&intake), (3, 3, 0));
+    assert_eq!(t.get(0).field(VoterField::Surname), "Иванов");
+    assert_eq!(t.get(0).field(VoterField::Street), "Абая");
+    assert_eq!(t.get(1).field(VoterField::Surname), "Әбілқасымов");
+    assert_eq!(t.get(2).field(VoterField::MiddleName), "Серікұлы");
+    // Line 2's non-ASCII cells: surname, name, middle name, oblast, district, ethnicity,
+    // gender, residence, street, house (the `А` of 12А): 10 values.
+    assert_eq!(
+        warnings,
+        vec![format!(
+            "{}: the file is read as UTF-8, but 10 value(s) are not valid UTF-8 and were read \
+             as CP1251 (the first on line 2); check them, or save the whole file in one encoding",
+            p.display()
+        )]
+    );
+}
+
+/// The reverse: one UTF-8 line in a CP1251 file is read as UTF-8 (it was mojibake), counted.
+#[test]
+fn one_utf8_line_in_a_cp1251_file_is_read_as_utf8_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let russian = |l: String| {
+        l.replace("Әбілқасымов", "Иванов")
+            .replace("Серікұлы", "Петрович")
+    };
+    let mut bytes = cp1251(&format!(
+        "{RU_HEADER}\n{}\n{}\n",
+        russian(voter_line(',', "1", "5", "", "")),
+        russian(voter_line(',', "2", "5", "", ""))
+    ));
+    bytes.extend(format!("{}\n", voter_line(',', "3", "5", "", "")).into_bytes());
+    let p = write(dir.path(), "cp.csv", bytes);
+    let mut intake = Intake::default();
+    let (t, warnings) = io::notices::collect(|| read_voters(&p, &mut intake));
+    let t = t.unwrap();
+    assert_eq!(account(&intake), (3, 3, 0));
+    assert_eq!(t.get(1).field(VoterField::Surname), "Иванов");
+    assert_eq!(t.get(2).field(VoterField::Surname), "Әбілқасымов");
+    assert_eq!(t.get(2).field(VoterField::Residence), "Алматы");
+    assert_eq!(
+        warnings,
+        vec![format!(
+            "{}: the file is read as CP1251, but 10 value(s) are valid UTF-8 and were read \
+             as UTF-8 (the first on line 4); check them, or save the whole file in one encoding",
+            p.display()
+        )]
+    );
+}
+
+/// A record that is valid UTF-8 only across a delimiter (`\xC4,\xBB`: the fields are
+/// stored without it) panicked on slicing; now each cell is decoded on its own.
+#[test]
+fn a_character_straddling_a_delimiter_does_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"\xEF\xBB\xBF\xE2\x84\x96 \xD1\x83\xD1\x87\xD0\xB0\xD1\x81\xD1\x82\xD0\xBA\xD0\xB0,street\n".to_vec();
+    bytes.extend_from_slice(b"\xC4,\xBB\n");
+    let p = write(dir.path(), "split.csv", bytes);
+    let mut intake = Intake::default();
+    let (st, warnings) = io::notices::collect(|| read_stations(&p, None, &mut intake));
+    let st = st.unwrap();
+    assert_eq!(account(&intake), (1, 1, 0));
+    // 0xC4 is Д and 0xBB is » in CP1251.
+    assert_eq!((st[0].precinct.as_str(), st[0].street.as_str()), ("Д", "»"));
+    assert_eq!(warnings.len(), 1);
+}

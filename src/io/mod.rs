@@ -7,6 +7,7 @@ mod appendix2;
 pub mod crs;
 mod csv_blocks;
 mod line_ends;
+pub mod notices;
 pub mod progress;
 pub mod table;
 mod vector;

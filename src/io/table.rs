@@ -240,15 +240,69 @@ fn map_columns(
     Ok(map)
 }
 
-/// Appends a field's text, trimmed, decoding CP1251 when asked or when it is not UTF-8.
+/// Appends a field's text, trimmed: as UTF-8 when it is valid UTF-8, else as CP1251,
+/// whatever the file's encoding. Returns whether the value was read otherwise than the file
+/// (`cp1251`): a non-ASCII UTF-8 value in a CP1251 file, a non-UTF-8 one in a UTF-8 file.
 #[inline]
-fn push_decoded(out: &mut String, bytes: &[u8], cp1251: bool) {
-    if !cp1251 && let Ok(s) = std::str::from_utf8(bytes) {
+fn push_decoded(out: &mut String, bytes: &[u8], cp1251: bool) -> bool {
+    if let Ok(s) = std::str::from_utf8(bytes) {
         out.push_str(s.trim());
-        return;
+        return cp1251 && !s.is_ascii();
     }
     let (s, _) = encoding_rs::WINDOWS_1251.decode_without_bom_handling(bytes);
     out.push_str(s.trim());
+    !cp1251
+}
+
+/// The file's encoding from its first bytes (after a BOM): CP1251 when more of its lines
+/// with non-ASCII bytes are invalid UTF-8 than valid, else UTF-8. `cut`: the sample ends
+/// inside the file, so its last line may be cut in a character and does not count.
+fn sniff_cp1251(sample: &[u8], cut: bool) -> bool {
+    let mut lines: Vec<&[u8]> = sample.split(|&b| b == b'\n' || b == b'\r').collect();
+    if cut {
+        lines.pop();
+    }
+    let (mut utf8, mut other) = (0usize, 0usize);
+    for l in lines.iter().filter(|l| !l.is_ascii()) {
+        match std::str::from_utf8(l) {
+            Ok(_) => utf8 += 1,
+            Err(_) => other += 1,
+        }
+    }
+    other > utf8
+}
+
+/// Values read in the encoding other than the file's: how many, and the first one's line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Otherwise {
+    pub count: u64,
+    pub first_line: Option<u64>,
+}
+
+impl Otherwise {
+    /// Counts `n` values on `line`.
+    pub fn add(&mut self, n: u64, line: u64) {
+        if n > 0 {
+            self.count += n;
+            self.first_line.get_or_insert(line);
+        }
+    }
+
+    /// The warning, when there is anything to say.
+    fn warn(&self, path: &Path, cp1251: bool) {
+        let Some(line) = self.first_line else { return };
+        let (file, why, other) = if cp1251 {
+            ("CP1251", "valid UTF-8", "UTF-8")
+        } else {
+            ("UTF-8", "not valid UTF-8", "CP1251")
+        };
+        super::notices::warn(format!(
+            "{}: the file is read as {file}, but {} value(s) are {why} and were read as {other} \
+             (the first on line {line}); check them, or save the whole file in one encoding",
+            path.display(),
+            self.count
+        ));
+    }
 }
 
 /// A cell without the '\r' of a CRLF line end.
@@ -335,12 +389,7 @@ pub(super) fn read_csv_with(
         if bom {
             sample = &sample[3..];
         }
-        let cp1251 = !bom
-            && match std::str::from_utf8(sample) {
-                Ok(_) => false,
-                // An error at the very end may be a character cut by the sample's edge.
-                Err(e) => e.error_len().is_some(),
-            };
+        let cp1251 = !bom && sniff_cp1251(sample, head.len() == 1 << 20);
         // The header line: the first with text (any line end: `\n`, `\r\n` or a lone `\r`).
         let first_line = sample
             .split(|&b| b == b'\n' || b == b'\r')
@@ -378,7 +427,7 @@ pub(super) fn read_csv_with(
                 .iter()
                 .map(|f| {
                     let mut s = String::new();
-                    push_decoded(&mut s, strip_cr(f), cp1251);
+                    let _ = push_decoded(&mut s, strip_cr(f), cp1251);
                     s
                 })
                 .collect();
@@ -408,9 +457,12 @@ pub(super) fn read_csv_with(
         file.seek(SeekFrom::Start(after.byte() + skipped))
             .map_err(open_err)?;
         let file = super::line_ends::LineEnds::new(file, delimiter);
-        return super::csv_blocks::read_rest(path, file, after.line(), &fmt, knobs, row, counter);
+        super::csv_blocks::read_rest(path, file, after.line(), &fmt, knobs, row, counter)?
+            .warn(path, cp1251);
+        return Ok(());
     }
-    read_rest_sequential(path, csv, &fmt, row, counter.map(|c| (c, skipped)))
+    read_rest_sequential(path, csv, &fmt, row, counter.map(|c| (c, skipped)))?.warn(path, cp1251);
+    Ok(())
 }
 
 /// The sequential reader's loop over the data rows after the header (small files, and the
@@ -422,7 +474,8 @@ pub(super) fn read_rest_sequential<R: Read>(
     fmt: &super::csv_blocks::Format<'_>,
     row: &mut dyn FnMut(RawRow<'_>),
     progress: Option<(&Counter, u64)>,
-) -> Result<(), IoError> {
+) -> Result<Otherwise, IoError> {
+    let mut otherwise = Otherwise::default();
     let mut rec = csv::ByteRecord::new();
     let mut scratch = String::new();
     let mut bounds = vec![(0usize, 0usize); fmt.map.len()];
@@ -442,6 +495,7 @@ pub(super) fn read_rest_sequential<R: Read>(
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        let mut other = 0;
         let text = record_cells(
             bytes,
             |j| rec.range(j),
@@ -449,8 +503,10 @@ pub(super) fn read_rest_sequential<R: Read>(
             fmt.cp1251,
             &mut scratch,
             &mut bounds,
+            &mut other,
         );
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        otherwise.add(other, line);
         ptext.clear();
         prepared.clear();
         fmt.prepare.run(
@@ -475,7 +531,7 @@ pub(super) fn read_rest_sequential<R: Read>(
     if let Some((c, skipped)) = progress {
         c.set(skipped + csv.position().byte());
     }
-    Ok(())
+    Ok(otherwise)
 }
 
 /// A CSV reader's error as a format error, with its line when it has one.
@@ -490,7 +546,8 @@ pub(super) fn csv_err(path: &Path, e: csv::Error) -> IoError {
 /// The requested cells of one record (`range(j)`: the bytes of field `j` in `bytes`): sets
 /// `bounds` to each cell's byte range in the returned text, which is the record itself
 /// when it is UTF-8 (no copy; delimiters are ASCII, so every field boundary is a character
-/// boundary), else `scratch` holding the decoded cells.
+/// boundary), else `scratch` holding the cells decoded one by one ([`push_decoded`]).
+/// `other` gains the number of cells read in the encoding other than the file's.
 #[inline]
 pub(super) fn record_cells<'a>(
     bytes: &'a [u8],
@@ -499,17 +556,23 @@ pub(super) fn record_cells<'a>(
     cp1251: bool,
     scratch: &'a mut String,
     bounds: &mut [(usize, usize)],
+    other: &mut u64,
 ) -> &'a str {
-    let whole = if cp1251 {
-        None
-    } else {
-        std::str::from_utf8(bytes).ok()
-    };
+    // The record's fields are stored without delimiters, so a record can be valid UTF-8
+    // while a character straddles two fields (`\xC4,\xBB`): then field by field.
+    let whole = std::str::from_utf8(bytes).ok().filter(|s| {
+        map.iter()
+            .filter_map(|m| m.and_then(&range))
+            .all(|r| s.is_char_boundary(r.start) && s.is_char_boundary(r.end))
+    });
     match whole {
         Some(s) => {
             for (b, m) in bounds.iter_mut().zip(map) {
                 *b = match m.and_then(&range) {
-                    Some(r) => trimmed(s, r),
+                    Some(r) => {
+                        *other += (cp1251 && !s.as_bytes()[r.clone()].is_ascii()) as u64;
+                        trimmed(s, r)
+                    }
                     None => (0, 0),
                 };
             }
@@ -520,7 +583,7 @@ pub(super) fn record_cells<'a>(
             for (b, m) in bounds.iter_mut().zip(map) {
                 let a = scratch.len();
                 if let Some(r) = m.and_then(&range) {
-                    push_decoded(scratch, strip_cr(&bytes[r]), cp1251);
+                    *other += push_decoded(scratch, strip_cr(&bytes[r]), cp1251) as u64;
                 }
                 *b = (a, scratch.len());
             }
@@ -710,7 +773,29 @@ mod tests {
     fn a_field_that_is_not_utf8_is_read_as_cp1251() {
         let mut s = String::new();
         // "Дом" in CP1251.
-        push_decoded(&mut s, &[0xC4, 0xEE, 0xEC], false);
+        assert!(push_decoded(&mut s, &[0xC4, 0xEE, 0xEC], false));
         assert_eq!(s, "Дом");
+        // A UTF-8 value in a CP1251 file is read as UTF-8, and counted.
+        s.clear();
+        assert!(push_decoded(&mut s, "Үй".as_bytes(), true));
+        assert_eq!(s, "Үй");
+        s.clear();
+        assert!(!push_decoded(&mut s, b"12", true));
+    }
+
+    #[test]
+    fn the_encoding_is_that_of_most_lines_with_letters() {
+        let utf8 = "Улица,Дом\nАбая,1\n".as_bytes().to_vec();
+        assert!(!sniff_cp1251(&utf8, false));
+        // One CP1251 line among UTF-8 ones: UTF-8.
+        let mut mixed = utf8.clone();
+        mixed.extend_from_slice(b"\xC4\xEE\xEC,2\r");
+        assert!(!sniff_cp1251(&mixed, false));
+        // Two against one: CP1251.
+        mixed.extend_from_slice(b"\xC4\xEE\xEC,3\r\n\xC4\xEE\xEC,4\r\n");
+        assert!(sniff_cp1251(&mixed, false));
+        // A character cut by the sample's edge does not count.
+        assert!(!sniff_cp1251(&"a\nД".as_bytes()[..3], true));
+        assert!(!sniff_cp1251(b"plain,ascii\n", false));
     }
 }
