@@ -1568,3 +1568,29 @@ fn a_character_straddling_a_delimiter_does_not_panic() {
     assert_eq!((st[0].precinct.as_str(), st[0].street.as_str()), ("Д", "»"));
     assert_eq!(warnings.len(), 1);
 }
+
+/// Regression (issue 10): a CAD export's `.prj` (`LOCAL_CS`) panicked inside the PROJ
+/// binding; now the layer is refused with a clear error.
+#[test]
+fn a_shapefile_in_a_local_cad_crs_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = polygon_shapefile(
+        dir.path(),
+        "cad",
+        vec![one_square(1000.0, 2000.0, 10.0)],
+        dbf(&["precinct"], &ascii_rows(&["1"]), 0),
+    );
+    let prj = r#"LOCAL_CS["Site grid",LOCAL_DATUM["Site",0],UNIT["Meter",1.0],AXIS["X",EAST],AXIS["Y",NORTH]]"#;
+    std::fs::write(shp.with_extension("prj"), prj).unwrap();
+    let err = read_precincts(&shp, &VectorOptions::default(), &mut Intake::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: CRS \"LOCAL_CS[\\\"Site grid\\\",LOCAL_DATUM[\\\"Site\\\",0],UNIT[\\\"Meter\\\",1.0]\": \
+             this CRS cannot be transformed to WGS84: it is a local coordinate system (LOCAL_CS), \
+             with no link to the Earth's coordinates; export the layer in a geographic or \
+             projected CRS (e.g. EPSG:32642, WGS 84 / UTM zone 42N)",
+            shp.display()
+        )
+    );
+}
