@@ -1594,3 +1594,41 @@ fn a_shapefile_in_a_local_cad_crs_is_refused_with_a_clear_error() {
         )
     );
 }
+
+/// Regression (issue 10): one cell at `XFD1048576` made the reader lay out 16 Gi cells
+/// (512 GB) and abort; now the sheet is refused with what to do.
+#[test]
+fn a_workbook_with_a_stray_cell_at_xfd1048576_is_refused_not_allocated() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().unwrap();
+    let x = dir.path().join("st.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "precinct").unwrap();
+    ws.write_string(1, 0, "1").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save(&x).unwrap();
+    let err = read_stations(&x, None, &mut Intake::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: the first sheet's used cells span 1048576 rows × 16384 columns, more than the \
+             1024 columns and 67108864 cells read; delete the stray cells beyond the table \
+             (Ctrl+End shows the last one)",
+            x.display()
+        )
+    );
+    // 1,024 columns are still read.
+    let y = dir.path().join("wide.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "precinct").unwrap();
+    ws.write_string(1, 0, "1").unwrap();
+    ws.write_string(0, 1023, "far").unwrap();
+    ws.write_string(1, 1023, "away").unwrap();
+    wb.save(&y).unwrap();
+    let mut intake = Intake::default();
+    let st = read_stations(&y, None, &mut intake).unwrap();
+    assert_eq!(account(&intake), (1, 1, 0));
+    assert_eq!(st[0].precinct.as_str(), "1");
+}

@@ -634,25 +634,101 @@ pub(crate) fn push_number(f: f64, out: &mut String) {
     }
 }
 
+/// The most columns the used part of a sheet may span: a table of forms has a few dozen, and
+/// a stray cell far to the right (`XFD1`) would make every row 16,384 cells wide.
+pub(crate) const MAX_SHEET_COLUMNS: u64 = 1_024;
+
+/// The most cells (rows × columns of the used part) a sheet may span: 64 Mi, 2 GB in
+/// memory; a million voters in 26 columns is 26 Mi. A cell at `XFD1048576` beside `A1`
+/// spans 16 Gi cells (512 GB), which used to abort the run.
+pub(crate) const MAX_SHEET_CELLS: u64 = 1 << 26;
+
+/// The first sheet of a workbook, refused when its used part spans more than
+/// [`MAX_SHEET_COLUMNS`] or [`MAX_SHEET_CELLS`]. XLSX and XLSB cells are read one by one
+/// and the extent checked before the sheet is laid out; XLS is bounded by its format
+/// (65,536 × 256), ODS is laid out by calamine and then checked.
+fn first_sheet(path: &Path) -> Result<calamine::Range<calamine::Data>, IoError> {
+    use calamine::{Cell, Data, DataRef, Reader, Sheets};
+    let mut wb = calamine::open_workbook_auto(path)
+        .map_err(|e| IoError::format(path, format!("not a readable workbook: {e}")))?;
+    let Some(name) = wb.sheet_names().first().cloned() else {
+        return Err(IoError::format(path, "the workbook has no sheet"));
+    };
+    let sheet_err = |e: &dyn std::fmt::Display| {
+        IoError::format(path, format!("cannot read the first sheet: {e}"))
+    };
+    let own = |c: Cell<DataRef<'_>>| {
+        let v: Data = c.get_value().clone().into();
+        Cell::new(c.get_position(), v)
+    };
+    let mut cells: Vec<Cell<Data>> = Vec::new();
+    let sparse = match &mut wb {
+        Sheets::Xlsx(x) => {
+            let mut r = x.worksheet_cells_reader(&name).map_err(|e| sheet_err(&e))?;
+            while let Some(c) = r.next_cell().map_err(|e| sheet_err(&e))? {
+                if !matches!(c.get_value(), DataRef::Empty) {
+                    cells.push(own(c));
+                }
+            }
+            true
+        }
+        Sheets::Xlsb(x) => {
+            let mut r = x.worksheet_cells_reader(&name).map_err(|e| sheet_err(&e))?;
+            while let Some(c) = r.next_cell().map_err(|e| sheet_err(&e))? {
+                if !matches!(c.get_value(), DataRef::Empty) {
+                    cells.push(own(c));
+                }
+            }
+            true
+        }
+        Sheets::Xls(_) | Sheets::Ods(_) => false,
+    };
+    let extent = |rows: u64, columns: u64| {
+        if columns > MAX_SHEET_COLUMNS || rows.saturating_mul(columns) > MAX_SHEET_CELLS {
+            Err(IoError::format(
+                path,
+                format!(
+                    "the first sheet's used cells span {rows} rows × {columns} columns, more \
+                     than the {MAX_SHEET_COLUMNS} columns and {MAX_SHEET_CELLS} cells read; \
+                     delete the stray cells beyond the table (Ctrl+End shows the last one)"
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    if sparse {
+        if let Some(((r0, r1), (c0, c1))) = cells.iter().map(|c| c.get_position()).fold(
+            None,
+            |acc: Option<((u32, u32), (u32, u32))>, (r, c)| {
+                Some(match acc {
+                    None => ((r, r), (c, c)),
+                    Some(((a, b), (x, y))) => ((a.min(r), b.max(r)), (x.min(c), y.max(c))),
+                })
+            },
+        ) {
+            extent(u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1)?;
+        }
+        return Ok(calamine::Range::from_sparse(cells));
+    }
+    let range = wb.worksheet_range(&name).map_err(|e| sheet_err(&e))?;
+    extent(range.height() as u64, range.width() as u64)?;
+    Ok(range)
+}
+
 fn read_workbook(
     path: &Path,
     columns: &[Column],
     prepare: &Prepare<'_>,
     row: &mut dyn FnMut(RawRow<'_>),
 ) -> Result<(), IoError> {
-    use calamine::Reader;
     if let Err(source) = std::fs::metadata(path) {
         return Err(IoError::Open {
             path: path.display().to_string(),
             source,
         });
     }
-    let mut wb = calamine::open_workbook_auto(path)
-        .map_err(|e| IoError::format(path, format!("not a readable workbook: {e}")))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| IoError::format(path, "the workbook has no sheet"))?
-        .map_err(|e| IoError::format(path, format!("cannot read the first sheet: {e}")))?;
+    let range = first_sheet(path)?;
     let first_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
     // Progress in rows (the sheet is already read and unpacked).
     let counter = super::progress::current();
