@@ -858,3 +858,70 @@ fn admin_level_field_reads_each_units_level_from_an_attribute() {
     let help = String::from_utf8_lossy(&o.stdout);
     assert!(help.contains("--admin-level-field"), "{help}");
 }
+
+/// Runs the binary, killing it after `secs` seconds: `None` when it had to be killed.
+fn precincts_within(args: &[&str], secs: u64) -> Option<Output> {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_precincts"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if child.try_wait().expect("waits").is_some() {
+            return Some(child.wait_with_output().expect("output"));
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Regression (issue 10): a named pipe as the voter list hung for ever, `/dev/zero` read
+/// without end; now each special file is refused before it is opened, exit 2.
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_with_exit_2_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let fifo = dir.path().join("voters.csv");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let folder = dir.path().join("stations.csv");
+    std::fs::create_dir(&folder).unwrap();
+    for (flag, path, what) in [
+        ("--voters", fifo.as_path(), "a named pipe"),
+        ("--voters", Path::new("/dev/zero"), "a device"),
+        ("--stations", folder.as_path(), "a directory"),
+        ("--borders", folder.as_path(), "a directory"),
+    ] {
+        let o = precincts_within(
+            &[
+                "check",
+                "--out",
+                out.to_str().unwrap(),
+                flag,
+                path.to_str().unwrap(),
+            ],
+            20,
+        )
+        .unwrap_or_else(|| panic!("{flag} {}: still running after 20 s", path.display()));
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "error: {}: not a regular file ({what}); give the path of a saved file\n",
+                path.display()
+            )
+        );
+        assert!(!out.join("report.geojson").exists());
+    }
+}

@@ -141,6 +141,68 @@ impl Intake {
     }
 }
 
+/// The most bytes read whole into memory (a GeoJSON layer, a `.dbf`): 2 GiB. Tables are
+/// streamed and have no such bound.
+pub const MAX_WHOLE_FILE: u64 = 2 << 30;
+
+/// Checks, before it is opened, that `path` is a regular file (a symbolic link to one is
+/// fine) and returns its length. Anything else is refused: a named pipe would block the
+/// read for ever, a device such as `/dev/zero` never ends, a directory is no table.
+pub fn regular_file(path: &Path) -> Result<u64, IoError> {
+    let meta = std::fs::metadata(path).map_err(|source| IoError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let ft = meta.file_type();
+    if ft.is_file() {
+        return Ok(meta.len());
+    }
+    let what = if ft.is_dir() {
+        "a directory"
+    } else {
+        special_kind(&ft)
+    };
+    Err(IoError::format(
+        path,
+        format!("not a regular file ({what}); give the path of a saved file"),
+    ))
+}
+
+#[cfg(unix)]
+fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() {
+        "a named pipe"
+    } else if ft.is_char_device() || ft.is_block_device() {
+        "a device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
+/// [`regular_file`], and refused when longer than [`MAX_WHOLE_FILE`]: for the readers
+/// that hold a file in memory whole.
+pub fn whole_file(path: &Path) -> Result<u64, IoError> {
+    let len = regular_file(path)?;
+    if len > MAX_WHOLE_FILE {
+        return Err(IoError::format(
+            path,
+            format!(
+                "{len} bytes, more than the {MAX_WHOLE_FILE} read into memory at once; \
+                 split the layer, or give it as a Shapefile"
+            ),
+        ));
+    }
+    Ok(len)
+}
+
 /// The display name of an input path, as findings and rejects name it.
 pub fn file_name(path: &Path) -> Arc<str> {
     Arc::from(path.display().to_string())

@@ -360,8 +360,9 @@ pub(super) fn read_csv_with(
         path: path.display().to_string(),
         source,
     };
+    // Checked before opening: opening a named pipe blocks until someone writes to it.
+    let len = super::regular_file(path)?;
     let mut file = std::fs::File::open(path).map_err(open_err)?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     // Progress in bytes: the header's, then each block's (or every 1,024 rows').
     let counter = super::progress::current();
     if let Some(c) = &counter {
@@ -722,12 +723,7 @@ fn read_workbook(
     prepare: &Prepare<'_>,
     row: &mut dyn FnMut(RawRow<'_>),
 ) -> Result<(), IoError> {
-    if let Err(source) = std::fs::metadata(path) {
-        return Err(IoError::Open {
-            path: path.display().to_string(),
-            source,
-        });
-    }
+    super::regular_file(path)?;
     let range = first_sheet(path)?;
     let first_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
     // Progress in rows (the sheet is already read and unpacked).
