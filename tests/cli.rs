@@ -925,3 +925,33 @@ fn special_files_are_refused_with_exit_2_not_read() {
         assert!(!out.join("report.geojson").exists());
     }
 }
+
+/// Issue 10: any panic ends the run with exit 2 and a clear message, without the panic's
+/// text (which could quote a cell of the data).
+#[test]
+fn a_panic_is_exit_2_with_a_clear_message_and_no_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let v = write_voters(dir.path());
+    let o = Command::new(env!("CARGO_BIN_EXE_precincts"))
+        .args(["check", "--out", out.to_str().unwrap(), "--voters"])
+        .arg(&v)
+        .env("PRECINCTS_TEST_PANIC", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("error: internal error at src/cli/mod.rs:"),
+        "{e}"
+    );
+    assert!(
+        e.ends_with(
+            ": the run stopped and no report was completed; please report it with the \
+             command line (not the data)\n"
+        ),
+        "{e}"
+    );
+    assert!(!e.contains("900101300017"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+}

@@ -116,9 +116,7 @@ impl ToWgs84 {
         }
         // The `proj` crate panics when PROJ fails without an error code (it does for CRSs
         // it cannot relate to WGS84): a panic here is such a refusal, not a crash.
-        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            builder.proj_known_crs(crs, "EPSG:4326", None)
-        }));
+        let built = super::catch_panic(|| builder.proj_known_crs(crs, "EPSG:4326", None));
         let proj = match built {
             Ok(p) => p.map_err(|e| CrsError::Unknown(e.to_string()))?,
             Err(_) => {

@@ -141,6 +141,25 @@ impl Intake {
     }
 }
 
+thread_local! {
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic in it as an `Err`: for calls into bindings that panic on
+/// input they cannot handle (the PROJ binding). The panic hook of the command line stays
+/// silent meanwhile ([`catching_panics`]), as the caller turns the panic into an error.
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    let was = CATCHING.with(|c| c.replace(true));
+    let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(was));
+    got
+}
+
+/// Whether the calling thread is inside [`catch_panic`].
+pub fn catching_panics() -> bool {
+    CATCHING.with(|c| c.get())
+}
+
 /// The most bytes read whole into memory (a GeoJSON layer, a `.dbf`): 2 GiB. Tables are
 /// streamed and have no such bound.
 pub const MAX_WHOLE_FILE: u64 = 2 << 30;
