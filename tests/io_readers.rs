@@ -328,7 +328,9 @@ fn every_bad_record_is_rejected_with_its_field_and_no_personal_data() {
         (
             6,
             "added".to_string(),
-            "not a logical value (\"может\"; expected 1/0, true/false, да/нет, иә/жоқ, yes/no)"
+            // The cell is not quoted (issue 10): its shape only.
+            "not a logical value (5 characters, not shown; expected 1/0, true/false, да/нет, \
+             иә/жоқ, yes/no)"
                 .to_string(),
         ),
         (
@@ -1631,4 +1633,33 @@ fn a_workbook_with_a_stray_cell_at_xfd1048576_is_refused_not_allocated() {
     let st = read_stations(&y, None, &mut intake).unwrap();
     assert_eq!(account(&intake), (1, 1, 0));
     assert_eq!(st[0].precinct.as_str(), "1");
+}
+
+/// Regression (issue 10): with the IIN and "Дополнение4" headers swapped, every IIN was
+/// quoted in the logical field's reject reason, into rejects.csv.
+#[test]
+fn swapped_headers_put_no_iin_into_reject_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let swapped = RU_HEADER
+        .replace("ИИН", "@@")
+        .replace("Дополнение4", "ИИН")
+        .replace("@@", "Дополнение4");
+    let text = format!(
+        "{swapped}\n{}\n{}\n",
+        voter_line(',', "1", "5", "", "1"),
+        voter_line(',', "2", "5", "", "")
+    );
+    let p = write(dir.path(), "swapped.csv", text);
+    let mut intake = Intake::default();
+    read_voters(&p, &mut intake).unwrap();
+    assert_eq!(account(&intake), (2, 0, 2));
+    let reason = "not a logical value (12 digits, not shown; expected 1/0, true/false, да/нет, \
+                  иә/жоқ, yes/no)";
+    assert_eq!(
+        rejects(&intake),
+        vec![
+            (2, "added".to_string(), reason.to_string()),
+            (3, "added".to_string(), reason.to_string()),
+        ]
+    );
 }

@@ -101,15 +101,22 @@ impl Intake {
         self.files[f].accepted += 1;
     }
 
+    /// Rejects a record. In a voter list no cell is ever quoted: any column may hold an
+    /// IIN, a name or a date when the headers are swapped, so a quoted cell in `reason`
+    /// (`"…"`, as `{:?}` writes it) is replaced by its shape (`12 digits, not shown`).
     pub fn reject(&mut self, f: usize, line: u64, field: &str, reason: impl Into<String>) {
         self.files[f].read += 1;
         self.files[f].rejected += 1;
         let file = self.files[f].file.clone();
+        let mut reason = reason.into();
+        if self.files[f].kind == "voters" {
+            reason = without_quoted_cells(&reason);
+        }
         self.rejects.push(Reject {
             file,
             line,
             field: field.to_string(),
-            reason: reason.into(),
+            reason,
         });
     }
 
@@ -222,7 +229,97 @@ pub fn whole_file(path: &Path) -> Result<u64, IoError> {
     Ok(len)
 }
 
+/// `reason` with every double-quoted part (a cell, as `{:?}` quotes it) replaced by its
+/// shape: `12 digits, not shown`, `5 characters, not shown`, `an empty value`.
+fn without_quoted_cells(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut chars = reason.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        let (mut n, mut digits) = (0usize, true);
+        while let Some(c) = chars.next() {
+            let c = match c {
+                '"' => break,
+                '\\' => match chars.next() {
+                    Some('u') => {
+                        // \u{…}: one character.
+                        chars.by_ref().take_while(|&c| c != '}').for_each(drop);
+                        'u'
+                    }
+                    Some(e) => e,
+                    None => break,
+                },
+                c => c,
+            };
+            n += 1;
+            digits &= c.is_ascii_digit();
+        }
+        match (n, digits) {
+            (0, _) => out.push_str("an empty value"),
+            (1, true) => out.push_str("1 digit, not shown"),
+            (n, true) => out.push_str(&format!("{n} digits, not shown")),
+            (1, false) => out.push_str("1 character, not shown"),
+            (n, false) => out.push_str(&format!("{n} characters, not shown")),
+        }
+    }
+    out
+}
+
 /// The display name of an input path, as findings and rejects name it.
 pub fn file_name(path: &Path) -> Arc<str> {
     Arc::from(path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_cells_are_replaced_by_their_shape() {
+        let logical =
+            |v: &str| without_quoted_cells(&format!("not a logical value ({v:?}; expected 1/0)"));
+        assert_eq!(
+            logical("900101300017"),
+            "not a logical value (12 digits, not shown; expected 1/0)"
+        );
+        assert_eq!(
+            logical("Әбіл \"Қ\" \\ \u{7}"),
+            "not a logical value (12 characters, not shown; expected 1/0)"
+        );
+        assert_eq!(
+            logical(""),
+            "not a logical value (an empty value; expected 1/0)"
+        );
+        assert_eq!(
+            logical("7"),
+            "not a logical value (1 digit, not shown; expected 1/0)"
+        );
+        assert_eq!(without_quoted_cells("no quotes"), "no quotes");
+    }
+
+    /// Regression (issue 10): swapped headers put IINs into the logical field's rejects.
+    #[test]
+    fn a_voter_reject_never_quotes_a_cell_other_files_may() {
+        let mut intake = Intake::default();
+        let v = intake.open(&Arc::from("v.csv"), "voters");
+        let s = intake.open(&Arc::from("s.csv"), "stations");
+        intake.reject(
+            v,
+            2,
+            "added",
+            "not a logical value (\"900101300017\"; expected 1/0)",
+        );
+        intake.reject(s, 2, "mark", "unknown mark \"школа\"");
+        let reasons: Vec<&str> = intake.rejects.iter().map(|r| r.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "not a logical value (12 digits, not shown; expected 1/0)",
+                "unknown mark \"школа\""
+            ]
+        );
+    }
 }
