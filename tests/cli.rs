@@ -955,3 +955,50 @@ fn a_panic_is_exit_2_with_a_clear_message_and_no_data() {
     assert!(!e.contains("900101300017"), "{e}");
     assert_eq!(e.lines().count(), 1, "{e}");
 }
+
+/// Regression (issue 10): a `check` killed while writing left `.tmp*` files in the output
+/// folder that no later run removed. The next run removes the temporaries of our naming
+/// (and of the naming before it), and nothing else.
+#[test]
+fn a_run_removes_the_temporaries_a_killed_run_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = write_voters(dir.path());
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for name in [
+        ".tmpA1b2C3",
+        ".precincts-x9Y8z7.tmp",
+        ".tmp-notes",
+        "keep.tmp",
+    ] {
+        std::fs::write(out.join(name), "half a report").unwrap();
+    }
+    std::fs::create_dir(out.join(".tmpDIR123")).unwrap();
+    let o = precincts(&[
+        "check",
+        "--out",
+        out.to_str().unwrap(),
+        "--voters",
+        v.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ".tmp-notes",
+            ".tmpDIR123",
+            "admin.geojson",
+            "findings.csv",
+            "findings.geojson",
+            "keep.tmp",
+            "rejects.csv",
+            "report.geojson",
+            "summary.json"
+        ]
+    );
+}

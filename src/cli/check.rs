@@ -384,6 +384,10 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
     let mut result = check::run(&ds, borders.as_ref(), aliases.as_ref(), &p.opts, &spinner);
     result.add_findings(border_findings);
     spinner.step("writing the report");
+    // Held until the report is written: no other run writes here meanwhile, and the
+    // temporaries of a run killed while writing here are removed first.
+    let _lock = report::lock_out_dir(out)
+        .with_context(|| format!("preparing the output folder {}", out.display()))?;
     report::write_all(
         out,
         &ReportInput {
