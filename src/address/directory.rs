@@ -33,6 +33,9 @@ pub enum Resolution {
     NotFound,
 }
 
+/// One level of the cascade: (locality, key) → objects.
+type Level = HashMap<(String, String), Vec<u32>>;
+
 /// Street objects by locality and key, at each level of the cascade.
 #[derive(Debug, Default)]
 pub struct StreetDirectory {
@@ -101,7 +104,7 @@ impl StreetDirectory {
     ) -> Resolution {
         let loc = locality.to_string();
         let name = name_key(key);
-        let levels: [(&HashMap<(String, String), Vec<u32>>, String); 3] = [
+        let levels: [(&Level, String); 3] = [
             (&self.exact, key.to_string()),
             (&self.by_name, name.to_string()),
             (&self.by_loose, loose_street_key(name)),

@@ -289,7 +289,7 @@ impl<'a> AddrText<'a> {
             district: home
                 .and_then(|p| p.district)
                 .map(|d| {
-                    if a.village && ai % 3 == 0 {
+                    if a.village && ai.is_multiple_of(3) {
                         town.districts[d].kato.as_str()
                     } else {
                         town.districts[d].name_ru.as_str()

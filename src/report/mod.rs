@@ -95,15 +95,16 @@ pub fn lock_out_dir(out: &Path) -> Result<OutLock, ReportError> {
     std::fs::create_dir_all(out).map_err(err)?;
     #[cfg(unix)]
     let dir = {
+        use rustix::fs::{FlockOperation, flock};
         let dir = std::fs::File::open(out).map_err(err)?;
-        match dir.try_lock() {
+        match flock(&dir, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
+            Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
                 return Err(err(std::io::Error::other(
                     "another run is writing into this folder; wait for it, or give another --out",
                 )));
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
+            Err(e) => return Err(err(e.into())),
         }
         Some(dir)
     };
