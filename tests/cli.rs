@@ -1002,3 +1002,43 @@ fn a_run_removes_the_temporaries_a_killed_run_left() {
         ]
     );
 }
+
+/// Issue 10: values in a second encoding are read, and the run says so once per file,
+/// with a count and the first line, never with a value.
+#[test]
+fn a_cp1251_line_in_a_utf8_voter_list_is_read_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let p = dir.path().join("voters.csv");
+    let mut bytes = format!(
+        "{HEADER}\n{}\n",
+        voter("1", "900101300017", "Әлиев", "25", "01.01.1990")
+    )
+    .into_bytes();
+    let line = voter("2", "900101300025", "Иванов", "25", "01.01.1990");
+    let (cp, _, bad) = encoding_rs::WINDOWS_1251.encode(&line);
+    assert!(!bad);
+    bytes.extend_from_slice(&cp);
+    std::fs::write(&p, bytes).unwrap();
+    let o = precincts(&[
+        "check",
+        "--out",
+        out.to_str().unwrap(),
+        "--voters",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    let warning = format!(
+        "warning: {}: the file is read as UTF-8, but 7 value(s) are not valid UTF-8 and were \
+         read as CP1251 (the first on line 3); check them, or save the whole file in one \
+         encoding\n",
+        p.display()
+    );
+    assert!(e.starts_with(&warning), "{e}");
+    assert!(
+        e.contains("records: 2 read = 2 accepted + 0 rejected"),
+        "{e}"
+    );
+    assert!(!e.contains("Иванов") && !e.contains("900101300025"), "{e}");
+}
