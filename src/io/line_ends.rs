@@ -69,6 +69,29 @@ impl<R: Read> LineEnds<R> {
                 Err(e) => return Err(e),
             }
         }
+        if len == 0 {
+            self.pos = 0;
+            self.end = 0;
+            return Ok(false);
+        }
+        // The common case, a stretch without quotes and carriage returns: nothing to turn,
+        // and the state after it is the last byte's (a quoted field stays open).
+        let special = self.buf[..len]
+            .iter()
+            .fold(false, |a, &c| a | (c == b'"') | (c == b'\r'));
+        if !special {
+            if self.state != State::Quoted {
+                let last = self.buf[len - 1];
+                self.state = if last == b'\n' || last == self.delimiter {
+                    State::Start
+                } else {
+                    State::Unquoted
+                };
+            }
+            self.pos = 0;
+            self.end = len;
+            return Ok(true);
+        }
         let mut n = len;
         for i in 0..len {
             let c = self.buf[i];
@@ -142,7 +165,12 @@ mod tests {
 
     #[test]
     fn lone_carriage_returns_outside_quotes_become_line_feeds() {
-        let cases: [(&[u8], &[u8]); 7] = [
+        let cases: [(&[u8], &[u8]); 9] = [
+            (
+                b"\"a\nb\"\rc\rd;\"\"\"\r\"\r",
+                b"\"a\nb\"\nc\nd;\"\"\"\r\"\n",
+            ),
+            (b"ab;cd\"e\rf;\"g\rh\";i\r", b"ab;cd\"e\nf;\"g\rh\";i\n"),
             (b"a;b\r1;2\r", b"a;b\n1;2\n"),
             (b"a;b\r\n1;2\r\n", b"a;b\r\n1;2\r\n"),
             (b"a;b\n1;2\r3;4\r\n5;6", b"a;b\n1;2\n3;4\r\n5;6"),
