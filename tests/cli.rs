@@ -1035,7 +1035,14 @@ fn a_cp1251_line_in_a_utf8_voter_list_is_read_with_a_warning() {
          encoding\n",
         p.display()
     );
-    assert!(e.starts_with(&warning), "{e}");
+    assert!(e.contains(&warning), "{e}");
+    assert_eq!(e.matches("warning:").count(), 1, "{e}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["warnings"],
+        serde_json::json!([warning.trim_end().trim_start_matches("warning: ")])
+    );
     assert!(
         e.contains("records: 2 read = 2 accepted + 0 rejected"),
         "{e}"

@@ -81,6 +81,8 @@ pub struct FileAccount {
 pub struct Intake {
     pub rejects: Vec<Reject>,
     pub files: Vec<FileAccount>,
+    /// Warnings about files read in full but not plainly (see [`notices`]): no value in them.
+    pub warnings: Vec<String>,
 }
 
 impl Intake {

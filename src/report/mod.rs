@@ -453,6 +453,7 @@ fn write_report_files(out: &Path, r: &ReportInput<'_>) -> Result<(), ReportError
         "tolerance": r.opts.tolerance,
         "admin_level": r.result.level.map(|l| l.as_str()),
         "skipped_checks": r.result.skipped,
+        "warnings": r.intake.warnings,
         "inputs": r.inputs,
     });
     write_atomic(&out.join("summary.json"), |w| {
