@@ -858,3 +858,194 @@ fn admin_level_field_reads_each_units_level_from_an_attribute() {
     let help = String::from_utf8_lossy(&o.stdout);
     assert!(help.contains("--admin-level-field"), "{help}");
 }
+
+/// Runs the binary, killing it after `secs` seconds: `None` when it had to be killed.
+fn precincts_within(args: &[&str], secs: u64) -> Option<Output> {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_precincts"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if child.try_wait().expect("waits").is_some() {
+            return Some(child.wait_with_output().expect("output"));
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Regression (issue 10): a named pipe as the voter list hung for ever, `/dev/zero` read
+/// without end; now each special file is refused before it is opened, exit 2.
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_with_exit_2_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let fifo = dir.path().join("voters.csv");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let folder = dir.path().join("stations.csv");
+    std::fs::create_dir(&folder).unwrap();
+    for (flag, path, what) in [
+        ("--voters", fifo.as_path(), "a named pipe"),
+        ("--voters", Path::new("/dev/zero"), "a device"),
+        ("--stations", folder.as_path(), "a directory"),
+        ("--borders", folder.as_path(), "a directory"),
+    ] {
+        let o = precincts_within(
+            &[
+                "check",
+                "--out",
+                out.to_str().unwrap(),
+                flag,
+                path.to_str().unwrap(),
+            ],
+            20,
+        )
+        .unwrap_or_else(|| panic!("{flag} {}: still running after 20 s", path.display()));
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "error: {}: not a regular file ({what}); give the path of a saved file\n",
+                path.display()
+            )
+        );
+        assert!(!out.join("report.geojson").exists());
+    }
+}
+
+/// Issue 10: any panic ends the run with exit 2 and a clear message, without the panic's
+/// text (which could quote a cell of the data).
+#[test]
+fn a_panic_is_exit_2_with_a_clear_message_and_no_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let v = write_voters(dir.path());
+    let o = Command::new(env!("CARGO_BIN_EXE_precincts"))
+        .args(["check", "--out", out.to_str().unwrap(), "--voters"])
+        .arg(&v)
+        .env("PRECINCTS_TEST_PANIC", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("error: internal error at src/cli/mod.rs:"),
+        "{e}"
+    );
+    assert!(
+        e.ends_with(
+            ": the run stopped and no report was completed; please report it with the \
+             command line (not the data)\n"
+        ),
+        "{e}"
+    );
+    assert!(!e.contains("900101300017"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+}
+
+/// Regression (issue 10): a `check` killed while writing left `.tmp*` files in the output
+/// folder that no later run removed. The next run removes the temporaries of our naming
+/// (and of the naming before it), and nothing else.
+#[test]
+fn a_run_removes_the_temporaries_a_killed_run_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = write_voters(dir.path());
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for name in [
+        ".tmpA1b2C3",
+        ".precincts-x9Y8z7.tmp",
+        ".tmp-notes",
+        "keep.tmp",
+    ] {
+        std::fs::write(out.join(name), "half a report").unwrap();
+    }
+    std::fs::create_dir(out.join(".tmpDIR123")).unwrap();
+    let o = precincts(&[
+        "check",
+        "--out",
+        out.to_str().unwrap(),
+        "--voters",
+        v.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ".tmp-notes",
+            ".tmpDIR123",
+            "admin.geojson",
+            "findings.csv",
+            "findings.geojson",
+            "keep.tmp",
+            "rejects.csv",
+            "report.geojson",
+            "summary.json"
+        ]
+    );
+}
+
+/// Issue 10: values in a second encoding are read, and the run says so once per file,
+/// with a count and the first line, never with a value.
+#[test]
+fn a_cp1251_line_in_a_utf8_voter_list_is_read_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let p = dir.path().join("voters.csv");
+    let mut bytes = format!(
+        "{HEADER}\n{}\n",
+        voter("1", "900101300017", "Әлиев", "25", "01.01.1990")
+    )
+    .into_bytes();
+    let line = voter("2", "900101300025", "Иванов", "25", "01.01.1990");
+    let (cp, _, bad) = encoding_rs::WINDOWS_1251.encode(&line);
+    assert!(!bad);
+    bytes.extend_from_slice(&cp);
+    std::fs::write(&p, bytes).unwrap();
+    let o = precincts(&[
+        "check",
+        "--out",
+        out.to_str().unwrap(),
+        "--voters",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    let warning = format!(
+        "warning: {}: the file is read as UTF-8, but 7 value(s) are not valid UTF-8 and were \
+         read as CP1251 (the first on line 3); check them, or save the whole file in one \
+         encoding\n",
+        p.display()
+    );
+    assert!(e.contains(&warning), "{e}");
+    assert_eq!(e.matches("warning:").count(), 1, "{e}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["warnings"],
+        serde_json::json!([warning.trim_end().trim_start_matches("warning: ")])
+    );
+    assert!(
+        e.contains("records: 2 read = 2 accepted + 0 rejected"),
+        "{e}"
+    );
+    assert!(!e.contains("Иванов") && !e.contains("900101300025"), "{e}");
+}

@@ -328,7 +328,9 @@ fn every_bad_record_is_rejected_with_its_field_and_no_personal_data() {
         (
             6,
             "added".to_string(),
-            "not a logical value (\"может\"; expected 1/0, true/false, да/нет, иә/жоқ, yes/no)"
+            // The cell is not quoted (issue 10): its shape only.
+            "not a logical value (5 characters, not shown; expected 1/0, true/false, да/нет, \
+             иә/жоқ, yes/no)"
                 .to_string(),
         ),
         (
@@ -1372,4 +1374,292 @@ fn reading_reports_progress_up_to_the_files_full_size() {
     let before = counter.generation();
     read_voters(&p, &mut Intake::default()).unwrap();
     assert_eq!(counter.generation(), before);
+}
+
+// ---------------------------------------------------------------------------------------
+// Line ends and encodings (issue 10: readers that never lose records silently)
+
+/// Regression (issue 10): a CP1251 `;` file with CR-only line ends (Excel for Mac) read as
+/// one header line, `0 read = 0 accepted + 0 rejected`.
+#[test]
+fn cp1251_semicolon_voters_with_mac_line_ends_are_all_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let russian = |l: String| {
+        l.replace("Әбілқасымов", "Иванов")
+            .replace("Серікұлы", "Петрович")
+    };
+    let text = [
+        RU_HEADER.replace(',', ";"),
+        russian(voter_line(';', "1", "0112", "05.03.1987", "да")),
+        russian(voter_line(';', "2", "0113", "31.02.1987", "")),
+        russian(voter_line(';', "3", "0114", "1990-12-31", "")).replace("Ерлан", "Пётр"),
+    ]
+    .join("\r")
+        + "\r";
+    let p = write(dir.path(), "mac.csv", cp1251(&text));
+    let mut intake = Intake::default();
+    let t = read_voters(&p, &mut intake).unwrap();
+    assert_eq!(account(&intake), (3, 2, 1));
+    assert_eq!(t.len(), 2);
+    assert_eq!(
+        (t.get(0).line(), t.get(0).field(VoterField::Surname)),
+        (2, "Иванов")
+    );
+    assert_eq!(t.get(0).field(VoterField::Precinct), "0112");
+    assert!(t.get(0).flag(VoterField::Added));
+    assert_eq!(
+        (t.get(1).line(), t.get(1).field(VoterField::Name)),
+        (4, "Пётр")
+    );
+    assert_eq!(t.get(1).field(VoterField::BirthDate), "1990-12-31");
+    assert_eq!(
+        rejects(&intake),
+        vec![(
+            3,
+            "birth_date".to_string(),
+            "not a date (dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy or an Excel serial)".to_string()
+        )]
+    );
+}
+
+/// Regression (issue 10): UTF-8 with a BOM and CR-only line ends, mixed with `\r\n` and
+/// `\n` further down, and a lone `\r` inside a quoted cell kept as written.
+#[test]
+fn utf8_bom_stations_with_mac_and_mixed_line_ends_are_all_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend_from_slice(
+        "№ участка,Наименование,Улица\r\
+         0112,Школа № 5,Абая\r\
+         0113,\"Лицей\rкорпус 2\",Сатпаева\r\n\
+         0114,Клуб,Жандосова\n\
+         ,Без номера,\r\
+         0115,Дом культуры,Толе би"
+            .as_bytes(),
+    );
+    let p = write(dir.path(), "st.csv", bytes);
+    let mut intake = Intake::default();
+    let st = read_stations(&p, None, &mut intake).unwrap();
+    assert_eq!(account(&intake), (5, 4, 1));
+    let got: Vec<(&str, &str, &str)> = st
+        .iter()
+        .map(|s| (s.precinct.as_str(), s.facility.as_str(), s.street.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("0112", "Школа № 5", "Абая"),
+            ("0113", "Лицей\rкорпус 2", "Сатпаева"),
+            ("0114", "Клуб", "Жандосова"),
+            ("0115", "Дом культуры", "Толе би"),
+        ]
+    );
+    assert_eq!(
+        rejects(&intake),
+        // The `\r` inside quotes is a character of the cell, not a line end.
+        vec![(
+            5,
+            "precinct".to_string(),
+            "the precinct number is empty".to_string()
+        )]
+    );
+}
+
+/// Regression (issue 10): a blank first line made the delimiter `,` whatever the header
+/// said, so a `;` file had one column and lost its required ones.
+#[test]
+fn a_leading_blank_line_does_not_break_delimiter_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, lead) in [("n.csv", "\n"), ("crlf.csv", " \r\n\r\n"), ("cr.csv", "\r")] {
+        let text = format!("{lead}№ участка;Наименование;Долгота;Широта\n0112;Школа;76,95;43,25\n");
+        let p = write(dir.path(), name, text);
+        let mut intake = Intake::default();
+        let st = read_stations(&p, None, &mut intake).unwrap();
+        assert_eq!(account(&intake), (1, 1, 0), "{name}");
+        assert_eq!(st[0].facility, "Школа", "{name}");
+        assert_eq!(st[0].coord, Some(Coord { x: 76.95, y: 43.25 }), "{name}");
+    }
+}
+
+/// Regression (issue 10): one CP1251 line in the first megabyte of a UTF-8 file made the
+/// whole file CP1251, every Kazakh name mojibake, without a word.
+#[test]
+fn one_cp1251_line_in_a_utf8_file_is_read_as_cp1251_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = format!("{RU_HEADER}\n").into_bytes();
+    bytes.extend(cp1251(
+        &(voter_line(',', "1", "5", "", "")
+            .replace("Әбілқасымов", "Иванов")
+            .replace("Серікұлы", "Петрович")
+            + "\n"),
+    ));
+    bytes.extend(
+        format!(
+            "{}\n{}\n",
+            voter_line(',', "2", "5", "", ""),
+            voter_line(',', "3", "5", "", "")
+        )
+        .into_bytes(),
+    );
+    let p = write(dir.path(), "mixed.csv", bytes);
+    let mut intake = Intake::default();
+    let (t, warnings) = io::notices::collect(|| read_voters(&p, &mut intake));
+    let t = t.unwrap();
+    assert_eq!(account(&intake), (3, 3, 0));
+    assert_eq!(t.get(0).field(VoterField::Surname), "Иванов");
+    assert_eq!(t.get(0).field(VoterField::Street), "Абая");
+    assert_eq!(t.get(1).field(VoterField::Surname), "Әбілқасымов");
+    assert_eq!(t.get(2).field(VoterField::MiddleName), "Серікұлы");
+    // Line 2's non-ASCII cells: surname, name, middle name, oblast, district, ethnicity,
+    // gender, residence, street, house (the `А` of 12А): 10 values.
+    assert_eq!(
+        warnings,
+        vec![format!(
+            "{}: the file is read as UTF-8, but 10 value(s) are not valid UTF-8 and were read \
+             as CP1251 (the first on line 2); check them, or save the whole file in one encoding",
+            p.display()
+        )]
+    );
+}
+
+/// The reverse: one UTF-8 line in a CP1251 file is read as UTF-8 (it was mojibake), counted.
+#[test]
+fn one_utf8_line_in_a_cp1251_file_is_read_as_utf8_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let russian = |l: String| {
+        l.replace("Әбілқасымов", "Иванов")
+            .replace("Серікұлы", "Петрович")
+    };
+    let mut bytes = cp1251(&format!(
+        "{RU_HEADER}\n{}\n{}\n",
+        russian(voter_line(',', "1", "5", "", "")),
+        russian(voter_line(',', "2", "5", "", ""))
+    ));
+    bytes.extend(format!("{}\n", voter_line(',', "3", "5", "", "")).into_bytes());
+    let p = write(dir.path(), "cp.csv", bytes);
+    let mut intake = Intake::default();
+    let (t, warnings) = io::notices::collect(|| read_voters(&p, &mut intake));
+    let t = t.unwrap();
+    assert_eq!(account(&intake), (3, 3, 0));
+    assert_eq!(t.get(1).field(VoterField::Surname), "Иванов");
+    assert_eq!(t.get(2).field(VoterField::Surname), "Әбілқасымов");
+    assert_eq!(t.get(2).field(VoterField::Residence), "Алматы");
+    assert_eq!(
+        warnings,
+        vec![format!(
+            "{}: the file is read as CP1251, but 10 value(s) are valid UTF-8 and were read \
+             as UTF-8 (the first on line 4); check them, or save the whole file in one encoding",
+            p.display()
+        )]
+    );
+}
+
+/// A record that is valid UTF-8 only across a delimiter (`\xC4,\xBB`: the fields are
+/// stored without it) panicked on slicing; now each cell is decoded on its own.
+#[test]
+fn a_character_straddling_a_delimiter_does_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"\xEF\xBB\xBF\xE2\x84\x96 \xD1\x83\xD1\x87\xD0\xB0\xD1\x81\xD1\x82\xD0\xBA\xD0\xB0,street\n".to_vec();
+    bytes.extend_from_slice(b"\xC4,\xBB\n");
+    let p = write(dir.path(), "split.csv", bytes);
+    let mut intake = Intake::default();
+    let (st, warnings) = io::notices::collect(|| read_stations(&p, None, &mut intake));
+    let st = st.unwrap();
+    assert_eq!(account(&intake), (1, 1, 0));
+    // 0xC4 is Д and 0xBB is » in CP1251.
+    assert_eq!((st[0].precinct.as_str(), st[0].street.as_str()), ("Д", "»"));
+    assert_eq!(warnings.len(), 1);
+}
+
+/// Regression (issue 10): a CAD export's `.prj` (`LOCAL_CS`) panicked inside the PROJ
+/// binding; now the layer is refused with a clear error.
+#[test]
+fn a_shapefile_in_a_local_cad_crs_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = polygon_shapefile(
+        dir.path(),
+        "cad",
+        vec![one_square(1000.0, 2000.0, 10.0)],
+        dbf(&["precinct"], &ascii_rows(&["1"]), 0),
+    );
+    let prj = r#"LOCAL_CS["Site grid",LOCAL_DATUM["Site",0],UNIT["Meter",1.0],AXIS["X",EAST],AXIS["Y",NORTH]]"#;
+    std::fs::write(shp.with_extension("prj"), prj).unwrap();
+    let err = read_precincts(&shp, &VectorOptions::default(), &mut Intake::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: CRS \"LOCAL_CS[\\\"Site grid\\\",LOCAL_DATUM[\\\"Site\\\",0],UNIT[\\\"Meter\\\",1.0]\": \
+             this CRS cannot be transformed to WGS84: it is a local coordinate system (LOCAL_CS), \
+             with no link to the Earth's coordinates; export the layer in a geographic or \
+             projected CRS (e.g. EPSG:32642, WGS 84 / UTM zone 42N)",
+            shp.display()
+        )
+    );
+}
+
+/// Regression (issue 10): one cell at `XFD1048576` made the reader lay out 16 Gi cells
+/// (512 GB) and abort; now the sheet is refused with what to do.
+#[test]
+fn a_workbook_with_a_stray_cell_at_xfd1048576_is_refused_not_allocated() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().unwrap();
+    let x = dir.path().join("st.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "precinct").unwrap();
+    ws.write_string(1, 0, "1").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save(&x).unwrap();
+    let err = read_stations(&x, None, &mut Intake::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: the first sheet's used cells span 1048576 rows × 16384 columns, more than the \
+             1024 columns and 67108864 cells read; delete the stray cells beyond the table \
+             (Ctrl+End shows the last one)",
+            x.display()
+        )
+    );
+    // 1,024 columns are still read.
+    let y = dir.path().join("wide.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "precinct").unwrap();
+    ws.write_string(1, 0, "1").unwrap();
+    ws.write_string(0, 1023, "far").unwrap();
+    ws.write_string(1, 1023, "away").unwrap();
+    wb.save(&y).unwrap();
+    let mut intake = Intake::default();
+    let st = read_stations(&y, None, &mut intake).unwrap();
+    assert_eq!(account(&intake), (1, 1, 0));
+    assert_eq!(st[0].precinct.as_str(), "1");
+}
+
+/// Regression (issue 10): with the IIN and "Дополнение4" headers swapped, every IIN was
+/// quoted in the logical field's reject reason, into rejects.csv.
+#[test]
+fn swapped_headers_put_no_iin_into_reject_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let swapped = RU_HEADER
+        .replace("ИИН", "@@")
+        .replace("Дополнение4", "ИИН")
+        .replace("@@", "Дополнение4");
+    let text = format!(
+        "{swapped}\n{}\n{}\n",
+        voter_line(',', "1", "5", "", "1"),
+        voter_line(',', "2", "5", "", "")
+    );
+    let p = write(dir.path(), "swapped.csv", text);
+    let mut intake = Intake::default();
+    read_voters(&p, &mut intake).unwrap();
+    assert_eq!(account(&intake), (2, 0, 2));
+    let reason = "not a logical value (12 digits, not shown; expected 1/0, true/false, да/нет, \
+                  иә/жоқ, yes/no)";
+    assert_eq!(
+        rejects(&intake),
+        vec![
+            (2, "added".to_string(), reason.to_string()),
+            (3, "added".to_string(), reason.to_string()),
+        ]
+    );
 }

@@ -374,10 +374,11 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), BordersError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    let mut tmp = crate::report::temp_file_in(dir).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
+    crate::report::sync_dir(dir).map_err(err)?;
     Ok(())
 }
 

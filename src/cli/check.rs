@@ -359,31 +359,42 @@ fn inputs_map(p: &Plan) -> BTreeMap<String, String> {
 fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
     let mut spinner = Bars::new();
     let mut intake = Intake::default();
-    let ds = read(&p, &mut intake, &spinner)?;
-    let mut border_findings = Vec::new();
-    let borders = match &p.borders {
-        Some(f) => {
-            let (table, parse_findings) = spinner
-                .reading("reading the address lists (Appendix 3)", || {
-                    crate::borders::read_borders(f, &mut intake)
-                })?;
-            border_findings = parse_findings;
-            Some(table)
-        }
-        None => None,
-    };
-    let aliases = p
-        .street_aliases
-        .as_ref()
-        .map(|f| {
-            spinner.reading("reading the street renamings", || {
-                crate::borders::read_street_aliases(f, &mut intake)
+    // The readers' warnings (values in a second encoding) are gathered, not printed under
+    // the progress bars: they go into the summary and summary.json.
+    let (inputs, warnings) = crate::io::notices::collect(|| -> anyhow::Result<_> {
+        let ds = read(&p, &mut intake, &spinner)?;
+        let mut border_findings = Vec::new();
+        let borders = match &p.borders {
+            Some(f) => {
+                let (table, parse_findings) = spinner
+                    .reading("reading the address lists (Appendix 3)", || {
+                        crate::borders::read_borders(f, &mut intake)
+                    })?;
+                border_findings = parse_findings;
+                Some(table)
+            }
+            None => None,
+        };
+        let aliases = p
+            .street_aliases
+            .as_ref()
+            .map(|f| {
+                spinner.reading("reading the street renamings", || {
+                    crate::borders::read_street_aliases(f, &mut intake)
+                })
             })
-        })
-        .transpose()?;
+            .transpose()?;
+        Ok((ds, borders, aliases, border_findings))
+    });
+    let (ds, borders, aliases, border_findings) = inputs?;
+    intake.warnings = warnings;
     let mut result = check::run(&ds, borders.as_ref(), aliases.as_ref(), &p.opts, &spinner);
     result.add_findings(border_findings);
     spinner.step("writing the report");
+    // Held until the report is written: no other run writes here meanwhile, and the
+    // temporaries of a run killed while writing here are removed first.
+    let _lock = report::lock_out_dir(out)
+        .with_context(|| format!("preparing the output folder {}", out.display()))?;
     report::write_all(
         out,
         &ReportInput {
@@ -419,6 +430,9 @@ fn execute(p: Plan, out: &Path) -> anyhow::Result<()> {
             "  {:<10} {}: {} read = {} accepted + {} rejected",
             f.kind, f.file, f.read, f.accepted, f.rejected
         );
+    }
+    for w in &intake.warnings {
+        eprintln!("warning: {w}");
     }
     for s in &result.skipped {
         eprintln!("skipped: {s}");

@@ -66,6 +66,7 @@ pub struct ReconcileSection {
 impl DatasetFile {
     /// Reads a `dataset.toml` and resolves its paths against the file's folder.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
+        crate::io::whole_file(path)?;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read dataset file {}", path.display()))?;
         let mut d: DatasetFile = toml::from_str(&text)

@@ -34,8 +34,35 @@ pub enum Command {
     Serve(serve::ServeArgs),
 }
 
-/// Parses the arguments and runs the command; errors are printed with their causes.
+/// Parses the arguments and runs the command; errors are printed with their causes. A
+/// panic anywhere (a bug) ends the run with exit 2 and a message naming the place in the
+/// code, never the panic's own text (it could quote a cell of the data); the report is
+/// not left half-written, as every output is written atomically.
 pub fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        if crate::io::catching_panics() {
+            return;
+        }
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error{at}: the run stopped and no report was completed; please \
+             report it with the command line (not the data)"
+        );
+    }));
+    match std::panic::catch_unwind(run) {
+        Ok(code) => code,
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn run() -> ExitCode {
+    if std::env::var_os("PRECINCTS_TEST_PANIC").is_some() {
+        // For the test of the guard above: a panic whose text holds an IIN.
+        panic!("test panic 900101300017");
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

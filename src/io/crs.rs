@@ -55,6 +55,13 @@ fn proj_data_dir() -> Option<&'static Path> {
 pub enum CrsError {
     #[error("PROJ does not understand it: {0}")]
     Unknown(String),
+    /// A CRS with no link to the Earth (a local or engineering CRS of a CAD drawing), or
+    /// one PROJ finds no way to WGS84 from.
+    #[error(
+        "this CRS cannot be transformed to WGS84: {0}; export the layer in a geographic or \
+         projected CRS (e.g. EPSG:32642, WGS 84 / UTM zone 42N)"
+    )]
+    Untransformable(String),
     #[error("cannot convert ({x}, {y}) to WGS84: {message}")]
     Convert { x: f64, y: f64, message: String },
 }
@@ -102,9 +109,22 @@ impl ToWgs84 {
                 .set_search_paths(dir)
                 .map_err(|e| CrsError::Unknown(e.to_string()))?;
         }
-        let proj = builder
-            .proj_known_crs(crs, "EPSG:4326", None)
-            .map_err(|e| CrsError::Unknown(e.to_string()))?;
+        if let Some(kind) = local_kind(crs) {
+            return Err(CrsError::Untransformable(format!(
+                "it is {kind}, with no link to the Earth's coordinates"
+            )));
+        }
+        // The `proj` crate panics when PROJ fails without an error code (it does for CRSs
+        // it cannot relate to WGS84): a panic here is such a refusal, not a crash.
+        let built = super::catch_panic(|| builder.proj_known_crs(crs, "EPSG:4326", None));
+        let proj = match built {
+            Ok(p) => p.map_err(|e| CrsError::Unknown(e.to_string()))?,
+            Err(_) => {
+                return Err(CrsError::Untransformable(
+                    "PROJ finds no transformation from it".to_string(),
+                ));
+            }
+        };
         Ok(ToWgs84 {
             proj: Some(proj),
             source: crs.to_string(),
@@ -168,6 +188,24 @@ impl ToWgs84 {
     }
 }
 
+/// What kind of CRS without a datum on the Earth `crs` is (a WKT `LOCAL_CS`, `ENGCRS` or
+/// `ENGINEERINGCRS`, alone or inside a compound CRS), `None` for any other.
+fn local_kind(crs: &str) -> Option<&'static str> {
+    let compact: String = crs
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect();
+    let starts = |k: &str| compact.starts_with(k) || compact.contains(&format!(",{k}"));
+    if starts("LOCAL_CS[") {
+        Some("a local coordinate system (LOCAL_CS)")
+    } else if starts("ENGCRS[") || starts("ENGINEERINGCRS[") {
+        Some("an engineering CRS (ENGCRS)")
+    } else {
+        None
+    }
+}
+
 /// Whether a CRS definition is plain WGS84 geographic (so no PROJ call is needed).
 fn is_wgs84(crs: &str) -> bool {
     let up = crs.to_ascii_uppercase();
@@ -212,6 +250,29 @@ mod tests {
             assert!(ToWgs84::new(s).unwrap().is_identity(), "{s}");
         }
         assert!(!ToWgs84::new("EPSG:32642").unwrap().is_identity());
+    }
+
+    /// Regression (issue 10): a `.prj` of a CAD export panicked inside the PROJ binding.
+    #[test]
+    fn a_local_or_engineering_crs_is_an_error_not_a_panic() {
+        let local = r#"LOCAL_CS["Engineering",LOCAL_DATUM["Local",0],UNIT["Meter",1],AXIS["X",EAST],AXIS["Y",NORTH]]"#;
+        let eng = r#"ENGCRS["Site",EDATUM["Site datum"],CS[Cartesian,2],AXIS["x",east],AXIS["y",north],LENGTHUNIT["metre",1]]"#;
+        let compound = r#"COMPD_CS["x", LOCAL_CS["Engineering",LOCAL_DATUM["Local",0],UNIT["Meter",1]],VERT_CS["h",VERT_DATUM["d",2005],UNIT["Meter",1]]]"#;
+        for (crs, kind) in [
+            (local, "a local coordinate system (LOCAL_CS)"),
+            (eng, "an engineering CRS (ENGCRS)"),
+            (compound, "a local coordinate system (LOCAL_CS)"),
+        ] {
+            let e = ToWgs84::new(crs).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "this CRS cannot be transformed to WGS84: it is {kind}, with no link to \
+                     the Earth's coordinates; export the layer in a geographic or projected CRS \
+                     (e.g. EPSG:32642, WGS 84 / UTM zone 42N)"
+                )
+            );
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@
 
 use super::IoError;
 use super::progress::Counter;
-use super::table::{Prepare, RawRow, csv_err, record_cells};
+use super::table::{Otherwise, Prepare, RawRow, csv_err, record_cells};
 use std::io::Read;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -105,6 +105,9 @@ struct Block {
     newlines: u64,
     /// The parse ended between two records (always true for the last block).
     clean: bool,
+    /// Cells read in the encoding other than the file's, and the first one's row.
+    other: u64,
+    other_row: usize,
 }
 
 /// A worker's reusable buffers.
@@ -160,15 +163,15 @@ type Job = (Block, SyncSender<Block>);
 /// Reads the rest of the file (from `file`'s position, the start of a record on `line`)
 /// in parallel blocks, calling `row` in file order; `progress` gains each block's bytes
 /// once its rows are handed out.
-pub(super) fn read_rest(
+pub(super) fn read_rest<R: Read + Send>(
     path: &Path,
-    file: std::fs::File,
+    file: R,
     line: u64,
     fmt: &Format<'_>,
     knobs: &Knobs,
     row: &mut dyn FnMut(RawRow<'_>),
     progress: Option<&Counter>,
-) -> Result<(), IoError> {
+) -> Result<Otherwise, IoError> {
     let workers = knobs.workers.max(1);
     let pool = Pool {
         free: Mutex::new(Vec::new()),
@@ -209,7 +212,8 @@ fn consume(
     pool: &Pool,
     row: &mut dyn FnMut(RawRow<'_>),
     progress: Option<&Counter>,
-) -> Result<(), IoError> {
+) -> Result<Otherwise, IoError> {
+    let mut otherwise = Otherwise::default();
     // The next block, `None` when a thread died (its panic surfaces when the scope ends).
     let next = || -> Option<std::io::Result<Block>> {
         match order.recv().ok()? {
@@ -226,7 +230,7 @@ fn consume(
         let mut b = match next() {
             Some(Ok(b)) => b,
             Some(Err(e)) => return Err(csv_err(path, csv::Error::from(e))),
-            None => return Ok(()),
+            None => return Ok(otherwise),
         };
         let mut failed = None;
         while !b.clean && !b.last {
@@ -242,7 +246,7 @@ fn consume(
                     failed = Some(e);
                     break;
                 }
-                None => return Ok(()),
+                None => return Ok(otherwise),
             }
         }
         // Checked by the worker already; a str is needed to hand out slices of it (and
@@ -268,6 +272,15 @@ fn consume(
                 prepared: &b.prepared[r * np..(r + 1) * np],
             });
         }
+        if b.other > 0 {
+            let r = b.other_row;
+            let at = if r == 0 && b.first_is_first {
+                carry
+            } else {
+                line + b.rows[r].0 - 1
+            };
+            otherwise.add(b.other, at);
+        }
         if let Some(e) = failed {
             return Err(csv_err(path, csv::Error::from(e)));
         }
@@ -279,7 +292,7 @@ fn consume(
         }
         line += b.newlines;
         if b.last {
-            return Ok(());
+            return Ok(otherwise);
         }
         pool.give(b);
     }
@@ -288,8 +301,8 @@ fn consume(
 /// The reader thread: blocks in order, each announced to the consumer (`order`) and given
 /// to a worker (`jobs`). Stops at the end of the file, at a read error (sent in order) or
 /// when the consumer has gone.
-fn read_blocks(
-    mut file: std::fs::File,
+fn read_blocks<R: Read>(
+    mut file: R,
     block: usize,
     pool: &Pool,
     order: SyncSender<std::io::Result<Receiver<Block>>>,
@@ -380,6 +393,8 @@ fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
     b.records = false;
     b.end_line = 1;
     b.clean = true;
+    b.other = 0;
+    b.other_row = 0;
     let whole = if fmt.cp1251 {
         None
     } else {
@@ -512,6 +527,7 @@ fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
             let start = if j == 0 { 0 } else { ends[j - 1] };
             Some(start..end)
         };
+        let mut other = 0;
         let text = record_cells(
             bytes,
             range,
@@ -519,7 +535,12 @@ fn parse_block(b: &mut Block, fmt: &Format<'_>, w: &mut Work) {
             fmt.cp1251,
             &mut w.scratch,
             &mut w.bounds,
+            &mut other,
         );
+        if other > 0 && b.other == 0 {
+            b.other_row = b.rows.len();
+        }
+        b.other += other;
         // One copy of the whole text, cells by offset (a copy per cell costs a call each).
         let base = b.text.len();
         b.text.push_str(text);
@@ -657,22 +678,27 @@ mod tests {
         let path = dir.path().join("t.csv");
         std::fs::write(&path, bytes).unwrap();
         let mut seen = Vec::new();
-        read_csv_with(
-            &path,
-            &COLUMNS,
-            &SHOUT,
-            &mut |r| {
-                let mut cells: Vec<String> =
-                    (0..COLUMNS.len()).map(|i| r.get(i).to_string()).collect();
-                // The prepared cells, shown after the plain ones.
-                for k in 0..2 {
-                    cells.push(r.prepared(k).unwrap_or("REFUSED").to_string());
-                }
-                seen.push((r.line, cells, r.width, r.header_width));
-            },
-            knobs,
-        )
-        .map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE"))?;
+        let (got, warnings) = crate::io::notices::collect(|| {
+            read_csv_with(
+                &path,
+                &COLUMNS,
+                &SHOUT,
+                &mut |r| {
+                    let mut cells: Vec<String> =
+                        (0..COLUMNS.len()).map(|i| r.get(i).to_string()).collect();
+                    // The prepared cells, shown after the plain ones.
+                    for k in 0..2 {
+                        cells.push(r.prepared(k).unwrap_or("REFUSED").to_string());
+                    }
+                    seen.push((r.line, cells, r.width, r.header_width));
+                },
+                knobs,
+            )
+        });
+        let file = |s: String| s.replace(&path.display().to_string(), "FILE");
+        got.map_err(|e| file(e.to_string()))?;
+        // The warnings, as rows of line 0 after the rows.
+        seen.extend(warnings.into_iter().map(|w| (0, vec![file(w)], 0, 0)));
         Ok(seen)
     }
 
@@ -762,6 +788,33 @@ mod tests {
                 row(2, ["1", "Үй", "x"], 3, 3),
                 row(3, ["2", "Дом", "y"], 3, 3),
                 row(4, ["3", "z", ""], 2, 3),
+                (
+                    0,
+                    vec![
+                        "FILE: the file is read as UTF-8, but 1 value(s) are not valid UTF-8 and \
+                         were read as CP1251 (the first on line 3); check them, or save the whole \
+                         file in one encoding"
+                            .to_string()
+                    ],
+                    0,
+                    0
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn mac_and_mixed_line_ends_read_alike_in_blocks() {
+        let file = b"a,b,c\r1,x,y\r\r2,\"m\rn\",o\r\n3,p,q\n4,r,s\r";
+        let got = assert_same_as_sequential(file);
+        assert_eq!(
+            got,
+            vec![
+                row(2, ["1", "x", "y"], 3, 3),
+                // After an empty line: the line just after the last record (the csv quirk).
+                row(3, ["2", "m\rn", "o"], 3, 3),
+                row(5, ["3", "p", "q"], 3, 3),
+                row(6, ["4", "r", "s"], 3, 3),
             ]
         );
     }

@@ -240,15 +240,69 @@ fn map_columns(
     Ok(map)
 }
 
-/// Appends a field's text, trimmed, decoding CP1251 when asked or when it is not UTF-8.
+/// Appends a field's text, trimmed: as UTF-8 when it is valid UTF-8, else as CP1251,
+/// whatever the file's encoding. Returns whether the value was read otherwise than the file
+/// (`cp1251`): a non-ASCII UTF-8 value in a CP1251 file, a non-UTF-8 one in a UTF-8 file.
 #[inline]
-fn push_decoded(out: &mut String, bytes: &[u8], cp1251: bool) {
-    if !cp1251 && let Ok(s) = std::str::from_utf8(bytes) {
+fn push_decoded(out: &mut String, bytes: &[u8], cp1251: bool) -> bool {
+    if let Ok(s) = std::str::from_utf8(bytes) {
         out.push_str(s.trim());
-        return;
+        return cp1251 && !s.is_ascii();
     }
     let (s, _) = encoding_rs::WINDOWS_1251.decode_without_bom_handling(bytes);
     out.push_str(s.trim());
+    !cp1251
+}
+
+/// The file's encoding from its first bytes (after a BOM): CP1251 when more of its lines
+/// with non-ASCII bytes are invalid UTF-8 than valid, else UTF-8. `cut`: the sample ends
+/// inside the file, so its last line may be cut in a character and does not count.
+fn sniff_cp1251(sample: &[u8], cut: bool) -> bool {
+    let mut lines: Vec<&[u8]> = sample.split(|&b| b == b'\n' || b == b'\r').collect();
+    if cut {
+        lines.pop();
+    }
+    let (mut utf8, mut other) = (0usize, 0usize);
+    for l in lines.iter().filter(|l| !l.is_ascii()) {
+        match std::str::from_utf8(l) {
+            Ok(_) => utf8 += 1,
+            Err(_) => other += 1,
+        }
+    }
+    other > utf8
+}
+
+/// Values read in the encoding other than the file's: how many, and the first one's line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Otherwise {
+    pub count: u64,
+    pub first_line: Option<u64>,
+}
+
+impl Otherwise {
+    /// Counts `n` values on `line`.
+    pub fn add(&mut self, n: u64, line: u64) {
+        if n > 0 {
+            self.count += n;
+            self.first_line.get_or_insert(line);
+        }
+    }
+
+    /// The warning, when there is anything to say.
+    fn warn(&self, path: &Path, cp1251: bool) {
+        let Some(line) = self.first_line else { return };
+        let (file, why, other) = if cp1251 {
+            ("CP1251", "valid UTF-8", "UTF-8")
+        } else {
+            ("UTF-8", "not valid UTF-8", "CP1251")
+        };
+        super::notices::warn(format!(
+            "{}: the file is read as {file}, but {} value(s) are {why} and were read as {other} \
+             (the first on line {line}); check them, or save the whole file in one encoding",
+            path.display(),
+            self.count
+        ));
+    }
 }
 
 /// A cell without the '\r' of a CRLF line end.
@@ -306,8 +360,9 @@ pub(super) fn read_csv_with(
         path: path.display().to_string(),
         source,
     };
+    // Checked before opening: opening a named pipe blocks until someone writes to it.
+    let len = super::regular_file(path)?;
     let mut file = std::fs::File::open(path).map_err(open_err)?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     // Progress in bytes: the header's, then each block's (or every 1,024 rows').
     let counter = super::progress::current();
     if let Some(c) = &counter {
@@ -335,13 +390,15 @@ pub(super) fn read_csv_with(
         if bom {
             sample = &sample[3..];
         }
-        let cp1251 = !bom
-            && match std::str::from_utf8(sample) {
-                Ok(_) => false,
-                // An error at the very end may be a character cut by the sample's edge.
-                Err(e) => e.error_len().is_some(),
-            };
-        let first_line = sample.split(|&b| b == b'\n').next().unwrap_or(&[]);
+        let cp1251 = !bom && sniff_cp1251(sample, head.len() == 1 << 20);
+        // The header line: the first with text (any line end: `\n`, `\r\n` or a lone `\r`).
+        let first_line = sample
+            .split(|&b| b == b'\n' || b == b'\r')
+            .find(|l| {
+                l.iter()
+                    .any(|c| !c.is_ascii_whitespace() && !matches!(c, b',' | b';' | b'\t'))
+            })
+            .unwrap_or(&[]);
         (bom, cp1251, sniff_delimiter(first_line))
     };
     file.seek(SeekFrom::Start(if bom { 3 } else { 0 }))
@@ -356,7 +413,7 @@ pub(super) fn read_csv_with(
         // trimmed from the last cell below.
         .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 18)
-        .from_reader(file);
+        .from_reader(super::line_ends::LineEnds::new(file, delimiter));
     let mut rec = csv::ByteRecord::new();
     // The header: the first non-empty record.
     let header: Vec<String> = loop {
@@ -371,7 +428,7 @@ pub(super) fn read_csv_with(
                 .iter()
                 .map(|f| {
                     let mut s = String::new();
-                    push_decoded(&mut s, strip_cr(f), cp1251);
+                    let _ = push_decoded(&mut s, strip_cr(f), cp1251);
                     s
                 })
                 .collect();
@@ -400,9 +457,13 @@ pub(super) fn read_csv_with(
         let mut file = std::fs::File::open(path).map_err(open_err)?;
         file.seek(SeekFrom::Start(after.byte() + skipped))
             .map_err(open_err)?;
-        return super::csv_blocks::read_rest(path, file, after.line(), &fmt, knobs, row, counter);
+        let file = super::line_ends::LineEnds::new(file, delimiter);
+        super::csv_blocks::read_rest(path, file, after.line(), &fmt, knobs, row, counter)?
+            .warn(path, cp1251);
+        return Ok(());
     }
-    read_rest_sequential(path, csv, &fmt, row, counter.map(|c| (c, skipped)))
+    read_rest_sequential(path, csv, &fmt, row, counter.map(|c| (c, skipped)))?.warn(path, cp1251);
+    Ok(())
 }
 
 /// The sequential reader's loop over the data rows after the header (small files, and the
@@ -414,7 +475,8 @@ pub(super) fn read_rest_sequential<R: Read>(
     fmt: &super::csv_blocks::Format<'_>,
     row: &mut dyn FnMut(RawRow<'_>),
     progress: Option<(&Counter, u64)>,
-) -> Result<(), IoError> {
+) -> Result<Otherwise, IoError> {
+    let mut otherwise = Otherwise::default();
     let mut rec = csv::ByteRecord::new();
     let mut scratch = String::new();
     let mut bounds = vec![(0usize, 0usize); fmt.map.len()];
@@ -434,6 +496,7 @@ pub(super) fn read_rest_sequential<R: Read>(
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        let mut other = 0;
         let text = record_cells(
             bytes,
             |j| rec.range(j),
@@ -441,8 +504,10 @@ pub(super) fn read_rest_sequential<R: Read>(
             fmt.cp1251,
             &mut scratch,
             &mut bounds,
+            &mut other,
         );
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        otherwise.add(other, line);
         ptext.clear();
         prepared.clear();
         fmt.prepare.run(
@@ -467,7 +532,7 @@ pub(super) fn read_rest_sequential<R: Read>(
     if let Some((c, skipped)) = progress {
         c.set(skipped + csv.position().byte());
     }
-    Ok(())
+    Ok(otherwise)
 }
 
 /// A CSV reader's error as a format error, with its line when it has one.
@@ -482,7 +547,8 @@ pub(super) fn csv_err(path: &Path, e: csv::Error) -> IoError {
 /// The requested cells of one record (`range(j)`: the bytes of field `j` in `bytes`): sets
 /// `bounds` to each cell's byte range in the returned text, which is the record itself
 /// when it is UTF-8 (no copy; delimiters are ASCII, so every field boundary is a character
-/// boundary), else `scratch` holding the decoded cells.
+/// boundary), else `scratch` holding the cells decoded one by one ([`push_decoded`]).
+/// `other` gains the number of cells read in the encoding other than the file's.
 #[inline]
 pub(super) fn record_cells<'a>(
     bytes: &'a [u8],
@@ -491,17 +557,23 @@ pub(super) fn record_cells<'a>(
     cp1251: bool,
     scratch: &'a mut String,
     bounds: &mut [(usize, usize)],
+    other: &mut u64,
 ) -> &'a str {
-    let whole = if cp1251 {
-        None
-    } else {
-        std::str::from_utf8(bytes).ok()
-    };
+    // The record's fields are stored without delimiters, so a record can be valid UTF-8
+    // while a character straddles two fields (`\xC4,\xBB`): then field by field.
+    let whole = std::str::from_utf8(bytes).ok().filter(|s| {
+        map.iter()
+            .filter_map(|m| m.and_then(&range))
+            .all(|r| s.is_char_boundary(r.start) && s.is_char_boundary(r.end))
+    });
     match whole {
         Some(s) => {
             for (b, m) in bounds.iter_mut().zip(map) {
                 *b = match m.and_then(&range) {
-                    Some(r) => trimmed(s, r),
+                    Some(r) => {
+                        *other += (cp1251 && !s.as_bytes()[r.clone()].is_ascii()) as u64;
+                        trimmed(s, r)
+                    }
                     None => (0, 0),
                 };
             }
@@ -512,7 +584,7 @@ pub(super) fn record_cells<'a>(
             for (b, m) in bounds.iter_mut().zip(map) {
                 let a = scratch.len();
                 if let Some(r) = m.and_then(&range) {
-                    push_decoded(scratch, strip_cr(&bytes[r]), cp1251);
+                    *other += push_decoded(scratch, strip_cr(&bytes[r]), cp1251) as u64;
                 }
                 *b = (a, scratch.len());
             }
@@ -563,25 +635,96 @@ pub(crate) fn push_number(f: f64, out: &mut String) {
     }
 }
 
+/// The most columns the used part of a sheet may span: a table of forms has a few dozen, and
+/// a stray cell far to the right (`XFD1`) would make every row 16,384 cells wide.
+pub(crate) const MAX_SHEET_COLUMNS: u64 = 1_024;
+
+/// The most cells (rows × columns of the used part) a sheet may span: 64 Mi, 2 GB in
+/// memory; a million voters in 26 columns is 26 Mi. A cell at `XFD1048576` beside `A1`
+/// spans 16 Gi cells (512 GB), which used to abort the run.
+pub(crate) const MAX_SHEET_CELLS: u64 = 1 << 26;
+
+/// The first sheet of a workbook, refused when its used part spans more than
+/// [`MAX_SHEET_COLUMNS`] or [`MAX_SHEET_CELLS`]. XLSX and XLSB cells are read one by one
+/// and the extent checked before the sheet is laid out; XLS is bounded by its format
+/// (65,536 × 256), ODS is laid out by calamine and then checked.
+fn first_sheet(path: &Path) -> Result<calamine::Range<calamine::Data>, IoError> {
+    use calamine::{Cell, Data, DataRef, Reader, Sheets};
+    let mut wb = calamine::open_workbook_auto(path)
+        .map_err(|e| IoError::format(path, format!("not a readable workbook: {e}")))?;
+    let Some(name) = wb.sheet_names().first().cloned() else {
+        return Err(IoError::format(path, "the workbook has no sheet"));
+    };
+    let sheet_err = |e: &dyn std::fmt::Display| {
+        IoError::format(path, format!("cannot read the first sheet: {e}"))
+    };
+    let own = |c: Cell<DataRef<'_>>| {
+        let v: Data = c.get_value().clone().into();
+        Cell::new(c.get_position(), v)
+    };
+    let mut cells: Vec<Cell<Data>> = Vec::new();
+    let sparse = match &mut wb {
+        Sheets::Xlsx(x) => {
+            let mut r = x.worksheet_cells_reader(&name).map_err(|e| sheet_err(&e))?;
+            while let Some(c) = r.next_cell().map_err(|e| sheet_err(&e))? {
+                if !matches!(c.get_value(), DataRef::Empty) {
+                    cells.push(own(c));
+                }
+            }
+            true
+        }
+        Sheets::Xlsb(x) => {
+            let mut r = x.worksheet_cells_reader(&name).map_err(|e| sheet_err(&e))?;
+            while let Some(c) = r.next_cell().map_err(|e| sheet_err(&e))? {
+                if !matches!(c.get_value(), DataRef::Empty) {
+                    cells.push(own(c));
+                }
+            }
+            true
+        }
+        Sheets::Xls(_) | Sheets::Ods(_) => false,
+    };
+    let extent = |rows: u64, columns: u64| {
+        if columns > MAX_SHEET_COLUMNS || rows.saturating_mul(columns) > MAX_SHEET_CELLS {
+            Err(IoError::format(
+                path,
+                format!(
+                    "the first sheet's used cells span {rows} rows × {columns} columns, more \
+                     than the {MAX_SHEET_COLUMNS} columns and {MAX_SHEET_CELLS} cells read; \
+                     delete the stray cells beyond the table (Ctrl+End shows the last one)"
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    if sparse {
+        if let Some(((r0, r1), (c0, c1))) = cells.iter().map(|c| c.get_position()).fold(
+            None,
+            |acc: Option<((u32, u32), (u32, u32))>, (r, c)| {
+                Some(match acc {
+                    None => ((r, r), (c, c)),
+                    Some(((a, b), (x, y))) => ((a.min(r), b.max(r)), (x.min(c), y.max(c))),
+                })
+            },
+        ) {
+            extent(u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1)?;
+        }
+        return Ok(calamine::Range::from_sparse(cells));
+    }
+    let range = wb.worksheet_range(&name).map_err(|e| sheet_err(&e))?;
+    extent(range.height() as u64, range.width() as u64)?;
+    Ok(range)
+}
+
 fn read_workbook(
     path: &Path,
     columns: &[Column],
     prepare: &Prepare<'_>,
     row: &mut dyn FnMut(RawRow<'_>),
 ) -> Result<(), IoError> {
-    use calamine::Reader;
-    if let Err(source) = std::fs::metadata(path) {
-        return Err(IoError::Open {
-            path: path.display().to_string(),
-            source,
-        });
-    }
-    let mut wb = calamine::open_workbook_auto(path)
-        .map_err(|e| IoError::format(path, format!("not a readable workbook: {e}")))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| IoError::format(path, "the workbook has no sheet"))?
-        .map_err(|e| IoError::format(path, format!("cannot read the first sheet: {e}")))?;
+    super::regular_file(path)?;
+    let range = first_sheet(path)?;
     let first_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
     // Progress in rows (the sheet is already read and unpacked).
     let counter = super::progress::current();
@@ -702,7 +845,29 @@ mod tests {
     fn a_field_that_is_not_utf8_is_read_as_cp1251() {
         let mut s = String::new();
         // "Дом" in CP1251.
-        push_decoded(&mut s, &[0xC4, 0xEE, 0xEC], false);
+        assert!(push_decoded(&mut s, &[0xC4, 0xEE, 0xEC], false));
         assert_eq!(s, "Дом");
+        // A UTF-8 value in a CP1251 file is read as UTF-8, and counted.
+        s.clear();
+        assert!(push_decoded(&mut s, "Үй".as_bytes(), true));
+        assert_eq!(s, "Үй");
+        s.clear();
+        assert!(!push_decoded(&mut s, b"12", true));
+    }
+
+    #[test]
+    fn the_encoding_is_that_of_most_lines_with_letters() {
+        let utf8 = "Улица,Дом\nАбая,1\n".as_bytes().to_vec();
+        assert!(!sniff_cp1251(&utf8, false));
+        // One CP1251 line among UTF-8 ones: UTF-8.
+        let mut mixed = utf8.clone();
+        mixed.extend_from_slice(b"\xC4\xEE\xEC,2\r");
+        assert!(!sniff_cp1251(&mixed, false));
+        // Two against one: CP1251.
+        mixed.extend_from_slice(b"\xC4\xEE\xEC,3\r\n\xC4\xEE\xEC,4\r\n");
+        assert!(sniff_cp1251(&mixed, false));
+        // A character cut by the sample's edge does not count.
+        assert!(!sniff_cp1251(&"a\nД".as_bytes()[..3], true));
+        assert!(!sniff_cp1251(b"plain,ascii\n", false));
     }
 }

@@ -101,6 +101,11 @@ pub fn cpg_encoding(label: &str) -> Option<&'static encoding_rs::Encoding> {
 
 impl Dbf {
     pub(super) fn open(path: &Path, shp: &Path) -> Result<Dbf, IoError> {
+        match super::whole_file(path) {
+            Err(IoError::Open { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
         let data = match std::fs::read(path) {
             Ok(d) => d,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -130,7 +135,12 @@ impl Dbf {
             return Err(bad("the header lengths are inconsistent"));
         }
         let cpg = path.with_extension("cpg");
-        let encoding = match std::fs::read(&cpg) {
+        let encoding = match super::regular_file(&cpg).and_then(|_| {
+            std::fs::read(&cpg).map_err(|source| IoError::Open {
+                path: cpg.display().to_string(),
+                source,
+            })
+        }) {
             Ok(b) => cpg_encoding(&String::from_utf8_lossy(&b)),
             Err(_) => match data[29] {
                 0x26 | 0x65 => Some(encoding_rs::IBM866),
@@ -343,12 +353,11 @@ fn open_shapefile(path: &Path, crs: Option<&str>) -> Result<Layer, IoError> {
     };
     // The shapefile crate reports a short header as an I/O error ("failed to fill whole
     // buffer"); say what is wrong instead.
-    let len = std::fs::metadata(path)
-        .map_err(|source| IoError::Open {
-            path: path.display().to_string(),
-            source,
-        })?
-        .len();
+    let len = super::regular_file(path)?;
+    let shx = path.with_extension("shx");
+    if shx.exists() {
+        super::regular_file(&shx)?;
+    }
     if len == 0 {
         return Err(IoError::format(path, "the file is empty"));
     }
@@ -381,6 +390,9 @@ fn open_shapefile(path: &Path, crs: Option<&str>) -> Result<Layer, IoError> {
         ));
     }
     let prj = path.with_extension("prj");
+    if prj.exists() {
+        super::whole_file(&prj)?;
+    }
     let to_wgs84 = match std::fs::read(&prj) {
         Ok(b) => {
             let wkt = String::from_utf8_lossy(&b).to_string();
@@ -602,6 +614,7 @@ fn assemble(rings: Vec<LineString<f64>>) -> MultiPolygon<f64> {
 /// does not apply: it is for Shapefiles without a `.prj` and CSV coordinates, and a run
 /// may mix a projected Shapefile with GeoJSON in WGS84.
 fn open_geojson(path: &Path) -> Result<Layer, IoError> {
+    super::whole_file(path)?;
     let text = std::fs::read_to_string(path).map_err(|source| IoError::Open {
         path: path.display().to_string(),
         source,

@@ -24,8 +24,102 @@ pub enum ReportError {
     },
 }
 
-/// Writes `path` atomically: `fill` writes into a temporary file beside it, which is then
-/// renamed over `path`.
+/// The name prefix and suffix of our temporary files (`.precincts-XXXXXX.tmp`), so that a
+/// later run can tell its own leftovers from anyone else's files.
+const TMP_PREFIX: &str = ".precincts-";
+const TMP_SUFFIX: &str = ".tmp";
+
+/// A temporary file in `dir`, named as ours, to be renamed into place (see
+/// [`write_atomic`]).
+pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
+        .tempfile_in(dir)
+}
+
+/// Makes a rename in `dir` durable: fsyncs the directory (on Unix; elsewhere the rename
+/// is as durable as the system makes it).
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Removes the temporary files a run killed while writing into `dir` left there: ours
+/// (`.precincts-XXXXXX.tmp`), and those of versions before they were named so (`.tmp`
+/// and six letters or digits, the `tempfile` crate's default). Regular files only, in
+/// `dir` itself. Returns how many were removed; a file that cannot be removed is left.
+/// Call it while holding [`lock_out_dir`], so no other run's files are taken for stale.
+pub fn remove_stale_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let ours = |name: &str| {
+        let legacy = name
+            .strip_prefix(".tmp")
+            .is_some_and(|r| r.len() == 6 && r.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let current = name
+            .strip_prefix(TMP_PREFIX)
+            .and_then(|r| r.strip_suffix(TMP_SUFFIX))
+            .is_some_and(|r| r.len() == 6 && r.bytes().all(|b| b.is_ascii_alphanumeric()));
+        legacy || current
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let is_file = e.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if is_file
+            && e.file_name().to_str().is_some_and(ours)
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// An exclusive lock on an output folder for the length of a run (an advisory lock on the
+/// folder itself, on Unix: no file of its own), so that two runs never write into one
+/// folder at once and the stale temporaries removed at the start are surely no other run's.
+#[derive(Debug)]
+pub struct OutLock {
+    _dir: Option<std::fs::File>,
+}
+
+/// Creates `out` if needed, locks it (failing when another run holds it) and removes the
+/// temporaries a killed run left ([`remove_stale_temporaries`]).
+pub fn lock_out_dir(out: &Path) -> Result<OutLock, ReportError> {
+    let err = |source| ReportError::Write {
+        path: out.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(out).map_err(err)?;
+    #[cfg(unix)]
+    let dir = {
+        use rustix::fs::{FlockOperation, flock};
+        let dir = std::fs::File::open(out).map_err(err)?;
+        match flock(&dir, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => {}
+            Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                return Err(err(std::io::Error::other(
+                    "another run is writing into this folder; wait for it, or give another --out",
+                )));
+            }
+            Err(e) => return Err(err(e.into())),
+        }
+        Some(dir)
+    };
+    #[cfg(not(unix))]
+    let dir = None;
+    remove_stale_temporaries(out);
+    Ok(OutLock { _dir: dir })
+}
+
+/// Writes `path` atomically: `fill` writes into a temporary file beside it
+/// ([`temp_file_in`]), which is fsynced, renamed over `path`, and the folder fsynced, so
+/// that after a crash `path` is either the old file or the whole new one.
 pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -39,7 +133,7 @@ pub fn write_atomic(
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    let tmp = temp_file_in(dir).map_err(err)?;
     {
         let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
         fill(&mut w).map_err(err)?;
@@ -47,6 +141,7 @@ pub fn write_atomic(
     }
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
+    sync_dir(dir).map_err(err)?;
     Ok(())
 }
 
@@ -361,6 +456,7 @@ fn write_report_files(out: &Path, r: &ReportInput<'_>) -> Result<(), ReportError
         "tolerance": r.opts.tolerance,
         "admin_level": r.result.level.map(|l| l.as_str()),
         "skipped_checks": r.result.skipped,
+        "warnings": r.intake.warnings,
         "inputs": r.inputs,
     });
     write_atomic(&out.join("summary.json"), |w| {
@@ -368,4 +464,43 @@ fn write_report_files(out: &Path, r: &ReportInput<'_>) -> Result<(), ReportError
         w.write_all(b"\n")
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod atomic_tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_output_folder_is_refused_to_a_second_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let first = lock_out_dir(&out).unwrap();
+        #[cfg(unix)]
+        assert_eq!(
+            lock_out_dir(&out).unwrap_err().to_string(),
+            format!(
+                "cannot write {}: another run is writing into this folder; wait for it, or \
+                 give another --out",
+                out.display()
+            )
+        );
+        drop(first);
+        lock_out_dir(&out).unwrap();
+    }
+
+    #[test]
+    fn write_atomic_leaves_only_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.csv");
+        write_atomic(&p, |w| w.write_all(b"x\n")).unwrap();
+        let failed = write_atomic(&p, |_| Err(std::io::Error::other("disk full")));
+        assert!(failed.is_err());
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.csv"]);
+        assert_eq!(std::fs::read(&p).unwrap(), b"x\n");
+        assert_eq!(remove_stale_temporaries(dir.path()), 0);
+    }
 }
