@@ -8,43 +8,59 @@
 //! personal value.
 
 use super::table::{Column, Prepare, RawRow, read_table_prepared};
+
 use super::{Intake, IoError, file_name};
 use crate::model::{VOTER_FIELDS, VoterField, VoterTable, VoterTableBuilder};
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
-/// The header aliases of each Appendix 1 field (besides its [`VoterField::key`]).
+/// The header aliases of each Appendix 1 field (besides its [`VoterField::key`]): the
+/// regulation's Russian, Kazakh and English field names (`Code`, `Voter code`, …, `ID`,
+/// `Addition 4`) and the variants Excel exports carry (`Дополнительно1`, `Доп1`,
+/// `ID number`, `Номер удостоверения личности`…). No two fields share an alias.
 pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
     match f {
         VoterField::Code => &[
             "Код",
             "Коды",
             "Код записи",
+            "Жазба коды",
             "Счетчик",
             "Счётчик",
             "Санауыш",
+            "Code",
             "record code",
             "record",
             "counter",
-            "id",
         ],
         VoterField::Iin => &[
             "ИИН",
             "Код избирателя",
+            "ИИН избирателя",
             "ЖСН",
             "Сайлаушы коды",
             "Сайлаушының коды",
+            "Сайлаушының ЖСН",
             "IIN",
             "voter code",
             "voter_code",
+            "voter IIN",
         ],
-        VoterField::Surname => &["Фамилия", "Тегі", "surname", "last name", "family name"],
-        VoterField::Name => &["Имя", "Аты", "name", "first name", "given name"],
+        VoterField::Surname => &[
+            "Фамилия",
+            "Тегі",
+            "Тегi",
+            "surname",
+            "last name",
+            "family name",
+        ],
+        VoterField::Name => &["Имя", "Аты", "Есімі", "name", "first name", "given name"],
         VoterField::MiddleName => &[
             "Отчество",
             "Әкесінің аты",
             "Әкесiнiң аты",
+            "Әкесінің есімі",
             "middle name",
             "patronymic",
         ],
@@ -54,11 +70,13 @@ pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
             "№ участка",
             "Участок",
             "Учаске коды",
+            "Учаскенің коды",
             "Учаске нөмірі",
             "Учаске",
             "precinct code",
             "precinct number",
             "precinct no",
+            "precinct",
         ],
         VoterField::RepublicanPrecinct => &[
             "Республиканский участок",
@@ -86,7 +104,13 @@ pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
             "birthdate",
             "dob",
         ],
-        VoterField::Ethnicity => &["Национальность", "Ұлты", "ethnicity", "nationality"],
+        VoterField::Ethnicity => &[
+            "Национальность",
+            "Этническая принадлежность",
+            "Ұлты",
+            "ethnicity",
+            "nationality",
+        ],
         VoterField::Gender => &["Пол", "Жынысы", "gender", "sex"],
         VoterField::Residence => &[
             "Место жительства",
@@ -105,34 +129,216 @@ pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
         VoterField::IdNumber => &[
             "Номер документа",
             "Удостоверение",
+            "Удостоверение личности",
             "Номер удостоверения",
+            "Номер удостоверения личности",
+            "№ удостоверения",
+            "Документ",
             "Құжат нөмірі",
             "Куәлік",
+            "Жеке куәлік",
+            "Жеке куәлік нөмірі",
+            "Куәлік нөмірі",
+            "ID",
             "id number",
+            "ID No",
             "document number",
             "id document",
         ],
         VoterField::IdIssued => &[
             "Дата выдачи",
+            "Дата выдачи документа",
+            "Дата выдачи удостоверения",
             "Берілген күні",
             "Берілген күнi",
+            "Құжат берілген күні",
             "id issued",
             "date of issue",
+            "date of ID issue",
             "issue date",
             "issued",
         ],
-        VoterField::Note => &["Примечание", "Ескерту", "note", "notes", "remark"],
-        VoterField::Changed => &["Дополнение1", "Қосымша1", "addition1", "changed"],
-        VoterField::Removed => &["Дополнение2", "Қосымша2", "addition2", "removed"],
+        VoterField::Note => &[
+            "Примечание",
+            "Ескерту",
+            "Ескертпе",
+            "note",
+            "notes",
+            "remark",
+        ],
+        VoterField::Changed => &[
+            "Дополнение1",
+            "Дополнительно1",
+            "Доп1",
+            "Қосымша1",
+            "addition1",
+            "additional1",
+            "changed",
+        ],
+        VoterField::Removed => &[
+            "Дополнение2",
+            "Дополнительно2",
+            "Доп2",
+            "Қосымша2",
+            "addition2",
+            "additional2",
+            "removed",
+        ],
         VoterField::ChangedOn => &[
             "Дополнение3",
+            "Дополнительно3",
+            "Доп3",
             "Қосымша3",
             "addition3",
+            "additional3",
             "changed on",
             "date of change",
         ],
-        VoterField::Added => &["Дополнение4", "Қосымша4", "addition4", "added"],
+        VoterField::Added => &[
+            "Дополнение4",
+            "Дополнительно4",
+            "Доп4",
+            "Қосымша4",
+            "addition4",
+            "additional4",
+            "added",
+        ],
     }
+}
+
+/// Headers that could name more than one field (a bare "number", "date", "addition" or
+/// "address"): refused with the fields they could be, rather than guessed.
+const AMBIGUOUS: &[(&str, &[VoterField])] = &[
+    (
+        "Номер",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "№",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "Нөмір",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "Нөмірі",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "number",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "no",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "Дата",
+        &[
+            VoterField::BirthDate,
+            VoterField::IdIssued,
+            VoterField::ChangedOn,
+        ],
+    ),
+    (
+        "Күні",
+        &[
+            VoterField::BirthDate,
+            VoterField::IdIssued,
+            VoterField::ChangedOn,
+        ],
+    ),
+    (
+        "date",
+        &[
+            VoterField::BirthDate,
+            VoterField::IdIssued,
+            VoterField::ChangedOn,
+        ],
+    ),
+    ("Дополнение", &ADDITIONS),
+    ("Дополнительно", &ADDITIONS),
+    ("Доп", &ADDITIONS),
+    ("Қосымша", &ADDITIONS),
+    ("addition", &ADDITIONS),
+    ("additional", &ADDITIONS),
+    ("Адрес", &ADDRESS),
+    ("Мекенжай", &ADDRESS),
+    ("Мекен-жайы", &ADDRESS),
+    ("address", &ADDRESS),
+];
+
+const ADDITIONS: [VoterField; 4] = [
+    VoterField::Changed,
+    VoterField::Removed,
+    VoterField::ChangedOn,
+    VoterField::Added,
+];
+const ADDRESS: [VoterField; 4] = [
+    VoterField::Residence,
+    VoterField::Street,
+    VoterField::House,
+    VoterField::Apartment,
+];
+
+/// The field a header names, if any (by key or alias).
+fn field_of(h: &str) -> Option<VoterField> {
+    let k = super::table::header_key(h);
+    VoterField::ALL.into_iter().find(|&f| {
+        super::table::header_key(f.key()) == k
+            || voter_aliases(f)
+                .iter()
+                .any(|a| super::table::header_key(a) == k)
+    })
+}
+
+/// Checks an Appendix 1 header row: a header that could be two fields, or two columns for
+/// one field, is an error naming them; a column that matches no field is a warning naming
+/// it (returned; the column is not read). Headers are never personal data.
+pub fn check_voter_header(path: &Path, header: &[String]) -> Result<Vec<String>, IoError> {
+    let mut warnings = Vec::new();
+    let mut seen: Vec<(VoterField, usize)> = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        let col = i + 1;
+        if h.trim().is_empty() {
+            continue;
+        }
+        let k = super::table::header_key(h);
+        if let Some((_, fields)) = AMBIGUOUS
+            .iter()
+            .find(|(a, _)| super::table::header_key(a) == k)
+        {
+            let names: Vec<&str> = fields.iter().map(|f| f.key()).collect();
+            return Err(IoError::format(
+                path,
+                format!(
+                    "column {col} {h:?} could be any of the fields {}: name it as one of them (see FORMATS.md)",
+                    names.join(", ")
+                ),
+            ));
+        }
+        match field_of(h) {
+            Some(f) => {
+                if let Some(&(_, first)) = seen.iter().find(|(g, _)| *g == f) {
+                    return Err(IoError::format(
+                        path,
+                        format!(
+                            "columns {first} {:?} and {col} {h:?} both name the field {}: keep one",
+                            header[first - 1],
+                            f.key()
+                        ),
+                    ));
+                }
+                seen.push((f, col));
+            }
+            None => warnings.push(format!(
+                "{}: column {col} {h:?} matches no Appendix 1 field and is not read",
+                path.display()
+            )),
+        }
+    }
+    Ok(warnings)
 }
 
 /// What a field holds, for normalisation.
@@ -426,6 +632,9 @@ fn prepare_cell(i: usize, v: &str, out: &mut String) -> bool {
 /// malformed date or logical field, or the wrong number of cells are rejected into `intake`.
 pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoError> {
     let name = file_name(path);
+    let header = super::table::read_header(path)?;
+    let warnings = check_voter_header(path, &header)?;
+    intake.warnings.extend(warnings);
     let columns = voter_columns();
     // The fields that are normalised (dates, logicals); the rest are kept as written.
     let special: Vec<(usize, Kind)> = VoterField::ALL

@@ -36,6 +36,9 @@ fn skeleton(s: &str) -> Vec<char> {
     for c in s.chars() {
         if c.is_alphabetic() {
             lower.extend(c.to_lowercase());
+        } else if c == '?' {
+            // A letter lost to a CP1251 export: kept as a wildcard (see `wildcard_eq`).
+            lower.push('?');
         }
     }
     let mut cyr: Vec<char> = Vec::with_capacity(lower.len() + 4);
@@ -179,11 +182,33 @@ pub fn fold_surname(s: &str) -> String {
 }
 
 /// Jaro-Winkler similarity of two folded strings (1 = equal). Two empty strings are equal.
+/// A `?` (a Kazakh letter lost to a CP1251 export) matches any folded base of a Kazakh
+/// letter at its position: such a pair scores 1.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    if a == b {
+    if a == b || ((a.contains('?') || b.contains('?')) && wildcard_eq(a, b)) {
         return 1.0;
     }
     strsim::jaro_winkler(a, b)
+}
+
+/// The Russian letters a Kazakh letter folds to (and `?`): what a `?` of a CP1251 export
+/// may stand for once folded.
+fn kazakh_base(c: char) -> bool {
+    matches!(c, 'а' | 'г' | 'к' | 'н' | 'о' | 'у' | 'х' | 'и' | '?')
+}
+
+/// Equal letter by letter, a `?` on either side standing for a folded Kazakh letter.
+pub(super) fn wildcard_eq(a: &str, b: &str) -> bool {
+    let (mut x, mut y) = (a.chars(), b.chars());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p == q => {}
+            (Some('?'), Some(q)) if kazakh_base(q) => {}
+            (Some(p), Some('?')) if kazakh_base(p) => {}
+            _ => return false,
+        }
+    }
 }
 
 /// The literal comparison form of a field: trimmed, lower case, ё as е, inner whitespace
@@ -198,6 +223,298 @@ pub fn literal_eq(a: &str, b: &str) -> bool {
             .collect::<String>()
     };
     a.trim() == b.trim() || norm(a) == norm(b)
+}
+
+/// Why two spellings of one name are the same name: the layers of [`compare_names`], in the
+/// order they are tried. Such a pair is listed in `spelling_variants.csv`, never in
+/// category 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpellingRule {
+    /// Hyphens, spaces, apostrophes and dots (`Мухаммед-Али` / `Мухаммед Али`).
+    HyphenSpace,
+    /// A Latin look-alike letter inside a Cyrillic word (`Ержaн` with a Latin `a`).
+    LatinLookalike,
+    /// Kazakh letters written as their Russian counterparts or back (ә а, ғ г, қ к, ң н,
+    /// ө о, ұ у, ү у, і и, һ х).
+    KazakhRussianLetters,
+    /// A Kazakh letter lost to a CP1251 export (`?` in its place).
+    Cp1251Damage,
+    /// Passport Latin (ICAO 9303 transliteration, `ZH` `KH` `SH` `SHCH` `IA` `IU` `Y`).
+    PassportLatin,
+    /// The Kazakh Latin alphabet of 2021 (`Ä Ğ Q Ñ Ö Ū Ü I Ş`).
+    KazakhLatin2021,
+    /// The Kazakh Latin alphabet of 2021 typed without its diacritics (`Qasym`, `Syngys`).
+    KazakhLatin2021Plain,
+}
+
+impl SpellingRule {
+    pub const ALL: [SpellingRule; 7] = [
+        SpellingRule::HyphenSpace,
+        SpellingRule::LatinLookalike,
+        SpellingRule::KazakhRussianLetters,
+        SpellingRule::Cp1251Damage,
+        SpellingRule::PassportLatin,
+        SpellingRule::KazakhLatin2021,
+        SpellingRule::KazakhLatin2021Plain,
+    ];
+
+    /// The machine key written in `spelling_variants.csv` and the statistics.
+    pub fn key(self) -> &'static str {
+        match self {
+            SpellingRule::HyphenSpace => "hyphen_space",
+            SpellingRule::LatinLookalike => "latin_lookalike",
+            SpellingRule::KazakhRussianLetters => "kazakh_russian_letters",
+            SpellingRule::Cp1251Damage => "cp1251_damage",
+            SpellingRule::PassportLatin => "passport_latin",
+            SpellingRule::KazakhLatin2021 => "kazakh_latin_2021",
+            SpellingRule::KazakhLatin2021Plain => "kazakh_latin_2021_plain",
+        }
+    }
+
+    /// The rule in Kazakh / Russian, for the explanation column.
+    pub fn title(self) -> &'static str {
+        match self {
+            SpellingRule::HyphenSpace => "сызықша, бос орын / дефис, пробел",
+            SpellingRule::LatinLookalike => {
+                "кириллица сөзіндегі ұқсас латын әрпі / латинская буква-двойник в кириллице"
+            }
+            SpellingRule::KazakhRussianLetters => {
+                "қазақ әрпі орыс әрпімен жазылған / казахская буква записана русской"
+            }
+            SpellingRule::Cp1251Damage => {
+                "CP1251 экспортында жоғалған қазақ әрпі (?) / казахская буква, потерянная при экспорте в CP1251 (?)"
+            }
+            SpellingRule::PassportLatin => {
+                "паспорттық латын (ICAO 9303) / паспортная латиница (ICAO 9303)"
+            }
+            SpellingRule::KazakhLatin2021 => {
+                "2021 жылғы қазақ латын әліпбиі / казахский латинский алфавит 2021 г."
+            }
+            SpellingRule::KazakhLatin2021Plain => {
+                "2021 жылғы латын әліпбиі, диакритиксіз / латиница 2021 г. без диакритики"
+            }
+        }
+    }
+}
+
+/// How two values of a name field compare (see [`compare_names`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NameComparison {
+    /// Equal up to case, `ё`/`е` and repeated spaces: nothing to say.
+    Same,
+    /// The same name in another spelling.
+    Variant(SpellingRule),
+    /// Another name. `typo`: one edit (insertion, deletion or substitution) away once both
+    /// are folded; `score`: Jaro-Winkler of the folded forms.
+    Differs { typo: bool, score: f64 },
+}
+
+/// Lower case, `ё` as `е`, letters (and `?`) only.
+fn letters(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|c| c.is_alphabetic() || *c == '?')
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
+}
+
+/// A Latin letter that looks like a Cyrillic one, as that Cyrillic letter.
+fn lookalike(c: char) -> char {
+    match c {
+        'a' => 'а',
+        'e' => 'е',
+        'o' => 'о',
+        'p' => 'р',
+        'c' => 'с',
+        'x' => 'х',
+        'y' => 'у',
+        'k' => 'к',
+        'm' => 'м',
+        't' => 'т',
+        'h' => 'н',
+        'b' => 'в',
+        'i' => 'і',
+        other => other,
+    }
+}
+
+/// A Kazakh letter as its Russian counterpart.
+fn kazakh_to_russian(c: char) -> char {
+    match c {
+        'ә' => 'а',
+        'ғ' => 'г',
+        'қ' => 'к',
+        'ң' => 'н',
+        'ө' => 'о',
+        'ұ' | 'ү' => 'у',
+        'һ' => 'х',
+        'і' => 'и',
+        other => other,
+    }
+}
+
+fn is_latin(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || matches!(
+            c,
+            'ä' | 'ğ'
+                | 'ñ'
+                | 'ö'
+                | 'ū'
+                | 'ü'
+                | 'ı'
+                | 'ş'
+                | 'ç'
+                | 'á'
+                | 'é'
+                | 'í'
+                | 'ó'
+                | 'ú'
+                | 'ý'
+        )
+}
+
+/// Mostly Latin letters (a Cyrillic word with a look-alike or two is not).
+fn latin_word(s: &[char]) -> bool {
+    let latin = s.iter().filter(|c| is_latin(**c)).count();
+    latin * 2 > s.len()
+}
+
+/// A name in a loose Latin key shared by passport Latin (ICAO 9303) and the Kazakh Latin
+/// alphabet of 2021 with or without diacritics: Cyrillic transliterated, diacritics
+/// dropped, `shch`/`sh`/`ş` → `s`, `ch`/`ç` → `c`, `zh`/`j` → `j`, `kh`/`h` → `h`, `q` →
+/// `k`, `y`/`ı` → `i`, `ye` → `e`, doubled letters collapsed.
+fn latin_key(s: &[char]) -> Vec<char> {
+    let mut t: Vec<char> = Vec::with_capacity(s.len() + 4);
+    for &c in s {
+        let m: &str = match c {
+            'а' | 'ә' | 'ä' | 'á' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' | 'ғ' | 'ğ' => "g",
+            'д' => "d",
+            'е' | 'э' | 'é' => "e",
+            'ж' => "j",
+            'з' => "z",
+            'и' | 'й' | 'і' | 'ы' | 'ı' | 'í' | 'ý' => "i",
+            'к' | 'қ' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' | 'ң' | 'ñ' => "n",
+            'о' | 'ө' | 'ö' | 'ó' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' | 'ұ' | 'ү' | 'ū' | 'ü' | 'ú' => "u",
+            'ф' => "f",
+            'х' | 'һ' => "h",
+            'ц' => "ts",
+            'ч' | 'ç' => "c",
+            'ш' | 'щ' | 'ş' => "s",
+            'ъ' | 'ь' => "",
+            'ю' => "iu",
+            'я' => "ia",
+            _ => {
+                t.push(c);
+                continue;
+            }
+        };
+        t.extend(m.chars());
+    }
+    let mut out: Vec<char> = Vec::with_capacity(t.len());
+    let at = |k: usize| t.get(k).copied().unwrap_or('\0');
+    let mut i = 0;
+    while i < t.len() {
+        let (c, c1) = (t[i], at(i + 1));
+        let (m, n): (char, usize) = match (c, c1) {
+            ('s', 'h') if at(i + 2) == 'c' && at(i + 3) == 'h' => ('s', 4),
+            ('s', 'h') => ('s', 2),
+            ('c', 'h') => ('c', 2),
+            ('z', 'h') => ('j', 2),
+            ('k', 'h') => ('h', 2),
+            ('y', 'e') if i == 0 => ('e', 2),
+            ('q', _) => ('k', 1),
+            ('y', _) => ('i', 1),
+            ('w', _) => ('u', 1),
+            _ => (c, 1),
+        };
+        if out.last() != Some(&m) {
+            out.push(m);
+        }
+        i += n;
+    }
+    out
+}
+
+/// Compares two values of a name field in layers, each a spelling a person would not call a
+/// discrepancy: case and `ё`; hyphens and spaces; Latin look-alikes; Kazakh ↔ Russian
+/// letters; `?` of a CP1251 export; passport Latin and the Kazakh Latin of 2021 (with or
+/// without diacritics). What none of them explains differs.
+///
+/// # Examples
+/// ```
+/// use precincts::reconcile::{NameComparison, SpellingRule, compare_names};
+/// assert_eq!(compare_names("Ізбасаров", "Избасаров"),
+///            NameComparison::Variant(SpellingRule::KazakhRussianLetters));
+/// assert_eq!(compare_names("ORLOVA", "Орлова"),
+///            NameComparison::Variant(SpellingRule::PassportLatin));
+/// assert_eq!(compare_names("Qasym", "Қасым"),
+///            NameComparison::Variant(SpellingRule::KazakhLatin2021Plain));
+/// assert!(matches!(compare_names("Ерлан", "Ержан"), NameComparison::Differs { typo: true, .. }));
+/// ```
+pub fn compare_names(a: &str, b: &str) -> NameComparison {
+    if literal_eq(a, b) {
+        return NameComparison::Same;
+    }
+    let (x, y) = (letters(a), letters(b));
+    if x == y {
+        return NameComparison::Variant(SpellingRule::HyphenSpace);
+    }
+    if latin_word(&x) || latin_word(&y) {
+        let (kx, ky) = (latin_key(&x), latin_key(&y));
+        if kx == ky {
+            let latin: Vec<&char> = x.iter().chain(y.iter()).filter(|c| is_latin(**c)).collect();
+            let rule = if latin.iter().any(|c| !c.is_ascii()) {
+                SpellingRule::KazakhLatin2021
+            } else if latin.iter().any(|c| **c == 'q') {
+                SpellingRule::KazakhLatin2021Plain
+            } else {
+                SpellingRule::PassportLatin
+            };
+            return NameComparison::Variant(rule);
+        }
+        return differs(&kx, &ky);
+    }
+    let lx: Vec<char> = x.iter().map(|&c| lookalike(c)).collect();
+    let ly: Vec<char> = y.iter().map(|&c| lookalike(c)).collect();
+    if lx == ly {
+        return NameComparison::Variant(SpellingRule::LatinLookalike);
+    }
+    let kx: Vec<char> = lx.iter().map(|&c| kazakh_to_russian(c)).collect();
+    let ky: Vec<char> = ly.iter().map(|&c| kazakh_to_russian(c)).collect();
+    if kx == ky {
+        return NameComparison::Variant(SpellingRule::KazakhRussianLetters);
+    }
+    let damaged = kx.len() == ky.len()
+        && kx
+            .iter()
+            .zip(&ky)
+            .all(|(&p, &q)| p == q || (p == '?' && kazakh_base(q)) || (q == '?' && kazakh_base(p)))
+        && (kx.contains(&'?') || ky.contains(&'?'));
+    if damaged {
+        return NameComparison::Variant(SpellingRule::Cp1251Damage);
+    }
+    differs(&kx, &ky)
+}
+
+fn differs(x: &[char], y: &[char]) -> NameComparison {
+    let (sx, sy): (String, String) = (x.iter().collect(), y.iter().collect());
+    NameComparison::Differs {
+        typo: strsim::levenshtein(&sx, &sy) <= 1,
+        score: strsim::jaro_winkler(&sx, &sy),
+    }
 }
 
 #[cfg(test)]
