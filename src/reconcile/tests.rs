@@ -141,13 +141,19 @@ fn a_latin_spelling_without_iin_pairs_by_name_and_birth_date() {
     assert_eq!(res.pair, vec![0]);
     let m = res.name_matches[&0];
     assert_eq!((m.surname, m.name, m.middle), (1.0, 1.0, Some(1.0)));
+    // The passport spelling is no discrepancy: only the missing IIN is.
+    assert_eq!(found(&res, &sub), vec![(Sub::IinFormat, "1".into())]);
+    let variants: Vec<(VoterField, SpellingRule)> = res
+        .spelling_variants
+        .iter()
+        .map(|v| (v.field, v.rule))
+        .collect();
     assert_eq!(
-        found(&res, &sub),
+        variants,
         vec![
-            (Sub::IinFormat, "1".into()),
-            (Sub::Surname, "1".into()),
-            (Sub::Name, "1".into()),
-            (Sub::MiddleName, "1".into()),
+            (VoterField::Surname, SpellingRule::PassportLatin),
+            (VoterField::Name, SpellingRule::PassportLatin),
+            (VoterField::MiddleName, SpellingRule::PassportLatin),
         ]
     );
 }
@@ -587,6 +593,7 @@ fn csv_files_written_by_chunks_in_parallel_equal_one_sequential_writer() {
             "cat9_no_suffrage.csv",
             "submission_only.csv",
             "register_only.csv",
+            "spelling_variants.csv",
         ]
     );
 }
