@@ -231,6 +231,8 @@ pub fn literal_eq(a: &str, b: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpellingRule {
+    /// Capitals and `ё` for `е` (`ЕРЖАН` / `Ержан`, `Пётр` / `Петр`).
+    CaseYo,
     /// Hyphens, spaces, apostrophes and dots (`Мухаммед-Али` / `Мухаммед Али`).
     HyphenSpace,
     /// A Latin look-alike letter inside a Cyrillic word (`Ержaн` with a Latin `a`).
@@ -249,7 +251,8 @@ pub enum SpellingRule {
 }
 
 impl SpellingRule {
-    pub const ALL: [SpellingRule; 7] = [
+    pub const ALL: [SpellingRule; 8] = [
+        SpellingRule::CaseYo,
         SpellingRule::HyphenSpace,
         SpellingRule::LatinLookalike,
         SpellingRule::KazakhRussianLetters,
@@ -262,6 +265,7 @@ impl SpellingRule {
     /// The machine key written in `spelling_variants.csv` and the statistics.
     pub fn key(self) -> &'static str {
         match self {
+            SpellingRule::CaseYo => "case_yo",
             SpellingRule::HyphenSpace => "hyphen_space",
             SpellingRule::LatinLookalike => "latin_lookalike",
             SpellingRule::KazakhRussianLetters => "kazakh_russian_letters",
@@ -275,6 +279,7 @@ impl SpellingRule {
     /// The rule in Kazakh / Russian, for the explanation column.
     pub fn title(self) -> &'static str {
         match self {
+            SpellingRule::CaseYo => "бас әріптер, ё / регистр букв, ё",
             SpellingRule::HyphenSpace => "сызықша, бос орын / дефис, пробел",
             SpellingRule::LatinLookalike => {
                 "кириллица сөзіндегі ұқсас латын әрпі / латинская буква-двойник в кириллице"
@@ -301,7 +306,7 @@ impl SpellingRule {
 /// How two values of a name field compare (see [`compare_names`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum NameComparison {
-    /// Equal up to case, `ё`/`е` and repeated spaces: nothing to say.
+    /// Equal up to surrounding and repeated spaces: nothing to say.
     Same,
     /// The same name in another spelling.
     Variant(SpellingRule),
@@ -465,8 +470,11 @@ fn latin_key(s: &[char]) -> Vec<char> {
 /// assert!(matches!(compare_names("Ерлан", "Ержан"), NameComparison::Differs { typo: true, .. }));
 /// ```
 pub fn compare_names(a: &str, b: &str) -> NameComparison {
-    if literal_eq(a, b) {
+    if a.split_whitespace().eq(b.split_whitespace()) {
         return NameComparison::Same;
+    }
+    if literal_eq(a, b) {
+        return NameComparison::Variant(SpellingRule::CaseYo);
     }
     let (x, y) = (letters(a), letters(b));
     if x == y {
@@ -476,6 +484,16 @@ pub fn compare_names(a: &str, b: &str) -> NameComparison {
         let (kx, ky) = (latin_key(&x), latin_key(&y));
         if kx == ky {
             return NameComparison::Variant(latin_rule(&x, &y));
+        }
+        // A 2021 letter with diacritics that a CP1251 export turned into `?`.
+        let latin_base = |c: char| matches!(c, 'a' | 'i' | 's' | 'g' | 'n' | 'o' | 'u' | 'c' | '?');
+        if (kx.contains(&'?') || ky.contains(&'?'))
+            && kx.len() == ky.len()
+            && kx.iter().zip(&ky).all(|(&p, &q)| {
+                p == q || (p == '?' && latin_base(q)) || (q == '?' && latin_base(p))
+            })
+        {
+            return NameComparison::Variant(SpellingRule::Cp1251Damage);
         }
         return differs(&kx, &ky);
     }
@@ -506,7 +524,12 @@ pub fn compare_names(a: &str, b: &str) -> NameComparison {
 /// transliteration of the Cyrillic side; 2021 Latin without diacritics when it is that
 /// transliteration, or has a `q`; otherwise passport Latin (`Yerzhan`, `Aibolat`).
 fn latin_rule(x: &[char], y: &[char]) -> SpellingRule {
-    let latin: Vec<char> = x.iter().chain(y).copied().filter(|&c| is_latin(c)).collect();
+    let latin: Vec<char> = x
+        .iter()
+        .chain(y)
+        .copied()
+        .filter(|&c| is_latin(c))
+        .collect();
     if latin.iter().any(|c| !c.is_ascii()) {
         return SpellingRule::KazakhLatin2021;
     }
@@ -543,8 +566,8 @@ const ICAO: Table = [
 /// The Kazakh Latin alphabet of 2021 with its diacritics dropped.
 const KZ2021_PLAIN: Table = [
     "a", "b", "v", "g", "g", "d", "e", "io", "j", "z", "i", "i", "k", "q", "l", "m", "n", "n", "o",
-    "o", "p", "r", "s", "t", "u", "u", "u", "f", "h", "h", "ts", "ch", "s", "ss", "", "y", "i",
-    "", "e", "iu", "ia", "a",
+    "o", "p", "r", "s", "t", "u", "u", "u", "f", "h", "h", "ts", "ch", "s", "ss", "", "y", "i", "",
+    "e", "iu", "ia", "a",
 ];
 
 fn transliterate(s: &[char], table: Table) -> String {
@@ -663,12 +686,37 @@ mod tests {
             ("Şyñğys", "Шыңғыс", KazakhLatin2021),
             ("Nūrsūltan", "Нұрсұлтан", KazakhLatin2021),
         ] {
-            assert_eq!(compare_names(a, b), NameComparison::Variant(rule), "{a} / {b}");
-            assert_eq!(compare_names(b, a), NameComparison::Variant(rule), "{b} / {a}");
+            assert_eq!(
+                compare_names(a, b),
+                NameComparison::Variant(rule),
+                "{a} / {b}"
+            );
+            assert_eq!(
+                compare_names(b, a),
+                NameComparison::Variant(rule),
+                "{b} / {a}"
+            );
         }
-        for (a, b) in [("ЕРЖАН", "Ержан"), ("Пётр", "Петр"), ("Анна  Мария", "анна мария")] {
-            assert_eq!(compare_names(a, b), NameComparison::Same, "{a} / {b}");
+        for (a, b) in [
+            ("ЕРЖАН", "Ержан"),
+            ("Пётр", "Петр"),
+            ("Анна  Мария", "анна мария"),
+        ] {
+            assert_eq!(
+                compare_names(a, b),
+                NameComparison::Variant(CaseYo),
+                "{a} / {b}"
+            );
         }
+        assert_eq!(
+            compare_names(" Анна  Мария", "Анна Мария "),
+            NameComparison::Same
+        );
+        // Excel's CP1251 copy of 2021 Latin: `Äbılqasymov` → `?b?lqasymov`.
+        assert_eq!(
+            compare_names("?b?lqasymov", "Әбілқасымов"),
+            NameComparison::Variant(Cp1251Damage)
+        );
     }
 
     /// Twins, namesakes and typos stay discrepancies; `typo` marks one edit after folding.
@@ -696,7 +744,10 @@ mod tests {
     #[test]
     fn a_question_mark_of_cp1251_scores_as_the_letter_it_replaced() {
         assert_eq!(similarity(&fold("?асым"), &fold("Қасым")), 1.0);
-        assert_eq!(similarity(&fold_surname("?асымов"), &fold_surname("Касымов")), 1.0);
+        assert_eq!(
+            similarity(&fold_surname("?асымов"), &fold_surname("Касымов")),
+            1.0
+        );
         assert!(similarity(&fold("?асым"), &fold("Сасым")) < 1.0);
     }
 
