@@ -490,6 +490,9 @@ const PLANTS: [Plant; 47] = [
     Plant::Namesakes,
 ];
 
+/// Voters per round of plants (see [`write`]).
+pub const PLANTS_PER_ROUND_VOTERS: usize = 4_000;
+
 /// A person-list row: IIN (may be empty), surname, name, middle name, birth date.
 type RefRow = [String; 5];
 
@@ -543,10 +546,13 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
     }
     // Targets: spread over the list, skipping voters the town already planted something
     // on, voters with namesakes, without a precinct or a middle name.
-    let step = (home.len() / (PLANTS.len() + 1)).max(1);
+    // One round of every plant per 4,000 voters, so that precision and recall are measured
+    // over many records per subcategory in a large region.
+    let rounds = (home.len() / PLANTS_PER_ROUND_VOTERS).max(1);
+    let step = (home.len() / (PLANTS.len() * rounds + 1)).max(1);
     let mut targets: HashMap<u32, Plant> = HashMap::new();
     let mut k = 0usize;
-    for plant in PLANTS {
+    for plant in (0..rounds).flat_map(|_| PLANTS) {
         loop {
             if k >= home.len() {
                 return Err(std::io::Error::other(
@@ -1025,12 +1031,12 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     }
                 }
                 Plant::Namesakes => {
-                    // A namesake in the same building: same full name, born 400 days later,
+                    // A namesake in the same building: same full name, born 400 days earlier,
                     // another IIN; in both files, nothing to report.
                     let mut t = base.clone();
                     let nc = code();
                     t[f(VoterField::Code)] = nc.clone();
-                    let dob = v.birth_date + Days::new(400);
+                    let dob = v.birth_date - Days::new(400);
                     t[f(VoterField::Iin)] = new_iin(dob, v.sex, &mut used_iins);
                     t[f(VoterField::BirthDate)] = fmt_date(dob, true);
                     t[f(VoterField::IdNumber)] = format!("8{:0>8}", nc);
