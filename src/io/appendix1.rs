@@ -769,6 +769,102 @@ mod tests {
         assert_eq!(normalize_logical("2"), None);
     }
 
+    fn header(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    /// The regulation's own names (field 1 `Code`, field 20 `ID`) and Excel's variants.
+    #[test]
+    fn the_regulations_field_names_and_excel_variants_name_their_fields() {
+        for (h, f) in [
+            ("Code", VoterField::Code),
+            ("Voter code", VoterField::Iin),
+            ("ID", VoterField::IdNumber),
+            ("ID number", VoterField::IdNumber),
+            ("Номер удостоверения личности", VoterField::IdNumber),
+            ("Жеке куәлік нөмірі", VoterField::IdNumber),
+            ("Date of issue", VoterField::IdIssued),
+            ("Дополнительно1", VoterField::Changed),
+            ("Доп2", VoterField::Removed),
+            ("Addition 3", VoterField::ChangedOn),
+            ("Қосымша 4", VoterField::Added),
+            ("Middle name", VoterField::MiddleName),
+            ("Ескертпе", VoterField::Note),
+        ] {
+            assert_eq!(field_of(h), Some(f), "{h}");
+        }
+    }
+
+    /// No alias names two fields, and no ambiguous header is an alias.
+    #[test]
+    fn aliases_are_unique_across_fields() {
+        use crate::io::table::header_key;
+        let mut seen: std::collections::HashMap<String, VoterField> = Default::default();
+        for f in VoterField::ALL {
+            for a in std::iter::once(f.key()).chain(voter_aliases(f).iter().copied()) {
+                if let Some(g) = seen.insert(header_key(a), f) {
+                    assert_eq!(g, f, "{a} names {g:?} and {f:?}");
+                }
+            }
+        }
+        for (a, _) in AMBIGUOUS {
+            assert!(!seen.contains_key(&header_key(a)), "{a}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_column_is_a_warning_naming_it() {
+        let p = Path::new("voters.csv");
+        let w = check_voter_header(p, &header(&["Code", "IIN", "Телефон", "ID"])).unwrap();
+        assert_eq!(
+            w,
+            vec![
+                "voters.csv: column 3 \"Телефон\" matches no Appendix 1 field and is not read"
+                    .to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn a_header_that_could_be_two_fields_is_an_error_naming_them() {
+        let p = Path::new("voters.csv");
+        let e = check_voter_header(p, &header(&["Код", "ИИН", "Дата"]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "voters.csv: column 3 \"Дата\" could be any of the fields birth_date, id_issued, changed_on: name it as one of them (see FORMATS.md)"
+        );
+        let e = check_voter_header(p, &header(&["Код", "ИИН", "Код избирателя"]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "voters.csv: columns 2 \"ИИН\" and 3 \"Код избирателя\" both name the field iin: keep one"
+        );
+    }
+
+    #[test]
+    fn a_cp1251_excel_file_with_the_regulations_english_header_is_read_in_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("voters.csv");
+        let text = "Code;Voter code;Surname;Name;ID;Date of birth\r\n1;900101300017;?асымов;Ерлан;N0123;01.01.1990\r\n";
+        // Excel writes `?` for the Kazakh letters CP1251 lacks.
+        let (bytes, _, unmapped) = encoding_rs::WINDOWS_1251.encode(text);
+        assert!(!unmapped);
+        std::fs::write(&p, &bytes).unwrap();
+        let mut intake = Intake::default();
+        let t = read_voters(&p, &mut intake).unwrap();
+        assert!(intake.rejects.is_empty());
+        assert!(intake.warnings.is_empty());
+        let r = t.get(0);
+        assert_eq!(r.field(VoterField::IdNumber), "N0123");
+        assert_eq!(r.code(), "1");
+        assert_eq!(r.field(VoterField::Surname), "?асымов");
+        assert_eq!(r.field(VoterField::Name), "Ерлан");
+        assert_eq!(r.field(VoterField::BirthDate), "1990-01-01");
+    }
+
     #[test]
     fn codes_with_leading_zeros_are_not_the_same_as_without() {
         let mut s = SeenCodes::default();

@@ -836,6 +836,102 @@ mod tests {
         assert_ne!(a, name_key("Ержанов", "Ерлан", "Серікұлы", &mut b));
     }
 
+    /// File names as agencies write them, in three languages, each to its one list.
+    #[test]
+    fn list_files_are_recognised_by_name_in_three_languages() {
+        use RefKind::*;
+        for (name, want) in [
+            ("deceased.csv", RefCheck::List(Deceased)),
+            ("Умершие 2026.xlsx", RefCheck::List(Deceased)),
+            ("список умерших.csv", RefCheck::List(Deceased)),
+            ("қайтыс болғандар.csv", RefCheck::List(Deceased)),
+            ("emigrated.csv", RefCheck::List(Emigrated)),
+            ("departed.csv", RefCheck::List(Emigrated)),
+            ("выбывшие.csv", RefCheck::List(Emigrated)),
+            ("Выехавшие на ПМЖ.xlsx", RefCheck::List(Emigrated)),
+            ("confined.csv", RefCheck::List(Confined)),
+            ("confinement.csv", RefCheck::List(Confined)),
+            ("лишенные свободы.csv", RefCheck::List(Confined)),
+            ("Лишённые свободы.csv", RefCheck::List(Confined)),
+            (
+                "бас бостандығынан айырылғандар.csv",
+                RefCheck::List(Confined),
+            ),
+            ("incapable.csv", RefCheck::List(Incapable)),
+            ("недееспособные.csv", RefCheck::List(Incapable)),
+            ("lost_citizenship.csv", RefCheck::List(LostCitizenship)),
+            (
+                "утратившие гражданство.csv",
+                RefCheck::List(LostCitizenship),
+            ),
+            ("non_citizens.csv", RefCheck::List(NonCitizens)),
+            ("Не граждане РК.csv", RefCheck::List(NonCitizens)),
+            ("иностранцы.csv", RefCheck::List(NonCitizens)),
+            ("deregistered.csv", RefCheck::List(Deregistered)),
+            ("снятые с учёта.csv", RefCheck::List(Deregistered)),
+            ("documents.csv", RefCheck::Documents),
+            ("Реестр документов.xlsx", RefCheck::Documents),
+            ("құжаттар.csv", RefCheck::Documents),
+        ] {
+            assert_eq!(checks_by_name(name), vec![want], "{name}");
+        }
+        for name in ["notes.csv", "export_0412.csv", "README.txt"] {
+            assert_eq!(checks_by_name(name), vec![], "{name}");
+        }
+    }
+
+    #[test]
+    fn a_list_is_recognised_by_a_header_only_it_carries() {
+        let h = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            checks_by_header(&h(&["ИИН", "Фамилия", "Дата смерти"])),
+            vec![RefCheck::List(RefKind::Deceased)]
+        );
+        assert_eq!(
+            checks_by_header(&h(&["IIN", "Departure date", "Destination country"])),
+            vec![RefCheck::List(RefKind::Emigrated)]
+        );
+        assert_eq!(
+            checks_by_header(&h(&["Номер документа", "Статус"])),
+            vec![RefCheck::Documents]
+        );
+        assert_eq!(checks_by_header(&h(&["ИИН", "Фамилия", "Имя"])), vec![]);
+    }
+
+    #[test]
+    fn two_files_for_one_list_or_an_unknown_file_stop_the_run_naming_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |n: &str| std::fs::write(dir.path().join(n), "ИИН\n900101300017\n").unwrap();
+        w("умершие.csv");
+        w("deceased.csv");
+        let e = recognise(dir.path(), &[]).unwrap_err().to_string();
+        assert!(
+            e.contains("deceased.csv") && e.contains("умершие.csv"),
+            "{e}"
+        );
+        let (s, ignored) = recognise(dir.path(), &[PathBuf::from("умершие.csv")]).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(ignored.len(), 1);
+        w("notes.csv");
+        let e = recognise(dir.path(), &[PathBuf::from("умершие.csv")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("notes.csv") && e.contains("--ignore-ref"), "{e}");
+        // System artefacts are no lists.
+        w(".DS_Store");
+        w("~$deceased.xlsx");
+        let ignore = [PathBuf::from("умершие.csv"), PathBuf::from("notes.csv")];
+        assert_eq!(recognise(dir.path(), &ignore).unwrap().0.len(), 1);
+    }
+
+    #[test]
+    fn a_cp1251_name_with_question_marks_finds_its_row_by_the_blurred_key() {
+        let mut b = String::new();
+        let row = blurred_key("Қасымов", "Ерлан", "Серікұлы", &mut b);
+        assert_eq!(row, blurred_key("?асымов", "Ерлан", "Сер?к?лы", &mut b));
+        assert_ne!(row, blurred_key("?асымов", "Ерлан", "Маратұлы", &mut b));
+    }
+
     #[test]
     fn lists_are_read_by_iin_and_by_name() {
         let dir = tempfile::tempdir().unwrap();
