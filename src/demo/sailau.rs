@@ -550,9 +550,11 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
     // over many records per subcategory in a large region.
     let rounds = (home.len() / PLANTS_PER_ROUND_VOTERS).max(1);
     let step = (home.len() / (PLANTS.len() * rounds + 1)).max(1);
-    let mut targets: HashMap<u32, Plant> = HashMap::new();
+    // Per target, its plant and round (odd rounds write the spelling controls into the
+    // register instead of the list: both directions).
+    let mut targets: HashMap<u32, (Plant, usize)> = HashMap::new();
     let mut k = 0usize;
-    for plant in (0..rounds).flat_map(|_| PLANTS) {
+    for (round, plant) in (0..rounds).flat_map(|r| PLANTS.map(|p| (r, p))) {
         loop {
             if k >= home.len() {
                 return Err(std::io::Error::other(
@@ -571,7 +573,7 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                 && (!needs_kazakh(plant) || has_kazakh(v.surname) || has_kazakh(v.name))
                 && matches!(v.address, VoterAddress::Point(_));
             if ok {
-                targets.insert(i, plant);
+                targets.insert(i, (plant, round));
                 k = k.max(((targets.len() + 1) * step).min(home.len().saturating_sub(1)));
                 break;
             }
@@ -639,7 +641,8 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
         }
         let mut in_sub = true;
         let mut in_reg = true;
-        if let Some(plant) = targets.get(&i) {
+        if let Some(&(plant, round)) = targets.get(&i) {
+            let flip = round % 2 == 1;
             match plant {
                 Plant::CheckDigit => {
                     let mut b: Vec<u8> = iin.bytes().collect();
@@ -705,7 +708,7 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                             "passport_latin".into(),
                         ));
                     }
-                    if *plant == Plant::LatinNoIin {
+                    if plant == Plant::LatinNoIin {
                         s[f(VoterField::Iin)].clear();
                         exp.add(1, "iin_format", &c);
                         exp.pairs_by_name.insert((c.clone(), c.clone()));
@@ -791,7 +794,7 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     let mut t = base.clone();
                     let nc = code();
                     t[f(VoterField::Code)] = nc.clone();
-                    let key = if *plant == Plant::TwiceByIin {
+                    let key = if plant == Plant::TwiceByIin {
                         "by_iin"
                     } else {
                         t[f(VoterField::Iin)].clear();
@@ -810,7 +813,7 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     let (p, d) = other_precinct(v.listed);
                     t[f(VoterField::Precinct)] = p;
                     t[f(VoterField::District)] = d;
-                    let key = if *plant == Plant::SeveralByIin {
+                    let key = if plant == Plant::SeveralByIin {
                         "by_iin"
                     } else {
                         t[f(VoterField::Iin)].clear();
@@ -923,8 +926,9 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     exp.add(9, "lost_citizenship", &c);
                 }
                 Plant::CaseYo => {
-                    // Capitals, and ё for е (or back) where the name has one.
-                    s[f(VoterField::Surname)] = v.surname.to_uppercase();
+                    // Capitals, in the list or (odd rounds) in the register.
+                    let side = if flip { &mut r } else { &mut s };
+                    side[f(VoterField::Surname)] = v.surname.to_uppercase();
                     exp.spelling_variants
                         .insert((c.clone(), "surname".into(), "case_yo".into()));
                     exp.controls.insert(c.clone());
@@ -953,7 +957,8 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     } else {
                         VoterField::MiddleName
                     };
-                    s[f(k)] = value;
+                    let side = if flip { &mut r } else { &mut s };
+                    side[f(k)] = value;
                     exp.spelling_variants
                         .insert((c.clone(), field.into(), "hyphen_space".into()));
                     exp.controls.insert(c.clone());
@@ -961,7 +966,7 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                 Plant::KazakhAsRussian | Plant::RussianAsKazakh | Plant::QuestionMarks => {
                     // The list (or, the other way round, the register) writes the Kazakh
                     // letters of the surname and name as Russian ones or as `?`.
-                    let rule = if *plant == Plant::QuestionMarks {
+                    let rule = if plant == Plant::QuestionMarks {
                         "cp1251_damage"
                     } else {
                         "kazakh_russian_letters"
@@ -976,6 +981,7 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                         match plant {
                             Plant::KazakhAsRussian => s[f(k)] = russified(value),
                             Plant::RussianAsKazakh => r[f(k)] = russified(value),
+                            _ if flip => r[f(k)] = question_marks(value),
                             _ => s[f(k)] = question_marks(value),
                         }
                         exp.spelling_variants
@@ -996,7 +1002,8 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     ] {
                         let text = spell(value);
                         let rule = latin_rule_of(&text, value);
-                        s[f(k)] = text;
+                        let side = if flip { &mut r } else { &mut s };
+                        side[f(k)] = text;
                         exp.spelling_variants
                             .insert((c.clone(), key.into(), rule.into()));
                     }

@@ -498,8 +498,14 @@ pub fn compare_names(a: &str, b: &str) -> NameComparison {
         if kx == ky {
             return NameComparison::Variant(latin_rule(&x, &y));
         }
-        // A 2021 letter with diacritics that a CP1251 export turned into `?`.
-        let latin_base = |c: char| matches!(c, 'a' | 'i' | 's' | 'g' | 'n' | 'o' | 'u' | 'c' | '?');
+        // A Kazakh letter, or a 2021 letter with diacritics, that a CP1251 export turned
+        // into `?`: it stands for the key letter of any of them.
+        let latin_base = |c: char| {
+            matches!(
+                c,
+                'a' | 'g' | 'k' | 'n' | 'o' | 'u' | 'h' | 'i' | 's' | 'c' | '?'
+            )
+        };
         if (kx.contains(&'?') || ky.contains(&'?'))
             && kx.len() == ky.len()
             && kx.iter().zip(&ky).all(|(&p, &q)| {
@@ -729,6 +735,10 @@ mod tests {
         // Excel's CP1251 copy of 2021 Latin: `Äbılqasymov` → `?b?lqasymov`.
         assert_eq!(
             compare_names("?b?lqasymov", "Әбілқасымов"),
+            NameComparison::Variant(Cp1251Damage)
+        );
+        assert_eq!(
+            compare_names("?айрат", "Qaırat"),
             NameComparison::Variant(Cp1251Damage)
         );
     }
