@@ -632,9 +632,12 @@ fn prepare_cell(i: usize, v: &str, out: &mut String) -> bool {
 /// malformed date or logical field, or the wrong number of cells are rejected into `intake`.
 pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoError> {
     let name = file_name(path);
-    let header = super::table::read_header(path)?;
-    let warnings = check_voter_header(path, &header)?;
-    intake.warnings.extend(warnings);
+    // The columns first: an ambiguous or doubled header stops here, an unknown one is a
+    // warning. (A file without a header is refused by the reader below, in its words.)
+    if let Ok(header) = super::table::read_header(path) {
+        let warnings = check_voter_header(path, &header)?;
+        intake.warnings.extend(warnings);
+    }
     let columns = voter_columns();
     // The fields that are normalised (dates, logicals); the rest are kept as written.
     let special: Vec<(usize, Kind)> = VoterField::ALL
