@@ -1059,6 +1059,7 @@ fn statistics_sheet(stats: &Value) -> (Vec<&'static str>, Vec<Vec<Cow<'static, s
             );
         }
         row.push(v["records_with_discrepancies"].to_string().into());
+        row.push(v["spelling_variants"].to_string().into());
         rows.push(row);
     }
     let header = vec![
@@ -1075,6 +1076,7 @@ fn statistics_sheet(stats: &Value) -> (Vec<&'static str>, Vec<Vec<Cow<'static, s
         "8",
         "9",
         "Барлығы / Всего",
+        "Жазылу нұсқалары (сәйкессіздік емес) / Варианты написания (не расхождения)",
     ];
     (header, rows)
 }
