@@ -537,8 +537,12 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
     // Namesakes (same birth date, surname and name): never chosen as a target.
     let mut namesakes: HashMap<(NaiveDate, &str, &str), u32> = HashMap::new();
     let mut used_iins: HashSet<String> = HashSet::new();
+    // Document numbers the town gave to more than one voter: no document plant on them (a
+    // registry row for the number would concern them all).
+    let mut documents_of: HashMap<u32, u32> = HashMap::new();
     for &i in &home {
         let v = voter(i);
+        *documents_of.entry(v.id_number).or_default() += 1;
         *namesakes
             .entry((v.birth_date, v.surname, v.name))
             .or_default() += 1;
@@ -571,6 +575,7 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                 && v.surname.chars().count() >= 4
                 && v.name.chars().count() >= 4
                 && (!needs_kazakh(plant) || has_kazakh(v.surname) || has_kazakh(v.name))
+                && documents_of[&v.id_number] == 1
                 && matches!(v.address, VoterAddress::Point(_));
             if ok {
                 targets.insert(i, (plant, round));

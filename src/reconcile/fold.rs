@@ -135,7 +135,8 @@ fn collapse_into(cyr: &[char], out: &mut String) {
             k += 1;
             continue;
         }
-        if c != prev {
+        // A `?` (a lost letter each) is never collapsed: it keeps its place.
+        if c != prev || c == '?' {
             out.push(c);
         }
         prev = c;
@@ -389,8 +390,10 @@ fn latin_word(s: &[char]) -> bool {
 /// A name in a loose Latin key shared by passport Latin (ICAO 9303) and the Kazakh Latin
 /// alphabet of 2021 with or without diacritics: Cyrillic transliterated, diacritics
 /// dropped, `shch`/`sh`/`ş` → `s`, `ch`/`ç` → `c`, `zh`/`j` → `j`, `kh`/`h` → `h`, `q` →
-/// `k`, `y`/`ı` → `i`, `ye` → `e`, doubled letters collapsed.
-fn latin_key(s: &[char]) -> Vec<char> {
+/// `k`, `y`/`ı` → `i`, `ye` → `e`, doubled letters collapsed (`dedup`; a `?` is never
+/// collapsed). Without `digraphs`, Latin `sh` `ch` `zh` `kh` are read letter by letter, as
+/// the 2021 alphabet writes `сх` in `Asxat` → `Ashat`.
+fn latin_key(s: &[char], digraphs: bool, dedup: bool) -> Vec<char> {
     // Cyrillic letters go straight to key letters (never re-read as Latin digraphs, so
     // `сх` stays `s`+`h` and is not taken for `ш`); Latin is read digraphs first.
     let mut t: Vec<char> = Vec::with_capacity(s.len() + 4);
@@ -435,11 +438,11 @@ fn latin_key(s: &[char]) -> Vec<char> {
         }
         let c1 = at(i + 1);
         let (m, n): (&str, usize) = match (c, c1) {
-            ('s', 'h') if at(i + 2) == 'c' && at(i + 3) == 'h' => ("s", 4),
-            ('s', 'h') => ("s", 2),
-            ('c', 'h') => ("c", 2),
-            ('z', 'h') => ("j", 2),
-            ('k', 'h') => ("h", 2),
+            ('s', 'h') if digraphs && at(i + 2) == 'c' && at(i + 3) == 'h' => ("s", 4),
+            ('s', 'h') if digraphs => ("s", 2),
+            ('c', 'h') if digraphs => ("c", 2),
+            ('z', 'h') if digraphs => ("j", 2),
+            ('k', 'h') if digraphs => ("h", 2),
             ('y', 'e') if i == 0 => ("e", 2),
             ('y', 'u') => ("iu", 2),
             ('y', 'a') => ("ia", 2),
@@ -462,8 +465,19 @@ fn latin_key(s: &[char]) -> Vec<char> {
         t.extend(m.chars());
         i += n;
     }
-    t.dedup();
+    if dedup {
+        t.dedup_by(|a, b| a == b && *a != '?');
+    }
     t
+}
+
+/// The Latin keys of a name: one for Cyrillic, two for Latin (with and without digraphs).
+fn latin_keys(v: &[char], dedup: bool) -> Vec<Vec<char>> {
+    if latin_word(v) {
+        vec![latin_key(v, true, dedup), latin_key(v, false, dedup)]
+    } else {
+        vec![latin_key(v, true, dedup)]
+    }
 }
 
 /// Compares two values of a name field in layers, each a spelling a person would not call a
@@ -494,8 +508,8 @@ pub fn compare_names(a: &str, b: &str) -> NameComparison {
         return NameComparison::Variant(SpellingRule::HyphenSpace);
     }
     if latin_word(&x) || latin_word(&y) {
-        let (kx, ky) = (latin_key(&x), latin_key(&y));
-        if kx == ky {
+        let (kx, ky) = (latin_keys(&x, true), latin_keys(&y, true));
+        if kx.iter().any(|k| ky.contains(k)) {
             return NameComparison::Variant(latin_rule(&x, &y));
         }
         // A Kazakh letter, or a 2021 letter with diacritics, that a CP1251 export turned
@@ -506,15 +520,21 @@ pub fn compare_names(a: &str, b: &str) -> NameComparison {
                 'a' | 'g' | 'k' | 'n' | 'o' | 'u' | 'h' | 'i' | 's' | 'c' | '?'
             )
         };
-        if (kx.contains(&'?') || ky.contains(&'?'))
-            && kx.len() == ky.len()
-            && kx.iter().zip(&ky).all(|(&p, &q)| {
-                p == q || (p == '?' && latin_base(q)) || (q == '?' && latin_base(p))
-            })
-        {
+        let wild = |p: &[char], q: &[char]| {
+            (p.contains(&'?') || q.contains(&'?'))
+                && p.len() == q.len()
+                && p.iter().zip(q).all(|(&p, &q)| {
+                    p == q || (p == '?' && latin_base(q)) || (q == '?' && latin_base(p))
+                })
+        };
+        // Keys with doubled letters kept too: `Серік?ызы` / `Serikqyzy` (`?` for `қ`).
+        let (rx, ry) = (latin_keys(&x, false), latin_keys(&y, false));
+        let damaged = kx.iter().any(|p| ky.iter().any(|q| wild(p, q)))
+            || rx.iter().any(|p| ry.iter().any(|q| wild(p, q)));
+        if damaged {
             return NameComparison::Variant(SpellingRule::Cp1251Damage);
         }
-        return differs(&kx, &ky);
+        return differs(&kx[0], &ky[0]);
     }
     let lx: Vec<char> = x.iter().map(|&c| lookalike(c)).collect();
     let ly: Vec<char> = y.iter().map(|&c| lookalike(c)).collect();
@@ -698,6 +718,8 @@ mod tests {
             ("Yerzhan", "Ержан", PassportLatin),
             ("Yuliya", "Юлия", PassportLatin),
             ("Askhatuly", "Асхатұлы", PassportLatin),
+            ("Ashat", "Асхат", KazakhLatin2021Plain),
+            ("Ashatqyzy", "Асхатқызы", KazakhLatin2021Plain),
             ("Qasym", "Қасым", KazakhLatin2021Plain),
             ("Qasym", "Касым", KazakhLatin2021Plain),
             ("Syngys", "Шыңғыс", KazakhLatin2021Plain),
@@ -741,6 +763,24 @@ mod tests {
             compare_names("?айрат", "Qaırat"),
             NameComparison::Variant(Cp1251Damage)
         );
+        // Found on the 200,000-voter demo region: `?` for doubled or adjacent letters.
+        for (a, b) in [
+            ("Сма??лов", "SMAGULOV"),
+            ("??рманов", "Qūrmanov"),
+            ("??r?pova", "Шәріпова"),
+            ("Серік?ызы", "Serikqyzy"),
+        ] {
+            assert_eq!(
+                compare_names(a, b),
+                NameComparison::Variant(Cp1251Damage),
+                "{a} / {b}"
+            );
+            assert_eq!(
+                compare_names(b, a),
+                NameComparison::Variant(Cp1251Damage),
+                "{b} / {a}"
+            );
+        }
     }
 
     /// Twins, namesakes and typos stay discrepancies; `typo` marks one edit after folding.
@@ -773,6 +813,11 @@ mod tests {
             1.0
         );
         assert!(similarity(&fold("?асым"), &fold("Сасым")) < 1.0);
+        // Two lost letters in a row stay two (`Құрманов` → `??рманов`).
+        assert_eq!(
+            similarity(&fold_surname("??рманов"), &fold_surname("Құрманов")),
+            1.0
+        );
     }
 
     #[test]
