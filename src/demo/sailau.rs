@@ -983,11 +983,20 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                         if !has_kazakh(value) {
                             continue;
                         }
+                        let spelled = if plant == Plant::QuestionMarks {
+                            question_marks(value)
+                        } else {
+                            russified(value)
+                        };
+                        if spelled == value {
+                            // Only `і`, which CP1251 has: nothing lost.
+                            continue;
+                        }
                         match plant {
-                            Plant::KazakhAsRussian => s[f(k)] = russified(value),
-                            Plant::RussianAsKazakh => r[f(k)] = russified(value),
-                            _ if flip => r[f(k)] = question_marks(value),
-                            _ => s[f(k)] = question_marks(value),
+                            Plant::KazakhAsRussian => s[f(k)] = spelled,
+                            Plant::RussianAsKazakh => r[f(k)] = spelled,
+                            _ if flip => r[f(k)] = spelled,
+                            _ => s[f(k)] = spelled,
                         }
                         exp.spelling_variants
                             .insert((c.clone(), key.into(), rule.into()));

@@ -391,8 +391,8 @@ fn latin_word(s: &[char]) -> bool {
 /// alphabet of 2021 with or without diacritics: Cyrillic transliterated, diacritics
 /// dropped, `shch`/`sh`/`ş` → `s`, `ch`/`ç` → `c`, `zh`/`j` → `j`, `kh`/`h` → `h`, `q` →
 /// `k`, `y`/`ı` → `i`, `ye` → `e`, doubled letters collapsed (`dedup`; a `?` is never
-/// collapsed). Without `digraphs`, Latin `sh` `ch` `zh` `kh` are read letter by letter, as
-/// the 2021 alphabet writes `сх` in `Asxat` → `Ashat`.
+/// collapsed). Without `digraphs` (the 2021 alphabet, where `ш` is `ş`, `ж` `j`, `х` `h`),
+/// Latin `sh` `zh` `kh` are read letter by letter: `Асхат` → `Ashat`; `ch` is `ч` in both.
 fn latin_key(s: &[char], digraphs: bool, dedup: bool) -> Vec<char> {
     // Cyrillic letters go straight to key letters (never re-read as Latin digraphs, so
     // `сх` stays `s`+`h` and is not taken for `ш`); Latin is read digraphs first.
@@ -440,7 +440,7 @@ fn latin_key(s: &[char], digraphs: bool, dedup: bool) -> Vec<char> {
         let (m, n): (&str, usize) = match (c, c1) {
             ('s', 'h') if digraphs && at(i + 2) == 'c' && at(i + 3) == 'h' => ("s", 4),
             ('s', 'h') if digraphs => ("s", 2),
-            ('c', 'h') if digraphs => ("c", 2),
+            ('c', 'h') => ("c", 2),
             ('z', 'h') if digraphs => ("j", 2),
             ('k', 'h') if digraphs => ("h", 2),
             ('y', 'e') if i == 0 => ("e", 2),
@@ -720,6 +720,7 @@ mod tests {
             ("Askhatuly", "Асхатұлы", PassportLatin),
             ("Ashat", "Асхат", KazakhLatin2021Plain),
             ("Ashatqyzy", "Асхатқызы", KazakhLatin2021Plain),
+            ("Ashatovich", "Асхатович", KazakhLatin2021Plain),
             ("Qasym", "Қасым", KazakhLatin2021Plain),
             ("Qasym", "Касым", KazakhLatin2021Plain),
             ("Syngys", "Шыңғыс", KazakhLatin2021Plain),
