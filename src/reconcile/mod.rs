@@ -940,14 +940,17 @@ pub fn reconcile(
                     push(Sub::NoAddress, Evidence::Record);
                 }
                 // Reference lists (6, 7, 8, 9).
-                // A name with a `?` of a CP1251 export is looked up by its blurred key.
-                let blurred = [
-                    VoterField::Surname,
-                    VoterField::Name,
-                    VoterField::MiddleName,
-                ]
-                .iter()
-                .any(|&f| r.field(f).contains('?'));
+                // A name with a `?` of a CP1251 export is looked up by its blurred key
+                // (asked only for the few records born on a day a name-keyed row has).
+                let blurred = || {
+                    [
+                        VoterField::Surname,
+                        VoterField::Name,
+                        VoterField::MiddleName,
+                    ]
+                    .iter()
+                    .any(|&f| r.field(f).contains('?'))
+                };
                 let mut name_key_cache: Option<Option<(i32, u64)>> = None;
                 for l in &refs.lists {
                     let by_iin = valid(own)
@@ -961,7 +964,7 @@ pub fn reconcile(
                                 if !name_refs.iter().any(|l| l.has_dob(d)) {
                                     return None;
                                 }
-                                let key = if blurred { blurred_key } else { name_key };
+                                let key = if blurred() { blurred_key } else { name_key };
                                 Some((
                                     d,
                                     key(
@@ -973,7 +976,7 @@ pub fn reconcile(
                                 ))
                             });
                             key.and_then(|(d, k)| {
-                                if blurred {
+                                if blurred() {
                                     l.by_blurred(d, k)
                                 } else {
                                     l.by_name(d, k)
