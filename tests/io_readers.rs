@@ -363,7 +363,7 @@ fn a_file_without_an_iin_column_is_refused_with_the_accepted_headers() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{}: no column for iin (accepted headers: iin, ИИН, Код избирателя, ЖСН, Сайлаушы коды, Сайлаушының коды, IIN, voter code, voter_code)",
+            "{}: no column for iin (accepted headers: iin, ИИН, Код избирателя, ИИН избирателя, ЖСН, Сайлаушы коды, Сайлаушының коды, Сайлаушының ЖСН, IIN, voter code, voter_code, voter IIN)",
             p.display()
         )
     );

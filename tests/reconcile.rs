@@ -183,7 +183,7 @@ fn every_planted_record_is_found_in_its_category_and_nothing_else() {
         "{:?}",
         r.expected.categories
     );
-    // Spelling variants and records without a usable IIN pair with the right person.
+    // Passport Latin and records without a usable IIN pair with the right person.
     assert_eq!(by_name, r.expected.pairs_by_name);
     assert_eq!(
         codes(&dir.join("submission_only.csv")),
@@ -223,6 +223,42 @@ fn statistics_act_workbook_and_map_counts_are_written() {
             .unwrap()
     );
     assert!(!stats["districts"].as_array().unwrap().is_empty());
+    // Category 1 records with warnings only (the IIN's date or sex digits, legal since
+    // 2013) are counted apart from those with errors.
+    let mut subs_of: BTreeMap<&String, BTreeSet<&str>> = BTreeMap::new();
+    for (sub, codes) in &r.expected.categories["1"] {
+        for c in codes {
+            subs_of.entry(c).or_default().insert(sub.as_str());
+        }
+    }
+    let warnings_only = subs_of
+        .values()
+        .filter(|s| s.iter().all(|x| ["iin_birth_date", "iin_sex"].contains(x)))
+        .count() as u64;
+    // Independently: every planted IIN-sex record, and the IIN-date records whose birth
+    // date agrees with the register (the others also differ from it: an error).
+    let c1 = &r.expected.categories["1"];
+    let date_only = c1["iin_birth_date"].difference(&c1["birth_date"]).count();
+    assert_eq!(
+        warnings_only,
+        (c1["iin_sex"].len() + date_only) as u64,
+        "{subs_of:?}"
+    );
+    let c1 = &stats["totals"]["categories"]["1"];
+    assert!(warnings_only >= 2);
+    assert_eq!(c1["records_with_warnings_only"], warnings_only);
+    assert_eq!(
+        c1["records_with_errors"],
+        subs_of.len() as u64 - warnings_only
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            "category 1: {} records with errors, {warnings_only} with warnings only",
+            subs_of.len() as u64 - warnings_only
+        )),
+        "{}",
+        r.stderr
+    );
     // The act: every input and output with size, records and SHA-256 computed
     // independently here.
     let act: serde_json::Value =
@@ -235,7 +271,10 @@ fn statistics_act_workbook_and_map_counts_are_written() {
         let p = e.unwrap().path();
         want.insert(p.file_name().unwrap().to_str().unwrap().into(), p);
     }
-    for stem in STEMS.iter().chain(&["submission_only", "register_only"]) {
+    for stem in STEMS
+        .iter()
+        .chain(&["submission_only", "register_only", "spelling_variants"])
+    {
         want.insert(format!("{stem}.csv"), dir.join(format!("{stem}.csv")));
     }
     for f in ["reconciliation.xlsx", "reconciliation_stats.json"] {
@@ -250,7 +289,7 @@ fn statistics_act_workbook_and_map_counts_are_written() {
     // The workbook opens and has a sheet per category plus lists and statistics.
     let wb: calamine::Xlsx<_> = calamine::open_workbook(dir.join("reconciliation.xlsx")).unwrap();
     use calamine::Reader;
-    assert_eq!(wb.sheet_names().len(), 12);
+    assert_eq!(wb.sheet_names().len(), 13);
     // Headers in Kazakh and Russian.
     let head = std::fs::read_to_string(dir.join("cat1_identification.csv")).unwrap();
     assert!(head.lines().next().unwrap().contains("ЖСН / ИИН"));
@@ -429,4 +468,414 @@ fn unusable_input_exits_with_2_and_names_no_person() {
         .arg(tmp.path().join("o"))
         .assert()
         .code(2);
+}
+
+/// Runs `precincts reconcile` on the demo's register with `sub` and `refs`; returns the
+/// exit code and stderr.
+fn reconcile_with(sub: &Path, refs: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
+    let r = run();
+    let o = Command::cargo_bin("precincts")
+        .unwrap()
+        .args(["reconcile", "--submission"])
+        .arg(sub)
+        .arg("--register")
+        .arg(r.demo.join("sailau/register.csv"))
+        .arg("--refs")
+        .arg(refs)
+        .args(["--date", "15.03.2026", "--region", &r.expected.region])
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+type Categories = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
+/// Category → subcategory → record codes, as the category files list them.
+fn categories(dir: &Path) -> Categories {
+    let mut all = Categories::new();
+    for (k, stem) in STEMS.iter().enumerate() {
+        for (sub, rec, _, _) in rows(&dir.join(format!("{stem}.csv"))) {
+            all.entry((k + 1).to_string())
+                .or_default()
+                .entry(sub)
+                .or_default()
+                .insert(rec);
+        }
+    }
+    all
+}
+
+/// (record, field, rule) of `spelling_variants.csv`.
+fn spelling(dir: &Path) -> BTreeSet<(String, String, String)> {
+    let mut r = csv::Reader::from_path(dir.join("spelling_variants.csv")).unwrap();
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            (x[0].to_string(), x[7].to_string(), x[10].to_string())
+        })
+        .collect()
+}
+
+/// Precision and recall of every planted (category, subcategory), computed from the record
+/// sets; printed for the record (`--nocapture`), asserted ≥ 0.99.
+fn assert_precision_recall(label: &str, got: &Categories, want: &Categories) {
+    let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+    for m in [got, want] {
+        for (c, subs) in m {
+            for s in subs.keys() {
+                keys.insert((c.clone(), s.clone()));
+            }
+        }
+    }
+    for (c, s) in keys {
+        let empty = BTreeSet::new();
+        let g = got.get(&c).and_then(|m| m.get(&s)).unwrap_or(&empty);
+        let w = want.get(&c).and_then(|m| m.get(&s)).unwrap_or(&empty);
+        let tp = g.intersection(w).count() as f64;
+        let precision = if g.is_empty() {
+            1.0
+        } else {
+            tp / g.len() as f64
+        };
+        let recall = if w.is_empty() {
+            1.0
+        } else {
+            tp / w.len() as f64
+        };
+        println!(
+            "{label}: category {c} {s}: planted {}, reported {}, precision {precision:.3}, recall {recall:.3}",
+            w.len(),
+            g.len()
+        );
+        assert!(
+            precision >= 0.99 && recall >= 0.99,
+            "{label}: category {c} {s}: precision {precision}, recall {recall}"
+        );
+    }
+}
+
+/// No control (spelling variants, twins, namesakes) is in category 1 but for the missing
+/// IIN the twins carry, nor in any other category.
+fn assert_no_control_reported(label: &str, got: &Categories, e: &SailauExpected) {
+    for (c, subs) in got {
+        for (s, codes) in subs {
+            for code in codes.intersection(&e.controls) {
+                let planted = e
+                    .categories
+                    .get(c)
+                    .and_then(|m| m.get(s))
+                    .is_some_and(|x| x.contains(code));
+                assert!(planted, "{label}: control {code} reported in {c} {s}");
+            }
+        }
+    }
+}
+
+#[test]
+fn spelling_controls_are_variants_never_category_1() {
+    let r = run();
+    let dir = r.out.join("reconciliation");
+    let got = categories(&dir);
+    assert_no_control_reported("utf-8", &got, &r.expected);
+    // Every control in spelling_variants.csv under the rule that explains it, and nothing
+    // else there (the rest of the region is spelled alike in both files).
+    assert_eq!(spelling(&dir), r.expected.spelling_variants);
+    let rules: BTreeSet<&str> = r
+        .expected
+        .spelling_variants
+        .iter()
+        .map(|x| x.2.as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        BTreeSet::from([
+            "case_yo",
+            "cp1251_damage",
+            "hyphen_space",
+            "kazakh_latin_2021",
+            "kazakh_latin_2021_plain",
+            "kazakh_russian_letters",
+            "passport_latin",
+        ])
+    );
+    // Both directions of the Kazakh / Russian letters are planted.
+    assert!(r.stderr.contains("spelling variants"), "{}", r.stderr);
+    let stats: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("reconciliation_stats.json")).unwrap(),
+    )
+    .unwrap();
+    let records: BTreeSet<&String> = r.expected.spelling_variants.iter().map(|x| &x.0).collect();
+    assert_eq!(stats["spelling_variants"]["records"], records.len() as u64);
+    let act = std::fs::read_to_string(dir.join("act.txt")).unwrap();
+    assert!(
+        act.contains(&format!(
+            "Spelling variants (not discrepancies): {} ",
+            records.len()
+        )),
+        "{act}"
+    );
+}
+
+#[test]
+fn header_languages_and_the_excel_copy_give_identical_categories() {
+    use precincts::demo::sailau::{HeaderLanguage, excel_copy, with_header};
+    let r = run();
+    let tmp = tempfile::tempdir().unwrap();
+    let src = r.demo.join("sailau/submission.csv");
+    let refs = r.demo.join("sailau/refs");
+    let mut variants: Vec<(&str, std::path::PathBuf)> = Vec::new();
+    for (label, lang) in [
+        ("english", HeaderLanguage::English),
+        ("russian", HeaderLanguage::Russian),
+        ("kazakh", HeaderLanguage::Kazakh),
+    ] {
+        let p = tmp.path().join(format!("{label}.csv"));
+        with_header(&src, &p, lang).unwrap();
+        variants.push((label, p));
+    }
+    let excel = tmp.path().join("excel.csv");
+    excel_copy(&variants[1].1, &excel).unwrap();
+    let bytes = std::fs::read(&excel).unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err(), "CP1251");
+    assert!(bytes.windows(2).any(|w| w == b"\r\n"));
+    variants.push(("excel-cp1251", excel));
+    for (label, path) in &variants {
+        let out = tmp.path().join(format!("out-{label}"));
+        let (code, stderr) = reconcile_with(path, &refs, &out, &[]);
+        assert_eq!(code, 0, "{label}: {stderr}");
+        assert!(!stderr.contains("warning: "), "{label}: {stderr}");
+        let dir = out.join("reconciliation");
+        let got = categories(&dir);
+        assert_precision_recall(label, &got, &r.expected.categories);
+        assert_eq!(got, r.expected.categories, "{label}");
+        assert_no_control_reported(label, &got, &r.expected);
+        let variants = spelling(&dir);
+        if *label == "excel-cp1251" {
+            // The copy turns Kazakh letters into look-alikes or `?`: many more variants,
+            // and every control is still one (under whichever rule the copy left).
+            let fields: BTreeSet<(String, String)> = variants
+                .iter()
+                .map(|(c, f, _)| (c.clone(), f.clone()))
+                .collect();
+            // Unless the copy made the two spellings equal (a Kazakh letter the register
+            // writes as Russian, or as `?`, may come out of the copy as just that).
+            let copy = values(path, true);
+            let register = values(&r.demo.join("sailau/register.csv"), false);
+            for (c, f, _) in &r.expected.spelling_variants {
+                let k = FIELDS.iter().position(|x| x == f).unwrap();
+                // (A record only in the list pairs with another code: never the same.)
+                let same = match (copy.get(c), register.get(c)) {
+                    (Some(a), Some(b)) => a[k] == b[k],
+                    _ => false,
+                };
+                assert!(
+                    fields.contains(&(c.clone(), f.clone())) != same,
+                    "{label}: {c} {f}"
+                );
+            }
+            assert!(variants.iter().any(|v| v.2 == "cp1251_damage"));
+        } else {
+            assert_eq!(variants, r.expected.spelling_variants, "{label}");
+        }
+    }
+}
+
+const FIELDS: [&str; 3] = ["surname", "name", "middle_name"];
+
+/// Record code → (surname, name, middle name) of a voter file (the demo's column order),
+/// decoded from CP1251 when asked.
+fn values(path: &Path, cp1251: bool) -> BTreeMap<String, [String; 3]> {
+    let bytes = std::fs::read(path).unwrap();
+    let text = if cp1251 {
+        encoding_rs::WINDOWS_1251.decode(&bytes).0.into_owned()
+    } else {
+        String::from_utf8(bytes).unwrap()
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(if cp1251 { b';' } else { b',' })
+        .from_reader(text.as_bytes());
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            (
+                x[0].to_string(),
+                [x[2].to_string(), x[3].to_string(), x[4].to_string()],
+            )
+        })
+        .collect()
+}
+
+/// Copies the demo's refs folder under other names.
+fn refs_named(names: &[(&str, &str)], extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let r = run();
+    let d = tempfile::tempdir().unwrap();
+    for (from, to) in names {
+        std::fs::copy(r.demo.join("sailau/refs").join(from), d.path().join(to)).unwrap();
+    }
+    for (name, text) in extra {
+        std::fs::write(d.path().join(name), text).unwrap();
+    }
+    d
+}
+
+const AGENCY_NAMES: [(&str, &str); 8] = [
+    ("deceased.csv", "Умершие 2026.csv"),
+    ("emigrated.csv", "departed.csv"),
+    ("confined.csv", "confinement.csv"),
+    ("incapable.csv", "әрекетке қабілетсіздер.csv"),
+    ("lost_citizenship.csv", "утратившие гражданство.csv"),
+    ("non_citizens.csv", "Не граждане РК.csv"),
+    ("deregistered.csv", "снятые с учета.CSV"),
+    ("documents.csv", "Реестр документов.csv"),
+];
+
+#[test]
+fn reference_lists_under_agency_names_give_the_same_results() {
+    let r = run();
+    let refs = refs_named(&AGENCY_NAMES, &[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, stderr) = reconcile_with(
+        &r.demo.join("sailau/submission.csv"),
+        refs.path(),
+        tmp.path(),
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        categories(&tmp.path().join("reconciliation")),
+        r.expected.categories
+    );
+    assert!(!stderr.contains("check skipped"), "{stderr}");
+    for (_, name) in AGENCY_NAMES {
+        assert!(stderr.contains(name), "{name} not named: {stderr}");
+    }
+    let act = std::fs::read_to_string(tmp.path().join("reconciliation/act.txt")).unwrap();
+    assert!(act.contains("departed.csv → emigrated"), "{act}");
+    assert!(act.contains("confinement.csv → confined"), "{act}");
+    let act: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("reconciliation/act.json")).unwrap(),
+    )
+    .unwrap();
+    let served: BTreeSet<(String, String)> = act["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["role"] == "reference")
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["check"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(served.len(), 8, "{served:?}");
+    assert!(served.contains(&("Умершие 2026.csv".into(), "deceased".into())));
+}
+
+#[test]
+fn a_list_known_only_by_its_headers_is_recognised() {
+    let r = run();
+    let mut names: Vec<(&str, &str)> = AGENCY_NAMES.to_vec();
+    names.retain(|(f, _)| *f != "deceased.csv");
+    let text = std::fs::read_to_string(r.demo.join("sailau/refs/deceased.csv")).unwrap();
+    let (head, body) = text.split_once('\n').unwrap();
+    let with_death = format!(
+        "{head},Дата смерти\n{}",
+        body.replace('\n', ",01.01.2026\n")
+    );
+    let refs = refs_named(&names, &[("export_0412.csv", with_death.as_str())]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, stderr) = reconcile_with(
+        &r.demo.join("sailau/submission.csv"),
+        refs.path(),
+        tmp.path(),
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("export_0412.csv (recognised by its headers)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        categories(&tmp.path().join("reconciliation")),
+        r.expected.categories
+    );
+}
+
+#[test]
+fn an_unrecognised_reference_file_stops_the_run_naming_it() {
+    let r = run();
+    let refs = refs_named(&AGENCY_NAMES, &[("notes.csv", "Кто;Что\nя;список\n")]);
+    let tmp = tempfile::tempdir().unwrap();
+    let sub = r.demo.join("sailau/submission.csv");
+    let (code, stderr) = reconcile_with(&sub, refs.path(), tmp.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("notes.csv"), "{stderr}");
+    assert!(stderr.contains("--ignore-ref"), "{stderr}");
+    // Left out on purpose: the run goes on, and says so.
+    let (code, stderr) = reconcile_with(
+        &sub,
+        refs.path(),
+        tmp.path(),
+        &["--ignore-ref", "notes.csv"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("notes.csv left out"), "{stderr}");
+    assert_eq!(
+        categories(&tmp.path().join("reconciliation")),
+        r.expected.categories
+    );
+}
+
+#[test]
+fn a_missing_list_skips_its_check_loudly() {
+    let r = run();
+    let mut names: Vec<(&str, &str)> = AGENCY_NAMES.to_vec();
+    names.retain(|(f, _)| *f != "emigrated.csv");
+    let refs = refs_named(&names, &[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, stderr) = reconcile_with(
+        &r.demo.join("sailau/submission.csv"),
+        refs.path(),
+        tmp.path(),
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("WARNING: check skipped, no reference list for emigrated"),
+        "{stderr}"
+    );
+    let got = categories(&tmp.path().join("reconciliation"));
+    assert_eq!(got.get("7"), None);
+    let act = std::fs::read_to_string(tmp.path().join("reconciliation/act.txt")).unwrap();
+    assert!(act.contains("emigrated: тізім жоқ"), "{act}");
+}
+
+#[test]
+fn the_date_and_the_region_are_checked_before_any_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (date, region, want) in [
+        ("2026-13-01", "750000000", "--date"),
+        ("15.03.2026", "751010000", "not a region code"),
+        ("15.03.2026", "990000000", "not a region code"),
+    ] {
+        let o = Command::cargo_bin("precincts")
+            .unwrap()
+            .args(["reconcile", "--submission", "a.csv", "--register", "b.csv"])
+            .arg("--refs")
+            .arg(tmp.path())
+            .args(["--date", date, "--region", region, "--out"])
+            .arg(tmp.path().join("o"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(want), "{date} {region}: {e}");
+    }
 }

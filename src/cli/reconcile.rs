@@ -24,13 +24,20 @@ pub struct ReconcileArgs {
     #[arg(long)]
     pub register: Option<PathBuf>,
     /// Folder of reference lists: deceased, emigrated, incapable, confined,
-    /// lost_citizenship, non_citizens, deregistered, documents (.csv or .xlsx each).
+    /// lost_citizenship, non_citizens, deregistered, documents (.csv or .xlsx each),
+    /// recognised by file name in Russian, Kazakh or English, else by headers.
     #[arg(long)]
     pub refs: Option<PathBuf>,
-    /// Reference date (election day or submission date), YYYY-MM-DD.
+    /// A file of the refs folder to leave out (name or path; repeatable). Without it an
+    /// unrecognised file stops the run.
+    #[arg(long = "ignore-ref", value_name = "FILE")]
+    pub ignore_ref: Vec<PathBuf>,
+    /// Reference date (election day or submission date): YYYY-MM-DD, DD.MM.YYYY or the
+    /// other date forms the readers take.
     #[arg(long)]
     pub date: Option<String>,
-    /// KATO code of the submitting body's region (9 digits).
+    /// KATO code of the submitting body's region: one of the 20 region-level codes
+    /// (XX0000000).
     #[arg(long)]
     pub region: Option<String>,
     /// Folder to write into (`reconciliation/` is created in it).
@@ -67,16 +74,13 @@ pub fn run(a: ReconcileArgs) -> anyhow::Result<ExitCode> {
     let date_s = a
         .date
         .or(section.date)
-        .context("--date is required (YYYY-MM-DD)")?;
-    let date = NaiveDate::parse_from_str(date_s.trim(), "%Y-%m-%d")
-        .with_context(|| format!("--date {date_s:?}: expected YYYY-MM-DD"))?;
+        .context("--date is required (YYYY-MM-DD or DD.MM.YYYY)")?;
+    let date = parse_date(&date_s)?;
     let region_s = a
         .region
         .or(section.region)
         .context("--region is required (the KATO code of the submitting body's region)")?;
-    let region: Kato = region_s
-        .parse()
-        .with_context(|| "--region: expected a 9-digit KATO code")?;
+    let region: Kato = reconcile::region_code(&region_s).map_err(anyhow::Error::msg)?;
     let mut thresholds = Thresholds::default();
     for (v, t) in [
         (a.surname_threshold, &mut thresholds.surname),
@@ -99,7 +103,21 @@ pub fn run(a: ReconcileArgs) -> anyhow::Result<ExitCode> {
         intake.files.extend(i2.files);
         (s?, r?)
     };
-    let refs = reconcile::read_references(&refs_dir, &mut intake)?;
+    let refs = reconcile::read_references_ignoring(&refs_dir, &a.ignore_ref, &mut intake)?;
+    for w in &intake.warnings {
+        eprintln!("warning: {w}");
+    }
+    for s in &refs.sources {
+        eprintln!(
+            "reference list {} (recognised by its {}) → {}",
+            s.path.display(),
+            s.by,
+            s.check.title()
+        );
+    }
+    for p in &refs.ignored {
+        eprintln!("reference folder: {} left out (--ignore-ref)", p.display());
+    }
     let read_at = started.elapsed();
     let opts = Options {
         date,
@@ -121,15 +139,22 @@ pub fn run(a: ReconcileArgs) -> anyhow::Result<ExitCode> {
             "submission".to_string(),
             submission.clone(),
             records(sub.file()),
+            String::new(),
         ),
         (
             "register".to_string(),
             register.clone(),
             records(reg.file()),
+            String::new(),
         ),
     ];
-    for (p, name) in refs.paths() {
-        inputs.push(("reference".to_string(), p.to_path_buf(), records(name)));
+    for (p, name, check) in refs.paths() {
+        inputs.push((
+            "reference".to_string(),
+            p.to_path_buf(),
+            records(name),
+            check.to_string(),
+        ));
     }
     let summary = reconcile::write_outputs(&a.out, &sub, &reg, &refs, &res, &inputs)?;
     // Rejects (never personal values: the reader's reasons name fields only).
@@ -145,14 +170,26 @@ pub fn run(a: ReconcileArgs) -> anyhow::Result<ExitCode> {
             Ok(())
         })?;
     }
-    let mut per_cat = [0usize; 9];
-    let mut last = None;
-    for d in &res.discrepancies {
-        let c = d.sub.category().number();
-        if last != Some((c, d.record)) {
-            per_cat[c as usize - 1] += 1;
+    // Per category: records with an error, and records with warnings only (the IIN's
+    // date or sex digits disagreeing, legal since 2013).
+    let mut errors = [0usize; 9];
+    let mut warnings_only = [0usize; 9];
+    let mut k = 0;
+    let ds = &res.discrepancies;
+    while k < ds.len() {
+        let (c, rec) = (ds[k].sub.category().number(), ds[k].record);
+        let mut e = k;
+        let mut error = false;
+        while e < ds.len() && (ds[e].sub.category().number(), ds[e].record) == (c, rec) {
+            error |= ds[e].sub.level() == reconcile::Level::Error;
+            e += 1;
         }
-        last = Some((c, d.record));
+        if error {
+            errors[c as usize - 1] += 1;
+        } else {
+            warnings_only[c as usize - 1] += 1;
+        }
+        k = e;
     }
     eprintln!(
         "reconciled {} submission records with {} register records: {} paired by IIN, {} by name and date of birth; {} only in the submission, {} only in the register; {} rejected rows",
@@ -164,16 +201,32 @@ pub fn run(a: ReconcileArgs) -> anyhow::Result<ExitCode> {
         res.register_only.len(),
         intake.rejects.len()
     );
+    for c in reconcile::Category::ALL {
+        let i = c.number() as usize - 1;
+        eprintln!(
+            "category {}: {} records with errors, {} with warnings only ({})",
+            c.number(),
+            errors[i],
+            warnings_only[i],
+            c.title()[2]
+        );
+    }
+    let mut spelled = 0usize;
+    let mut last = None;
+    for v in &res.spelling_variants {
+        if last != Some(v.record) {
+            spelled += 1;
+        }
+        last = Some(v.record);
+    }
     eprintln!(
-        "records per category 1..9: {}",
-        per_cat
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(" ")
+        "spelling variants (the same name in another spelling; not discrepancies, listed in spelling_variants.csv): {spelled} records"
     );
-    if !res.skipped.is_empty() {
-        eprintln!("skipped (no reference list): {}", res.skipped.join(", "));
+    for s in &res.skipped {
+        eprintln!(
+            "WARNING: check skipped, no reference list for {s} in {} / тексеру өткізілді: тізім жоқ / проверка пропущена: нет списка",
+            refs_dir.display()
+        );
     }
     if summary.geojson_updated {
         eprintln!("report.geojson: per-precinct counts joined");
@@ -186,4 +239,14 @@ pub fn run(a: ReconcileArgs) -> anyhow::Result<ExitCode> {
         a.out.join("reconciliation").display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--date` in any form the readers take (`2026-03-15`, `15.03.2026`, `15/03/2026`, …).
+fn parse_date(s: &str) -> anyhow::Result<NaiveDate> {
+    let mut iso = String::new();
+    anyhow::ensure!(
+        io::normalize_date(s, &mut iso),
+        "--date {s:?}: not a date (YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)"
+    );
+    Ok(NaiveDate::parse_from_str(&iso, "%Y-%m-%d")?)
 }

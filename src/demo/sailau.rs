@@ -15,6 +15,19 @@
 //! people (same surname and birth date but another name; same name but another birth date;
 //! same name and birth date but another middle name and IIN): they must not pair.
 //!
+//! Controls that must *not* be reported, each on its own voter, with the spelling rule a
+//! correct run lists them under in `spelling_variants.csv` (`expected.json`,
+//! `spelling_variants`): case and ё, hyphen / space, Kazakh letters written as Russian ones
+//! and back, a `?` left by a CP1251 export, passport Latin in capitals, the Kazakh Latin
+//! of 2021 with and without diacritics; and twins (same surname and birth date, another
+//! name, both without IIN in the list) and namesakes in one building (same full name,
+//! another birth date), who must pair with themselves and raise nothing beyond the missing
+//! IIN. The spellings are written here from tables of this file, never by the matcher.
+//!
+//! [`with_header`] rewrites a voter file with the regulation's English, Russian or Kazakh
+//! header row; [`excel_copy`] writes it as Excel saves CSV on a Russian Windows (CP1251,
+//! `;`, CRLF, Kazakh letters as Russian look-alikes or `?`).
+//!
 //! Reconcile it with `--date 2026-03-15 --region <first region's KATO>`.
 
 use super::{Town, Voter, VoterAddress};
@@ -42,6 +55,14 @@ pub struct SailauExpected {
     pub register_only: BTreeSet<String>,
     /// (submission code, register code) pairs that must be made by name and birth date.
     pub pairs_by_name: BTreeSet<(String, String)>,
+    /// (submission code, field key, rule key) of the spelling controls: in
+    /// `spelling_variants.csv`, never in category 1.
+    #[serde(default)]
+    pub spelling_variants: BTreeSet<(String, String, String)>,
+    /// Submission codes of the controls (spellings, twins, namesakes): none may appear in
+    /// category 1 except for the missing IIN the twins carry.
+    #[serde(default)]
+    pub controls: BTreeSet<String>,
 }
 
 impl SailauExpected {
@@ -193,14 +214,165 @@ fn latin(s: &str) -> String {
     }
 }
 
-/// A one-letter typo in the middle of a word (a different letter, same length).
+/// A one-letter typo in the middle of a word: a consonant no Kazakh letter stands for, so
+/// the typo is never a mere Kazakh / Russian spelling.
 fn typo(s: &str) -> String {
     let mut cs: Vec<char> = s.chars().collect();
     let k = cs.len() / 2;
     if let Some(c) = cs.get_mut(k) {
-        *c = if *c == 'о' { 'а' } else { 'о' };
+        *c = if *c == 'р' { 'т' } else { 'р' };
     }
     cs.into_iter().collect()
+}
+
+/// The Kazakh letters and their Russian look-alikes (how a CP1251 export or a Russian
+/// keyboard writes them).
+const KAZAKH_RUSSIAN: [(char, char); 18] = [
+    ('ә', 'а'),
+    ('ғ', 'г'),
+    ('қ', 'к'),
+    ('ң', 'н'),
+    ('ө', 'о'),
+    ('ұ', 'у'),
+    ('ү', 'у'),
+    ('һ', 'х'),
+    ('і', 'и'),
+    ('Ә', 'А'),
+    ('Ғ', 'Г'),
+    ('Қ', 'К'),
+    ('Ң', 'Н'),
+    ('Ө', 'О'),
+    ('Ұ', 'У'),
+    ('Ү', 'У'),
+    ('Һ', 'Х'),
+    ('І', 'И'),
+];
+
+fn has_kazakh(s: &str) -> bool {
+    s.chars()
+        .any(|c| KAZAKH_RUSSIAN.iter().any(|(k, _)| *k == c))
+}
+
+/// Kazakh letters written as their Russian look-alikes.
+fn russified(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            KAZAKH_RUSSIAN
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map_or(c, |(_, r)| *r)
+        })
+        .collect()
+}
+
+/// Kazakh letters other than `і` (which CP1251 has) turned into `?`.
+fn question_marks(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c != 'і' && c != 'І' && KAZAKH_RUSSIAN.iter().any(|(k, _)| *k == c) {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A name in the Kazakh Latin alphabet of 2021 (with diacritics), Title case.
+fn kazakh_latin(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars().flat_map(char::to_lowercase) {
+        let t = match c {
+            'а' => "a",
+            'ә' => "ä",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'ғ' => "ğ",
+            'д' => "d",
+            'е' | 'э' => "e",
+            'ё' => "io",
+            'ж' => "j",
+            'з' => "z",
+            'и' | 'й' => "i",
+            'і' => "ı",
+            'к' => "k",
+            'қ' => "q",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'ң' => "ñ",
+            'о' => "o",
+            'ө' => "ö",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ұ' => "ū",
+            'ү' => "ü",
+            'ф' => "f",
+            'х' | 'һ' => "h",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "ş",
+            'щ' => "şş",
+            'ы' => "y",
+            'ъ' | 'ь' => "",
+            'ю' => "iu",
+            'я' => "ia",
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        out.push_str(t);
+    }
+    title(&out)
+}
+
+/// The 2021 Latin typed without its diacritics (`ä` → `a`, `ş` → `s`, `ı` → `i`, …).
+fn strip_diacritics(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'ä' => 'a',
+            'ğ' => 'g',
+            'ñ' => 'n',
+            'ö' => 'o',
+            'ū' | 'ü' => 'u',
+            'ş' => 's',
+            'ı' => 'i',
+            'Ä' => 'A',
+            'Ğ' => 'G',
+            'Ñ' => 'N',
+            'Ö' => 'O',
+            'Ū' | 'Ü' => 'U',
+            'Ş' => 'S',
+            other => other,
+        })
+        .collect()
+}
+
+/// The rule a Latin spelling of `cyrillic` falls under, by what the text itself shows:
+/// diacritics are the 2021 alphabet; plain text equal to the passport spelling is passport
+/// Latin (`Omarov` is both: the passport reading wins); other plain text (`Jumabaev`,
+/// `Qasym`) is the 2021 alphabet without diacritics.
+fn latin_rule_of(text: &str, cyrillic: &str) -> &'static str {
+    if !text.is_ascii() {
+        "kazakh_latin_2021"
+    } else if text.to_lowercase() == latin(cyrillic).to_lowercase() {
+        "passport_latin"
+    } else {
+        "kazakh_latin_2021_plain"
+    }
+}
+
+fn title(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(f) => f.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// What is planted on one voter.
@@ -224,6 +396,7 @@ enum Plant {
     DocExpired,
     DocInvalid,
     DocMissing,
+    DocInvalidExpired,
     TwiceByIin,
     TwiceByName,
     SeveralByIin,
@@ -242,9 +415,32 @@ enum Plant {
     LostCitizenship,
     SubmissionOnly,
     RegisterOnly,
+    // Controls: nothing to report but a spelling variant (or the missing IIN of twins).
+    CaseYo,
+    HyphenSpace,
+    KazakhAsRussian,
+    RussianAsKazakh,
+    QuestionMarks,
+    PassportCapitals,
+    KazakhLatin,
+    KazakhLatinPlain,
+    Twins,
+    Namesakes,
 }
 
-const PLANTS: [Plant; 36] = [
+/// Whether a plant needs a name with a Kazakh letter to mean anything.
+fn needs_kazakh(p: Plant) -> bool {
+    matches!(
+        p,
+        Plant::KazakhAsRussian
+            | Plant::RussianAsKazakh
+            | Plant::QuestionMarks
+            | Plant::KazakhLatin
+            | Plant::KazakhLatinPlain
+    )
+}
+
+const PLANTS: [Plant; 47] = [
     Plant::CheckDigit,
     Plant::NoIin,
     Plant::ShortIin,
@@ -263,6 +459,7 @@ const PLANTS: [Plant; 36] = [
     Plant::DocExpired,
     Plant::DocInvalid,
     Plant::DocMissing,
+    Plant::DocInvalidExpired,
     Plant::TwiceByIin,
     Plant::TwiceByName,
     Plant::SeveralByIin,
@@ -281,7 +478,20 @@ const PLANTS: [Plant; 36] = [
     Plant::LostCitizenship,
     Plant::SubmissionOnly,
     Plant::RegisterOnly,
+    Plant::CaseYo,
+    Plant::HyphenSpace,
+    Plant::KazakhAsRussian,
+    Plant::RussianAsKazakh,
+    Plant::QuestionMarks,
+    Plant::PassportCapitals,
+    Plant::KazakhLatin,
+    Plant::KazakhLatinPlain,
+    Plant::Twins,
+    Plant::Namesakes,
 ];
+
+/// Voters per round of plants (see [`write`]).
+pub const PLANTS_PER_ROUND_VOTERS: usize = 4_000;
 
 /// A person-list row: IIN (may be empty), surname, name, middle name, birth date.
 type RefRow = [String; 5];
@@ -327,8 +537,12 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
     // Namesakes (same birth date, surname and name): never chosen as a target.
     let mut namesakes: HashMap<(NaiveDate, &str, &str), u32> = HashMap::new();
     let mut used_iins: HashSet<String> = HashSet::new();
+    // Document numbers the town gave to more than one voter: no document plant on them (a
+    // registry row for the number would concern them all).
+    let mut documents_of: HashMap<u32, u32> = HashMap::new();
     for &i in &home {
         let v = voter(i);
+        *documents_of.entry(v.id_number).or_default() += 1;
         *namesakes
             .entry((v.birth_date, v.surname, v.name))
             .or_default() += 1;
@@ -336,10 +550,15 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
     }
     // Targets: spread over the list, skipping voters the town already planted something
     // on, voters with namesakes, without a precinct or a middle name.
-    let step = (home.len() / (PLANTS.len() + 1)).max(1);
-    let mut targets: HashMap<u32, Plant> = HashMap::new();
+    // One round of every plant per 4,000 voters, so that precision and recall are measured
+    // over many records per subcategory in a large region.
+    let rounds = (home.len() / PLANTS_PER_ROUND_VOTERS).max(1);
+    let step = (home.len() / (PLANTS.len() * rounds + 1)).max(1);
+    // Per target, its plant and round (odd rounds write the spelling controls into the
+    // register instead of the list: both directions).
+    let mut targets: HashMap<u32, (Plant, usize)> = HashMap::new();
     let mut k = 0usize;
-    for plant in PLANTS {
+    for (round, plant) in (0..rounds).flat_map(|r| PLANTS.map(|p| (r, p))) {
         loop {
             if k >= home.len() {
                 return Err(std::io::Error::other(
@@ -355,9 +574,11 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                 && !v.middle_name.is_empty()
                 && v.surname.chars().count() >= 4
                 && v.name.chars().count() >= 4
+                && (!needs_kazakh(plant) || has_kazakh(v.surname) || has_kazakh(v.name))
+                && documents_of[&v.id_number] == 1
                 && matches!(v.address, VoterAddress::Point(_));
             if ok {
-                targets.insert(i, plant);
+                targets.insert(i, (plant, round));
                 k = k.max(((targets.len() + 1) * step).min(home.len().saturating_sub(1)));
                 break;
             }
@@ -425,7 +646,8 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
         }
         let mut in_sub = true;
         let mut in_reg = true;
-        if let Some(plant) = targets.get(&i) {
+        if let Some(&(plant, round)) = targets.get(&i) {
+            let flip = round % 2 == 1;
             match plant {
                 Plant::CheckDigit => {
                     let mut b: Vec<u8> = iin.bytes().collect();
@@ -480,13 +702,18 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     exp.add(1, "iin_birth_date", &c);
                 }
                 Plant::LatinNoIin | Plant::LatinWithIin => {
+                    // Passport Latin: the same person, a spelling variant.
                     s[f(VoterField::Surname)] = latin(v.surname);
                     s[f(VoterField::Name)] = latin(v.name);
                     s[f(VoterField::MiddleName)] = latin(v.middle_name);
-                    exp.add(1, "surname", &c);
-                    exp.add(1, "name", &c);
-                    exp.add(1, "middle_name", &c);
-                    if *plant == Plant::LatinNoIin {
+                    for k in ["surname", "name", "middle_name"] {
+                        exp.spelling_variants.insert((
+                            c.clone(),
+                            k.into(),
+                            "passport_latin".into(),
+                        ));
+                    }
+                    if plant == Plant::LatinNoIin {
                         s[f(VoterField::Iin)].clear();
                         exp.add(1, "iin_format", &c);
                         exp.pairs_by_name.insert((c.clone(), c.clone()));
@@ -555,6 +782,15 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     ]);
                     exp.add(2, "invalid", &c);
                 }
+                Plant::DocInvalidExpired => {
+                    documents.push([
+                        base[f(VoterField::IdNumber)].clone(),
+                        "недействителен".into(),
+                        fmt_date(day - Days::new(30), false),
+                    ]);
+                    exp.add(2, "invalid", &c);
+                    exp.add(2, "expired", &c);
+                }
                 Plant::DocMissing => {
                     s[f(VoterField::IdNumber)].clear();
                     exp.add(2, "missing", &c);
@@ -563,7 +799,7 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     let mut t = base.clone();
                     let nc = code();
                     t[f(VoterField::Code)] = nc.clone();
-                    let key = if *plant == Plant::TwiceByIin {
+                    let key = if plant == Plant::TwiceByIin {
                         "by_iin"
                     } else {
                         t[f(VoterField::Iin)].clear();
@@ -582,15 +818,20 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     let (p, d) = other_precinct(v.listed);
                     t[f(VoterField::Precinct)] = p;
                     t[f(VoterField::District)] = d;
-                    let key = if *plant == Plant::SeveralByIin {
+                    let key = if plant == Plant::SeveralByIin {
                         "by_iin"
                     } else {
                         t[f(VoterField::Iin)].clear();
                         t[f(VoterField::Surname)] = latin(v.surname);
                         t[f(VoterField::Name)] = latin(v.name);
                         t[f(VoterField::MiddleName)] = latin(v.middle_name);
-                        for k in ["iin_format", "surname", "name", "middle_name"] {
-                            exp.add(1, k, &nc);
+                        exp.add(1, "iin_format", &nc);
+                        for k in ["surname", "name", "middle_name"] {
+                            exp.spelling_variants.insert((
+                                nc.clone(),
+                                k.into(),
+                                "passport_latin".into(),
+                            ));
                         }
                         exp.pairs_by_name.insert((nc.clone(), c.clone()));
                         "by_name_dob"
@@ -615,8 +856,8 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                     exp.add(6, "deregistered", &c);
                 }
                 Plant::NoAddress => {
+                    // The locality stays: without street and house there is no address.
                     for x in [
-                        VoterField::Residence,
                         VoterField::Street,
                         VoterField::House,
                         VoterField::Building,
@@ -688,6 +929,147 @@ pub fn write(town: &Town, dir: &Path) -> std::io::Result<()> {
                         .or_default()
                         .push(ref_row(&iin, &base));
                     exp.add(9, "lost_citizenship", &c);
+                }
+                Plant::CaseYo => {
+                    // Capitals, in the list or (odd rounds) in the register.
+                    let side = if flip { &mut r } else { &mut s };
+                    side[f(VoterField::Surname)] = v.surname.to_uppercase();
+                    exp.spelling_variants
+                        .insert((c.clone(), "surname".into(), "case_yo".into()));
+                    exp.controls.insert(c.clone());
+                }
+                Plant::HyphenSpace => {
+                    // `Серік ұлы` / `Серікұлы`; otherwise a hyphen inside the surname.
+                    let m = v.middle_name;
+                    let (field, value) = if let Some(stem) = m.strip_suffix("ұлы") {
+                        ("middle_name", format!("{stem} ұлы"))
+                    } else if let Some(stem) = m.strip_suffix("қызы") {
+                        ("middle_name", format!("{stem} қызы"))
+                    } else {
+                        let cs: Vec<char> = v.surname.chars().collect();
+                        let (a, b) = cs.split_at(cs.len() / 2);
+                        (
+                            "surname",
+                            format!(
+                                "{}-{}",
+                                a.iter().collect::<String>(),
+                                b.iter().collect::<String>()
+                            ),
+                        )
+                    };
+                    let k = if field == "surname" {
+                        VoterField::Surname
+                    } else {
+                        VoterField::MiddleName
+                    };
+                    let side = if flip { &mut r } else { &mut s };
+                    side[f(k)] = value;
+                    exp.spelling_variants
+                        .insert((c.clone(), field.into(), "hyphen_space".into()));
+                    exp.controls.insert(c.clone());
+                }
+                Plant::KazakhAsRussian | Plant::RussianAsKazakh | Plant::QuestionMarks => {
+                    // The list (or, the other way round, the register) writes the Kazakh
+                    // letters of the surname and name as Russian ones or as `?`.
+                    let rule = if plant == Plant::QuestionMarks {
+                        "cp1251_damage"
+                    } else {
+                        "kazakh_russian_letters"
+                    };
+                    for (k, key, value) in [
+                        (VoterField::Surname, "surname", v.surname),
+                        (VoterField::Name, "name", v.name),
+                    ] {
+                        if !has_kazakh(value) {
+                            continue;
+                        }
+                        let spelled = if plant == Plant::QuestionMarks {
+                            question_marks(value)
+                        } else {
+                            russified(value)
+                        };
+                        if spelled == value {
+                            // Only `і`, which CP1251 has: nothing lost.
+                            continue;
+                        }
+                        match plant {
+                            Plant::KazakhAsRussian => s[f(k)] = spelled,
+                            Plant::RussianAsKazakh => r[f(k)] = spelled,
+                            _ if flip => r[f(k)] = spelled,
+                            _ => s[f(k)] = spelled,
+                        }
+                        exp.spelling_variants
+                            .insert((c.clone(), key.into(), rule.into()));
+                    }
+                    exp.controls.insert(c.clone());
+                }
+                Plant::PassportCapitals | Plant::KazakhLatin | Plant::KazakhLatinPlain => {
+                    let spell: fn(&str) -> String = match plant {
+                        Plant::PassportCapitals => |x| latin(x).to_uppercase(),
+                        Plant::KazakhLatin => kazakh_latin,
+                        _ => |x| strip_diacritics(&kazakh_latin(x)),
+                    };
+                    for (k, key, value) in [
+                        (VoterField::Surname, "surname", v.surname),
+                        (VoterField::Name, "name", v.name),
+                        (VoterField::MiddleName, "middle_name", v.middle_name),
+                    ] {
+                        let text = spell(value);
+                        let rule = latin_rule_of(&text, value);
+                        let side = if flip { &mut r } else { &mut s };
+                        side[f(k)] = text;
+                        exp.spelling_variants
+                            .insert((c.clone(), key.into(), rule.into()));
+                    }
+                    exp.controls.insert(c.clone());
+                }
+                Plant::Twins => {
+                    // A twin: same surname, birth date and address, another name and IIN.
+                    // Neither carries an IIN in the list: each pairs with themself by name.
+                    let mut t = base.clone();
+                    let nc = code();
+                    t[f(VoterField::Code)] = nc.clone();
+                    t[f(VoterField::Iin)] = new_iin(v.birth_date, v.sex, &mut used_iins);
+                    let pool = match v.sex {
+                        IinSex::Male => ["Тимур", "Марат", "Болат"],
+                        IinSex::Female => ["Роза", "Меруерт", "Динара"],
+                    };
+                    let first = v.name.chars().next();
+                    let other = pool
+                        .iter()
+                        .find(|p| p.chars().next() != first)
+                        .expect("a name with another first letter");
+                    t[f(VoterField::Name)] = other.to_string();
+                    t[f(VoterField::IdNumber)] = format!("8{:0>8}", nc);
+                    extra_reg.push(t.clone());
+                    t[f(VoterField::Iin)].clear();
+                    extra_sub.push(t);
+                    s[f(VoterField::Iin)].clear();
+                    for x in [&c, &nc] {
+                        exp.add(1, "iin_format", x);
+                        exp.pairs_by_name.insert((x.clone(), x.clone()));
+                        exp.controls.insert(x.clone());
+                    }
+                }
+                Plant::Namesakes => {
+                    // A namesake in the same building: same full name, born 400 days earlier,
+                    // another IIN; in both files, nothing to report.
+                    let mut t = base.clone();
+                    let nc = code();
+                    t[f(VoterField::Code)] = nc.clone();
+                    let dob = v.birth_date - Days::new(400);
+                    t[f(VoterField::Iin)] = new_iin(dob, v.sex, &mut used_iins);
+                    t[f(VoterField::BirthDate)] = fmt_date(dob, true);
+                    t[f(VoterField::IdNumber)] = format!("8{:0>8}", nc);
+                    if let Some(a) = t.get_mut(f(VoterField::Apartment))
+                        && !a.is_empty()
+                    {
+                        *a = format!("{}1", a);
+                    }
+                    extra_sub.push(t.clone());
+                    extra_reg.push(t);
+                    exp.controls.insert(c.clone());
+                    exp.controls.insert(nc);
                 }
                 Plant::SubmissionOnly => {
                     in_reg = false;
@@ -810,6 +1192,146 @@ fn write_voters(path: &Path, rows: &[Row], register: bool) -> std::io::Result<()
         }
         c.flush()
     })
+}
+
+/// The language of a header row for [`with_header`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderLanguage {
+    /// The English names of the regulation's Appendix 1 (`Code`, `Voter code`, …, `ID`).
+    English,
+    Russian,
+    Kazakh,
+}
+
+/// The 26 field names of Appendix 1 as an akimat's export writes them, by language
+/// (written out here, not taken from the reader's alias tables).
+pub fn header_row(lang: HeaderLanguage) -> [&'static str; VOTER_FIELDS] {
+    match lang {
+        HeaderLanguage::English => [
+            "Code",
+            "Voter code",
+            "Surname",
+            "Name",
+            "Middle name",
+            "Precinct code",
+            "Republican precinct",
+            "Oblast precinct",
+            "District precinct",
+            "Oblast",
+            "District",
+            "Date of birth",
+            "Ethnicity",
+            "Gender",
+            "Residence",
+            "Street",
+            "House",
+            "Building",
+            "Apartment",
+            "ID",
+            "Date of issue",
+            "Note",
+            "Addition1",
+            "Addition 2",
+            "Addition 3",
+            "Addition 4",
+        ],
+        HeaderLanguage::Russian => [
+            "Код",
+            "Код избирателя",
+            "Фамилия",
+            "Имя",
+            "Отчество",
+            "Код участка",
+            "Республиканский участок",
+            "Областной участок",
+            "Районный участок",
+            "Область",
+            "Район",
+            "Дата рождения",
+            "Национальность",
+            "Пол",
+            "Место жительства",
+            "Улица",
+            "Дом",
+            "Корпус",
+            "Квартира",
+            "Номер удостоверения личности",
+            "Дата выдачи",
+            "Примечание",
+            "Дополнительно1",
+            "Дополнительно2",
+            "Доп3",
+            "Дополнительно 4",
+        ],
+        HeaderLanguage::Kazakh => [
+            "Коды",
+            "Сайлаушының коды",
+            "Тегі",
+            "Аты",
+            "Әкесінің аты",
+            "Учаске коды",
+            "Республикалық учаске",
+            "Облыстық учаске",
+            "Аудандық учаске",
+            "Облыс",
+            "Аудан",
+            "Туған күні",
+            "Ұлты",
+            "Жынысы",
+            "Тұрғылықты жері",
+            "Көше",
+            "Үй",
+            "Ғимарат",
+            "Пәтер",
+            "Жеке куәлік нөмірі",
+            "Берілген күні",
+            "Ескертпе",
+            "Қосымша1",
+            "Қосымша 2",
+            "Қосымша 3",
+            "Қосымша 4",
+        ],
+    }
+}
+
+/// Copies a voter file written by [`write`] (`;`, one record a line, 26 columns in the
+/// Appendix's order) with the header row replaced by `lang`'s names.
+pub fn with_header(src: &Path, dst: &Path, lang: HeaderLanguage) -> std::io::Result<()> {
+    let text = std::fs::read_to_string(src)?;
+    let body = text.split_once('\n').map_or("", |(_, b)| b);
+    let header = header_row(lang).join(";");
+    std::fs::write(dst, format!("{header}\n{body}"))
+}
+
+/// Writes `src` (UTF-8) as Excel saves "CSV (разделители — запятые)" on a Russian Windows:
+/// CP1251, `;`, CRLF. Characters CP1251 lacks are lost: the Kazakh letters become their
+/// Russian look-alikes on even lines and `?` on odd ones (both happen, depending on how
+/// the text was typed and saved), any other (Latin `ä`, `ş`, `ı`…) becomes `?`.
+pub fn excel_copy(src: &Path, dst: &Path) -> std::io::Result<()> {
+    let text = std::fs::read_to_string(src)?;
+    let mut out = String::with_capacity(text.len());
+    let mut fits: HashMap<char, bool> = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        for c in line.chars() {
+            let ok = *fits.entry(c).or_insert_with(|| {
+                let mut b = [0u8; 4];
+                !encoding_rs::WINDOWS_1251.encode(c.encode_utf8(&mut b)).2
+            });
+            if ok {
+                out.push(c);
+            } else if n % 2 == 0
+                && let Some((_, r)) = KAZAKH_RUSSIAN.iter().find(|(k, _)| *k == c)
+            {
+                out.push(*r);
+            } else {
+                out.push('?');
+            }
+        }
+        out.push_str("\r\n");
+    }
+    let (bytes, _, unmapped) = encoding_rs::WINDOWS_1251.encode(&out);
+    debug_assert!(!unmapped);
+    std::fs::write(dst, bytes)
 }
 
 fn atomic(

@@ -8,43 +8,59 @@
 //! personal value.
 
 use super::table::{Column, Prepare, RawRow, read_table_prepared};
+
 use super::{Intake, IoError, file_name};
 use crate::model::{VOTER_FIELDS, VoterField, VoterTable, VoterTableBuilder};
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
-/// The header aliases of each Appendix 1 field (besides its [`VoterField::key`]).
+/// The header aliases of each Appendix 1 field (besides its [`VoterField::key`]): the
+/// regulation's Russian, Kazakh and English field names (`Code`, `Voter code`, …, `ID`,
+/// `Addition 4`) and the variants Excel exports carry (`Дополнительно1`, `Доп1`,
+/// `ID number`, `Номер удостоверения личности`…). No two fields share an alias.
 pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
     match f {
         VoterField::Code => &[
             "Код",
             "Коды",
             "Код записи",
+            "Жазба коды",
             "Счетчик",
             "Счётчик",
             "Санауыш",
+            "Code",
             "record code",
             "record",
             "counter",
-            "id",
         ],
         VoterField::Iin => &[
             "ИИН",
             "Код избирателя",
+            "ИИН избирателя",
             "ЖСН",
             "Сайлаушы коды",
             "Сайлаушының коды",
+            "Сайлаушының ЖСН",
             "IIN",
             "voter code",
             "voter_code",
+            "voter IIN",
         ],
-        VoterField::Surname => &["Фамилия", "Тегі", "surname", "last name", "family name"],
-        VoterField::Name => &["Имя", "Аты", "name", "first name", "given name"],
+        VoterField::Surname => &[
+            "Фамилия",
+            "Тегі",
+            "Тегi",
+            "surname",
+            "last name",
+            "family name",
+        ],
+        VoterField::Name => &["Имя", "Аты", "Есімі", "name", "first name", "given name"],
         VoterField::MiddleName => &[
             "Отчество",
             "Әкесінің аты",
             "Әкесiнiң аты",
+            "Әкесінің есімі",
             "middle name",
             "patronymic",
         ],
@@ -54,11 +70,13 @@ pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
             "№ участка",
             "Участок",
             "Учаске коды",
+            "Учаскенің коды",
             "Учаске нөмірі",
             "Учаске",
             "precinct code",
             "precinct number",
             "precinct no",
+            "precinct",
         ],
         VoterField::RepublicanPrecinct => &[
             "Республиканский участок",
@@ -86,7 +104,13 @@ pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
             "birthdate",
             "dob",
         ],
-        VoterField::Ethnicity => &["Национальность", "Ұлты", "ethnicity", "nationality"],
+        VoterField::Ethnicity => &[
+            "Национальность",
+            "Этническая принадлежность",
+            "Ұлты",
+            "ethnicity",
+            "nationality",
+        ],
         VoterField::Gender => &["Пол", "Жынысы", "gender", "sex"],
         VoterField::Residence => &[
             "Место жительства",
@@ -105,34 +129,216 @@ pub fn voter_aliases(f: VoterField) -> &'static [&'static str] {
         VoterField::IdNumber => &[
             "Номер документа",
             "Удостоверение",
+            "Удостоверение личности",
             "Номер удостоверения",
+            "Номер удостоверения личности",
+            "№ удостоверения",
+            "Документ",
             "Құжат нөмірі",
             "Куәлік",
+            "Жеке куәлік",
+            "Жеке куәлік нөмірі",
+            "Куәлік нөмірі",
+            "ID",
             "id number",
+            "ID No",
             "document number",
             "id document",
         ],
         VoterField::IdIssued => &[
             "Дата выдачи",
+            "Дата выдачи документа",
+            "Дата выдачи удостоверения",
             "Берілген күні",
             "Берілген күнi",
+            "Құжат берілген күні",
             "id issued",
             "date of issue",
+            "date of ID issue",
             "issue date",
             "issued",
         ],
-        VoterField::Note => &["Примечание", "Ескерту", "note", "notes", "remark"],
-        VoterField::Changed => &["Дополнение1", "Қосымша1", "addition1", "changed"],
-        VoterField::Removed => &["Дополнение2", "Қосымша2", "addition2", "removed"],
+        VoterField::Note => &[
+            "Примечание",
+            "Ескерту",
+            "Ескертпе",
+            "note",
+            "notes",
+            "remark",
+        ],
+        VoterField::Changed => &[
+            "Дополнение1",
+            "Дополнительно1",
+            "Доп1",
+            "Қосымша1",
+            "addition1",
+            "additional1",
+            "changed",
+        ],
+        VoterField::Removed => &[
+            "Дополнение2",
+            "Дополнительно2",
+            "Доп2",
+            "Қосымша2",
+            "addition2",
+            "additional2",
+            "removed",
+        ],
         VoterField::ChangedOn => &[
             "Дополнение3",
+            "Дополнительно3",
+            "Доп3",
             "Қосымша3",
             "addition3",
+            "additional3",
             "changed on",
             "date of change",
         ],
-        VoterField::Added => &["Дополнение4", "Қосымша4", "addition4", "added"],
+        VoterField::Added => &[
+            "Дополнение4",
+            "Дополнительно4",
+            "Доп4",
+            "Қосымша4",
+            "addition4",
+            "additional4",
+            "added",
+        ],
     }
+}
+
+/// Headers that could name more than one field (a bare "number", "date", "addition" or
+/// "address"): refused with the fields they could be, rather than guessed.
+const AMBIGUOUS: &[(&str, &[VoterField])] = &[
+    (
+        "Номер",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "№",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "Нөмір",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "Нөмірі",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "number",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "no",
+        &[VoterField::Code, VoterField::IdNumber, VoterField::Precinct],
+    ),
+    (
+        "Дата",
+        &[
+            VoterField::BirthDate,
+            VoterField::IdIssued,
+            VoterField::ChangedOn,
+        ],
+    ),
+    (
+        "Күні",
+        &[
+            VoterField::BirthDate,
+            VoterField::IdIssued,
+            VoterField::ChangedOn,
+        ],
+    ),
+    (
+        "date",
+        &[
+            VoterField::BirthDate,
+            VoterField::IdIssued,
+            VoterField::ChangedOn,
+        ],
+    ),
+    ("Дополнение", &ADDITIONS),
+    ("Дополнительно", &ADDITIONS),
+    ("Доп", &ADDITIONS),
+    ("Қосымша", &ADDITIONS),
+    ("addition", &ADDITIONS),
+    ("additional", &ADDITIONS),
+    ("Адрес", &ADDRESS),
+    ("Мекенжай", &ADDRESS),
+    ("Мекен-жайы", &ADDRESS),
+    ("address", &ADDRESS),
+];
+
+const ADDITIONS: [VoterField; 4] = [
+    VoterField::Changed,
+    VoterField::Removed,
+    VoterField::ChangedOn,
+    VoterField::Added,
+];
+const ADDRESS: [VoterField; 4] = [
+    VoterField::Residence,
+    VoterField::Street,
+    VoterField::House,
+    VoterField::Apartment,
+];
+
+/// The field a header names, if any (by key or alias).
+fn field_of(h: &str) -> Option<VoterField> {
+    let k = super::table::header_key(h);
+    VoterField::ALL.into_iter().find(|&f| {
+        super::table::header_key(f.key()) == k
+            || voter_aliases(f)
+                .iter()
+                .any(|a| super::table::header_key(a) == k)
+    })
+}
+
+/// Checks an Appendix 1 header row: a header that could be two fields, or two columns for
+/// one field, is an error naming them; a column that matches no field is a warning naming
+/// it (returned; the column is not read). Headers are never personal data.
+pub fn check_voter_header(path: &Path, header: &[String]) -> Result<Vec<String>, IoError> {
+    let mut warnings = Vec::new();
+    let mut seen: Vec<(VoterField, usize)> = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        let col = i + 1;
+        if h.trim().is_empty() {
+            continue;
+        }
+        let k = super::table::header_key(h);
+        if let Some((_, fields)) = AMBIGUOUS
+            .iter()
+            .find(|(a, _)| super::table::header_key(a) == k)
+        {
+            let names: Vec<&str> = fields.iter().map(|f| f.key()).collect();
+            return Err(IoError::format(
+                path,
+                format!(
+                    "column {col} {h:?} could be any of the fields {}: name it as one of them (see FORMATS.md)",
+                    names.join(", ")
+                ),
+            ));
+        }
+        match field_of(h) {
+            Some(f) => {
+                if let Some(&(_, first)) = seen.iter().find(|(g, _)| *g == f) {
+                    return Err(IoError::format(
+                        path,
+                        format!(
+                            "columns {first} {:?} and {col} {h:?} both name the field {}: keep one",
+                            header[first - 1],
+                            f.key()
+                        ),
+                    ));
+                }
+                seen.push((f, col));
+            }
+            None => warnings.push(format!(
+                "{}: column {col} {h:?} matches no Appendix 1 field and is not read",
+                path.display()
+            )),
+        }
+    }
+    Ok(warnings)
 }
 
 /// What a field holds, for normalisation.
@@ -426,6 +632,12 @@ fn prepare_cell(i: usize, v: &str, out: &mut String) -> bool {
 /// malformed date or logical field, or the wrong number of cells are rejected into `intake`.
 pub fn read_voters(path: &Path, intake: &mut Intake) -> Result<VoterTable, IoError> {
     let name = file_name(path);
+    // The columns first: an ambiguous or doubled header stops here, an unknown one is a
+    // warning. (A file without a header is refused by the reader below, in its words.)
+    if let Ok(header) = super::table::read_header(path) {
+        let warnings = check_voter_header(path, &header)?;
+        intake.warnings.extend(warnings);
+    }
     let columns = voter_columns();
     // The fields that are normalised (dates, logicals); the rest are kept as written.
     let special: Vec<(usize, Kind)> = VoterField::ALL
@@ -558,6 +770,102 @@ mod tests {
             assert_eq!(normalize_logical(f), Some(false), "{f}");
         }
         assert_eq!(normalize_logical("2"), None);
+    }
+
+    fn header(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    /// The regulation's own names (field 1 `Code`, field 20 `ID`) and Excel's variants.
+    #[test]
+    fn the_regulations_field_names_and_excel_variants_name_their_fields() {
+        for (h, f) in [
+            ("Code", VoterField::Code),
+            ("Voter code", VoterField::Iin),
+            ("ID", VoterField::IdNumber),
+            ("ID number", VoterField::IdNumber),
+            ("Номер удостоверения личности", VoterField::IdNumber),
+            ("Жеке куәлік нөмірі", VoterField::IdNumber),
+            ("Date of issue", VoterField::IdIssued),
+            ("Дополнительно1", VoterField::Changed),
+            ("Доп2", VoterField::Removed),
+            ("Addition 3", VoterField::ChangedOn),
+            ("Қосымша 4", VoterField::Added),
+            ("Middle name", VoterField::MiddleName),
+            ("Ескертпе", VoterField::Note),
+        ] {
+            assert_eq!(field_of(h), Some(f), "{h}");
+        }
+    }
+
+    /// No alias names two fields, and no ambiguous header is an alias.
+    #[test]
+    fn aliases_are_unique_across_fields() {
+        use crate::io::table::header_key;
+        let mut seen: std::collections::HashMap<String, VoterField> = Default::default();
+        for f in VoterField::ALL {
+            for a in std::iter::once(f.key()).chain(voter_aliases(f).iter().copied()) {
+                if let Some(g) = seen.insert(header_key(a), f) {
+                    assert_eq!(g, f, "{a} names {g:?} and {f:?}");
+                }
+            }
+        }
+        for (a, _) in AMBIGUOUS {
+            assert!(!seen.contains_key(&header_key(a)), "{a}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_column_is_a_warning_naming_it() {
+        let p = Path::new("voters.csv");
+        let w = check_voter_header(p, &header(&["Code", "IIN", "Телефон", "ID"])).unwrap();
+        assert_eq!(
+            w,
+            vec![
+                "voters.csv: column 3 \"Телефон\" matches no Appendix 1 field and is not read"
+                    .to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn a_header_that_could_be_two_fields_is_an_error_naming_them() {
+        let p = Path::new("voters.csv");
+        let e = check_voter_header(p, &header(&["Код", "ИИН", "Дата"]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "voters.csv: column 3 \"Дата\" could be any of the fields birth_date, id_issued, changed_on: name it as one of them (see FORMATS.md)"
+        );
+        let e = check_voter_header(p, &header(&["Код", "ИИН", "Код избирателя"]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "voters.csv: columns 2 \"ИИН\" and 3 \"Код избирателя\" both name the field iin: keep one"
+        );
+    }
+
+    #[test]
+    fn a_cp1251_excel_file_with_the_regulations_english_header_is_read_in_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("voters.csv");
+        let text = "Code;Voter code;Surname;Name;ID;Date of birth\r\n1;900101300017;?асымов;Ерлан;N0123;01.01.1990\r\n";
+        // Excel writes `?` for the Kazakh letters CP1251 lacks.
+        let (bytes, _, unmapped) = encoding_rs::WINDOWS_1251.encode(text);
+        assert!(!unmapped);
+        std::fs::write(&p, &bytes).unwrap();
+        let mut intake = Intake::default();
+        let t = read_voters(&p, &mut intake).unwrap();
+        assert!(intake.rejects.is_empty());
+        assert!(intake.warnings.is_empty());
+        let r = t.get(0);
+        assert_eq!(r.field(VoterField::IdNumber), "N0123");
+        assert_eq!(r.code(), "1");
+        assert_eq!(r.field(VoterField::Surname), "?асымов");
+        assert_eq!(r.field(VoterField::Name), "Ерлан");
+        assert_eq!(r.field(VoterField::BirthDate), "1990-01-01");
     }
 
     #[test]

@@ -13,7 +13,10 @@ pub mod table;
 mod vector;
 
 pub use addresses::read_addresses;
-pub use appendix1::{normalize_date, normalize_logical, read_voters, voter_aliases, voter_columns};
+pub use appendix1::{
+    check_voter_header, normalize_date, normalize_logical, read_voters, voter_aliases,
+    voter_columns,
+};
 pub use appendix2::{parse_marks, read_stations};
 pub use vector::{VectorOptions, read_admin, read_classifier, read_precincts};
 
@@ -81,7 +84,8 @@ pub struct FileAccount {
 pub struct Intake {
     pub rejects: Vec<Reject>,
     pub files: Vec<FileAccount>,
-    /// Warnings about files read in full but not plainly (see [`notices`]): no value in them.
+    /// Warnings about files read in full but not plainly (see [`notices`]) and notes on
+    /// whole files (a column that matches no field); never a value, never personal data.
     pub warnings: Vec<String>,
 }
 

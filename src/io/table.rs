@@ -196,6 +196,83 @@ pub(crate) fn read_table_prepared(
     }
 }
 
+/// The header row of a CSV or workbook (its first non-empty row), cells trimmed and
+/// decoded as [`read_table`] decodes them; for checks on the columns a file offers.
+pub(crate) fn read_header(path: &Path) -> Result<Vec<String>, IoError> {
+    let mut header = None;
+    if is_workbook(path) {
+        use calamine::Reader;
+        let mut wb = calamine::open_workbook_auto(path)
+            .map_err(|e| IoError::format(path, format!("not a readable workbook: {e}")))?;
+        let range = wb
+            .worksheet_range_at(0)
+            .ok_or_else(|| IoError::format(path, "the workbook has no sheet"))?
+            .map_err(|e| IoError::format(path, format!("cannot read the first sheet: {e}")))?;
+        for r in range.rows() {
+            let mut h: Vec<String> = r
+                .iter()
+                .map(|d| {
+                    let mut s = String::new();
+                    cell_text(d, &mut s);
+                    s
+                })
+                .collect();
+            while h.last().is_some_and(String::is_empty) {
+                h.pop();
+            }
+            if !h.is_empty() {
+                header = Some(h);
+                break;
+            }
+        }
+        return header.ok_or_else(|| IoError::format(path, "the first sheet is empty"));
+    }
+    let open_err = |source| IoError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut head = Vec::with_capacity(1 << 16);
+    std::fs::File::open(path)
+        .map_err(open_err)?
+        .take(1 << 20)
+        .read_to_end(&mut head)
+        .map_err(open_err)?;
+    let mut sample = head.as_slice();
+    if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        sample = &sample[3..];
+    }
+    let cp1251 = match std::str::from_utf8(sample) {
+        Ok(_) => false,
+        Err(e) => e.error_len().is_some(),
+    };
+    let first_line = sample.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(first_line))
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(sample);
+    let mut rec = csv::ByteRecord::new();
+    while csv.read_byte_record(&mut rec).unwrap_or(false) {
+        if rec.iter().any(|f| !f.trim_ascii().is_empty()) {
+            let mut h: Vec<String> = rec
+                .iter()
+                .map(|f| {
+                    let mut s = String::new();
+                    push_decoded(&mut s, strip_cr(f), cp1251);
+                    s
+                })
+                .collect();
+            while h.last().is_some_and(String::is_empty) {
+                h.pop();
+            }
+            header = Some(h);
+            break;
+        }
+    }
+    header.ok_or_else(|| IoError::format(path, "the file has no header row"))
+}
+
 /// The range of `r` in `s` without surrounding ASCII whitespace.
 #[inline]
 fn trimmed(s: &str, r: std::ops::Range<usize>) -> (usize, usize) {

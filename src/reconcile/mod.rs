@@ -34,13 +34,17 @@ mod output;
 mod refs;
 mod region;
 
-pub use fold::{fold, fold_into, fold_surname, fold_surname_into, literal_eq, similarity};
+pub use fold::{
+    NameComparison, SpellingRule, compare_names, fold, fold_into, fold_surname, fold_surname_into,
+    literal_eq, similarity,
+};
 pub use output::{ActEntry, OutputSummary, XLSX_MAX_ROWS, write_outputs};
 pub use refs::{
-    DocumentRow, Documents, RefHit, RefKind, RefList, References, days, dob_days, doc_key,
-    name_key, read_references, status_is_valid,
+    DocumentRow, Documents, RefCheck, RefHit, RefKind, RefList, RefSource, References, blurred_key,
+    checks_by_name, days, dob_days, doc_key, name_key, read_references, read_references_ignoring,
+    recognise, status_is_valid,
 };
-pub use region::oblast_of;
+pub use region::{oblast_of, region_code};
 
 use crate::io::IoError;
 use crate::model::{Iin, IinSex, Kato, VoterField, VoterRow, VoterTable};
@@ -380,11 +384,13 @@ impl Sub {
 pub enum Evidence {
     /// The record alone (format, missing field, age).
     Record,
-    /// A field compared with the paired register record; `score` is the Jaro-Winkler
-    /// similarity of the folded values for names.
+    /// A field compared with the paired register record; for names, `score` is the
+    /// Jaro-Winkler similarity of the folded values and `typo` says whether they are one
+    /// edit apart once folded ([`compare_names`]).
     Field {
         field: VoterField,
         score: Option<f32>,
+        typo: bool,
     },
     /// A row of a reference list.
     Reference { list: RefKind, hit: RefHit },
@@ -401,6 +407,16 @@ pub struct Discrepancy {
     /// Index into the submission table.
     pub record: u32,
     pub evidence: Evidence,
+}
+
+/// A name field of a paired record written otherwise than in the register, in a spelling
+/// [`compare_names`] explains (informational: `spelling_variants.csv`, not category 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpellingVariant {
+    /// Index into the submission table.
+    pub record: u32,
+    pub field: VoterField,
+    pub rule: SpellingRule,
 }
 
 /// How a pairing by name and date of birth scored.
@@ -454,6 +470,8 @@ pub struct Reconciliation {
     pub name_matches: FxHashMap<u32, NameMatch>,
     /// Sorted by category, record, subcategory.
     pub discrepancies: Vec<Discrepancy>,
+    /// Name fields that differ from the register only in spelling (by record, field).
+    pub spelling_variants: Vec<SpellingVariant>,
     /// Groups of records of the same voter (submission indices, file order).
     pub groups: Vec<Vec<u32>>,
     /// Submission records with no register record.
@@ -706,13 +724,26 @@ pub fn reconcile(
         for (k, (_, f)) in cands.iter().enumerate() {
             blocks.entry((f.dob, f.first)).or_default().push(k);
         }
+        // A surname whose first letter a CP1251 export turned into `?` could start with any
+        // letter: its block is every candidate born that day.
+        let mut by_dob: FxHashMap<i32, Vec<usize>> = FxHashMap::default();
+        if left.iter().any(|(_, f)| f.first == '?') {
+            for (k, (_, f)) in cands.iter().enumerate() {
+                by_dob.entry(f.dob).or_default().push(k);
+            }
+        }
         // (record, pairing, ambiguous).
         type Found = (u32, Option<(u32, NameMatch)>, bool);
         let found: Vec<Found> = left
             .par_iter()
             .map(|(i, f)| {
                 let usable = valid(sub_iin[*i as usize]).is_some();
-                let Some(block) = blocks.get(&(f.dob, f.first)) else {
+                let block = if f.first == '?' {
+                    by_dob.get(&f.dob)
+                } else {
+                    blocks.get(&(f.dob, f.first))
+                };
+                let Some(block) = block else {
                     return (*i, None, false);
                 };
                 let mut best: Option<(f64, u32, NameMatch)> = None;
@@ -787,11 +818,12 @@ pub fn reconcile(
     // 4. Per-record checks.
     let date = opts.date;
     let name_refs: Vec<&RefList> = refs.lists.iter().filter(|l| l.has_names()).collect();
-    let mut discrepancies: Vec<Discrepancy> = (0..n)
+    let (mut discrepancies, mut spelling_variants): (Vec<Discrepancy>, Vec<SpellingVariant>) = (0
+        ..n)
         .into_par_iter()
         .fold(
-            || (Vec::new(), String::new()),
-            |(mut out, mut buf), i| {
+            || (Vec::new(), Vec::new(), String::new()),
+            |(mut out, mut variants, mut buf), i| {
                 let r = sub.get(i);
                 let rec = i as u32;
                 let mut push = |sub: Sub, evidence: Evidence| {
@@ -835,6 +867,7 @@ pub fn reconcile(
                                 Evidence::Field {
                                     field: VoterField::Iin,
                                     score: None,
+                                    typo: false,
                                 },
                             );
                         }
@@ -847,16 +880,25 @@ pub fn reconcile(
                         (VoterField::MiddleName, Sub::MiddleName, false),
                     ] {
                         let (a, b) = (r.field(field), q.field(field));
-                        if !literal_eq(a, b) {
-                            let f = if stem { fold_surname } else { fold };
-                            let score = similarity(&f(a), &f(b)) as f32;
-                            push(
-                                s,
-                                Evidence::Field {
-                                    field,
-                                    score: Some(score),
-                                },
-                            );
+                        match compare_names(a, b) {
+                            NameComparison::Same => {}
+                            NameComparison::Variant(rule) => variants.push(SpellingVariant {
+                                record: rec,
+                                field,
+                                rule,
+                            }),
+                            NameComparison::Differs { typo, .. } => {
+                                let f = if stem { fold_surname } else { fold };
+                                let score = similarity(&f(a), &f(b)) as f32;
+                                push(
+                                    s,
+                                    Evidence::Field {
+                                        field,
+                                        score: Some(score),
+                                        typo,
+                                    },
+                                );
+                            }
                         }
                     }
                     if r.field(VoterField::BirthDate) != q.field(VoterField::BirthDate) {
@@ -865,6 +907,7 @@ pub fn reconcile(
                             Evidence::Field {
                                 field: VoterField::BirthDate,
                                 score: None,
+                                typo: false,
                             },
                         );
                     }
@@ -874,9 +917,11 @@ pub fn reconcile(
                 if doc.trim().is_empty() {
                     push(Sub::DocumentMissing, Evidence::Record);
                 } else if let Some(d) = refs.documents.as_ref().and_then(|ds| ds.get(doc)) {
+                    // An invalid document past its date is both.
                     if !d.valid {
                         push(Sub::DocumentInvalid, Evidence::Document { line: d.line });
-                    } else if d.valid_until.is_some_and(|u| u < date) {
+                    }
+                    if d.valid_until.is_some_and(|u| u < date) {
                         push(Sub::DocumentExpired, Evidence::Document { line: d.line });
                     }
                 }
@@ -889,14 +934,23 @@ pub fn reconcile(
                 if other_region(r.field(VoterField::Oblast)) {
                     push(Sub::ListedOtherRegion, Evidence::Record);
                 }
-                // Category 6 (address part).
-                if r.field(VoterField::Residence).is_empty()
-                    && r.field(VoterField::Street).is_empty()
-                    && r.field(VoterField::House).is_empty()
-                {
+                // Category 6 (address part): no street and no house, whatever the locality
+                // says (a locality alone is no address registration).
+                if r.field(VoterField::Street).is_empty() && r.field(VoterField::House).is_empty() {
                     push(Sub::NoAddress, Evidence::Record);
                 }
                 // Reference lists (6, 7, 8, 9).
+                // A name with a `?` of a CP1251 export is looked up by its blurred key
+                // (asked only for the few records born on a day a name-keyed row has).
+                let blurred = || {
+                    [
+                        VoterField::Surname,
+                        VoterField::Name,
+                        VoterField::MiddleName,
+                    ]
+                    .iter()
+                    .any(|&f| r.field(f).contains('?'))
+                };
                 let mut name_key_cache: Option<Option<(i32, u64)>> = None;
                 for l in &refs.lists {
                     let by_iin = valid(own)
@@ -910,9 +964,10 @@ pub fn reconcile(
                                 if !name_refs.iter().any(|l| l.has_dob(d)) {
                                     return None;
                                 }
+                                let key = if blurred() { blurred_key } else { name_key };
                                 Some((
                                     d,
-                                    name_key(
+                                    key(
                                         r.field(VoterField::Surname),
                                         r.field(VoterField::Name),
                                         r.field(VoterField::MiddleName),
@@ -920,7 +975,14 @@ pub fn reconcile(
                                     ),
                                 ))
                             });
-                            key.and_then(|(d, k)| l.by_name(d, k)).map(|line| RefHit {
+                            key.and_then(|(d, k)| {
+                                if blurred() {
+                                    l.by_blurred(d, k)
+                                } else {
+                                    l.by_name(d, k)
+                                }
+                            })
+                            .map(|line| RefHit {
                                 line,
                                 by_iin: false,
                             })
@@ -939,14 +1001,19 @@ pub fn reconcile(
                 if birth.is_some_and(|b| under_18(b, date)) {
                     push(Sub::Under18, Evidence::Record);
                 }
-                (out, buf)
+                (out, variants, buf)
             },
         )
-        .map(|(v, _)| v)
-        .reduce(Vec::new, |mut a, mut b| {
-            a.append(&mut b);
-            a
-        });
+        .map(|(v, w, _)| (v, w))
+        .reduce(
+            || (Vec::new(), Vec::new()),
+            |(mut a, mut x), (mut b, mut y)| {
+                a.append(&mut b);
+                x.append(&mut y);
+                (a, x)
+            },
+        );
+    spelling_variants.par_sort_by_key(|v| (v.record, v.field));
 
     stages.mark("per-record checks");
     // 5. Same voter: categories 3 and 4.
@@ -1001,6 +1068,7 @@ pub fn reconcile(
         pair,
         name_matches,
         discrepancies,
+        spelling_variants,
         groups,
         submission_only,
         register_only,

@@ -12,8 +12,8 @@
 //! category files are listed in [`DISCREPANCY_COLUMNS`] (English keys in the README).
 
 use super::{
-    Category, Discrepancy, Evidence, Level, NONE, ReconcileError, Reconciliation, References, Sub,
-    literal_eq,
+    Category, Discrepancy, Evidence, Level, NONE, ReconcileError, Reconciliation, References,
+    SpellingRule, SpellingVariant, Sub, literal_eq,
 };
 use crate::model::{Iin, VoterField, VoterRow, VoterTable};
 use rayon::prelude::*;
@@ -71,6 +71,23 @@ pub const LIST_COLUMNS: [(&str, &str); 10] = [
     ("explanation", "Түсініктеме / Пояснение"),
 ];
 
+/// The columns of `spelling_variants.csv`: name fields written otherwise than in the
+/// register in a spelling the folds explain (informational, not a discrepancy).
+pub const SPELLING_COLUMNS: [(&str, &str); 12] = [
+    ("record", "Жазба коды / Код записи"),
+    ("line", "Жол / Строка"),
+    ("precinct", "Учаске / Участок"),
+    ("district", "Аудан / Район"),
+    ("register_record", "Тізілім жазбасы / Запись регистра"),
+    ("register_line", "Тізілім жолы / Строка регистра"),
+    ("matched_by", "Сәйкестендіру тәсілі / Способ сопоставления"),
+    ("field", "Өріс / Поле"),
+    ("submission_value", "Тізімдегі мән / Значение в списке"),
+    ("register_value", "Тізілімдегі мән / Значение в регистре"),
+    ("rule", "Ереже / Правило"),
+    ("explanation", "Түсініктеме / Пояснение"),
+];
+
 /// One file of the act.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ActEntry {
@@ -80,6 +97,9 @@ pub struct ActEntry {
     pub bytes: u64,
     pub records: u64,
     pub sha256: String,
+    /// For a reference list: the check it served (`deceased`, `documents`, …).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub check: String,
 }
 
 /// What [`write_outputs`] wrote.
@@ -90,8 +110,9 @@ pub struct OutputSummary {
     pub geojson_updated: bool,
 }
 
-/// An input file for the act: role, path, record count.
-pub type InputFile = (String, PathBuf, u64);
+/// An input file for the act: role, path, record count, and for a reference list the
+/// check it served (empty otherwise).
+pub type InputFile = (String, PathBuf, u64, String);
 
 struct Ctx<'a> {
     sub: &'a VoterTable,
@@ -491,7 +512,11 @@ impl<'a> Ctx<'a> {
                 | Sub::Deceased
                 | Sub::LostCitizenship => {}
             },
-            Evidence::Field { field: f, score: s } => {
+            Evidence::Field {
+                field: f,
+                score: s,
+                typo,
+            } => {
                 field = f.key().into();
                 sv = r.field(f).into();
                 rv = qf(f);
@@ -506,9 +531,11 @@ impl<'a> Ctx<'a> {
                         }
                     )
                     .into();
-                    explanation.to_mut().push_str(
-                        "; ұқсастық — бүктелген түрлердің Джаро-Винклері / сходство — Джаро-Винклер свёрнутых форм",
-                    );
+                    explanation.to_mut().push_str(if typo {
+                        "; ереже / правило: бүктеуден кейін бір әріп қатесі / опечатка: одна правка после свёрток; ұқсастық — бүктелген түрлердің Джаро-Винклері / сходство — Джаро-Винклер свёрнутых форм"
+                    } else {
+                        "; ереже / правило: басқа мән, бүктеу түсіндірмейді / другое значение, свёртки не объясняют; ұқсастық — бүктелген түрлердің Джаро-Винклері / сходство — Джаро-Винклер свёрнутых форм"
+                    });
                 }
             }
             Evidence::Reference { list, hit } => {
@@ -652,13 +679,14 @@ const RECORD_FIELDS: [VoterField; 7] = [
     VoterField::BirthDate,
 ];
 
-/// Per-category counts: category → (distinct records, subcategory key → rows).
-type Counts = BTreeMap<u8, (u64, BTreeMap<&'static str, u64>)>;
+/// Per-category counts: category → (distinct records, records with an error, subcategory
+/// key → rows).
+type Counts = BTreeMap<u8, (u64, u64, BTreeMap<&'static str, u64>)>;
 
 fn counts_json(c: &Counts, records_with: u64) -> Value {
     let mut cats = Map::new();
     for cat in Category::ALL {
-        let (n, subs) = c.get(&cat.number()).cloned().unwrap_or_default();
+        let (n, errors, subs) = c.get(&cat.number()).cloned().unwrap_or_default();
         let mut sm = Map::new();
         for s in Sub::ALL.iter().filter(|s| s.category() == cat) {
             sm.insert(
@@ -668,7 +696,12 @@ fn counts_json(c: &Counts, records_with: u64) -> Value {
         }
         cats.insert(
             cat.number().to_string(),
-            json!({"records": n, "subcategories": sm}),
+            json!({
+                "records": n,
+                "records_with_errors": errors,
+                "records_with_warnings_only": n - errors,
+                "subcategories": sm,
+            }),
         );
     }
     json!({"categories": cats, "records_with_discrepancies": records_with})
@@ -677,16 +710,29 @@ fn counts_json(c: &Counts, records_with: u64) -> Value {
 /// Counts over a set of discrepancies (sorted by category, record).
 fn count(ds: &[&Discrepancy]) -> (Counts, u64) {
     let mut c: Counts = BTreeMap::new();
-    let mut last: Option<(u8, u32)> = None;
+    // The last (category, record) seen, and whether it was counted with an error yet.
+    let mut last: Option<(u8, u32, bool)> = None;
     let mut records = std::collections::BTreeSet::new();
     for d in ds {
         let cat = d.sub.category().number();
+        let error = d.sub.level() == Level::Error;
         let e = c.entry(cat).or_default();
-        if last != Some((cat, d.record)) {
-            e.0 += 1;
+        match last {
+            Some((lc, lr, counted)) if (lc, lr) == (cat, d.record) => {
+                if error && !counted {
+                    e.1 += 1;
+                    last = Some((cat, d.record, true));
+                }
+            }
+            _ => {
+                e.0 += 1;
+                if error {
+                    e.1 += 1;
+                }
+                last = Some((cat, d.record, error));
+            }
         }
-        last = Some((cat, d.record));
-        *e.1.entry(d.sub.key()).or_default() += 1;
+        *e.2.entry(d.sub.key()).or_default() += 1;
         records.insert(d.record);
     }
     (c, records.len() as u64)
@@ -704,6 +750,7 @@ enum List<'r> {
     Category(Category, &'r [Discrepancy]),
     SubmissionOnly(&'r [u32]),
     RegisterOnly(&'r [u32]),
+    Spelling(&'r [SpellingVariant]),
 }
 
 impl List<'_> {
@@ -711,6 +758,7 @@ impl List<'_> {
         match self {
             List::Category(_, ds) => ds.len(),
             List::SubmissionOnly(x) | List::RegisterOnly(x) => x.len(),
+            List::Spelling(v) => v.len(),
         }
     }
 
@@ -719,6 +767,7 @@ impl List<'_> {
             List::Category(c, _) => format!("{}.csv", c.file_stem()),
             List::SubmissionOnly(_) => "submission_only.csv".into(),
             List::RegisterOnly(_) => "register_only.csv".into(),
+            List::Spelling(_) => "spelling_variants.csv".into(),
         }
     }
 
@@ -728,13 +777,17 @@ impl List<'_> {
             List::Category(c, _) => format!("{} {}", c.number(), short_sheet(*c)),
             List::SubmissionOnly(_) => "Тек тізімде - Только в списке".into(),
             List::RegisterOnly(_) => "Тек тізілімде - Только в регистре".into(),
+            List::Spelling(_) => "Жазылуы - Варианты написания".into(),
         }
     }
 
     fn header(&self) -> Vec<&'static str> {
         match self {
             List::Category(..) => DISCREPANCY_COLUMNS.iter().map(|c| c.1).collect(),
-            _ => LIST_COLUMNS.iter().map(|c| c.1).collect(),
+            List::Spelling(_) => SPELLING_COLUMNS.iter().map(|c| c.1).collect(),
+            List::SubmissionOnly(_) | List::RegisterOnly(_) => {
+                LIST_COLUMNS.iter().map(|c| c.1).collect()
+            }
         }
     }
 }
@@ -756,7 +809,29 @@ impl<'a> Ctx<'a> {
         }
         out.push(List::SubmissionOnly(&self.res.submission_only));
         out.push(List::RegisterOnly(&self.res.register_only));
+        out.push(List::Spelling(&self.res.spelling_variants));
         out
+    }
+
+    /// A row of `spelling_variants.csv`.
+    fn spelling_row(&self, v: &SpellingVariant) -> [Cow<'a, str>; SPELLING_COLUMNS.len()] {
+        let r = self.sub.get(v.record as usize);
+        let p = self.res.pair[v.record as usize];
+        let q = (p != NONE).then(|| self.reg.get(p as usize));
+        [
+            r.code().into(),
+            r.line().to_string().into(),
+            r.field(VoterField::Precinct).into(),
+            r.field(VoterField::District).into(),
+            q.map(|q| q.code()).unwrap_or("").into(),
+            q.map(|q| q.line().to_string().into()).unwrap_or_default(),
+            self.matched_by(v.record).into(),
+            v.field.key().into(),
+            r.field(v.field).into(),
+            q.map(|q| q.field(v.field)).unwrap_or("").into(),
+            v.rule.key().into(),
+            format!("{}; сәйкессіздік емес / не расхождение", v.rule.title()).into(),
+        ]
     }
 
     /// The first `n` rows of `list` (for the workbook).
@@ -776,6 +851,10 @@ impl<'a> Ctx<'a> {
                     self.list_row(self.reg.get(j as usize), WHY_NOT_LISTED)
                         .into()
                 })
+                .collect(),
+            List::Spelling(v) => v[..n.min(v.len())]
+                .par_iter()
+                .map(|x| self.spelling_row(x).into())
                 .collect(),
         }
     }
@@ -808,6 +887,9 @@ impl<'a> Ctx<'a> {
             List::RegisterOnly(x) => stream_csv(w, &header, x, chunk, &|&j, c| {
                 write_row(c, &self.list_row(self.reg.get(j as usize), WHY_NOT_LISTED))
             }),
+            List::Spelling(v) => stream_csv(w, &header, v, chunk, &|x, c| {
+                write_row(c, &self.spelling_row(x))
+            }),
         })
     }
 }
@@ -825,6 +907,28 @@ fn statistics(sub: &VoterTable, reg: &VoterTable, res: &Reconciliation) -> Stats
     let (total_counts, total_records) = count(&all);
     let mut by_precinct: BTreeMap<&str, Vec<&Discrepancy>> = BTreeMap::new();
     let mut by_district: BTreeMap<&str, Vec<&Discrepancy>> = BTreeMap::new();
+    // Spelling variants, counted apart from the discrepancies: records per precinct and
+    // district, rows per rule.
+    let mut spelling_precinct: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut spelling_district: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut spelling_rules: BTreeMap<&'static str, u64> =
+        SpellingRule::ALL.iter().map(|r| (r.key(), 0)).collect();
+    let mut spelling_records = 0u64;
+    let mut last = None;
+    for v in &res.spelling_variants {
+        *spelling_rules.entry(v.rule.key()).or_default() += 1;
+        if last != Some(v.record) {
+            let r = sub.get(v.record as usize);
+            spelling_records += 1;
+            *spelling_precinct
+                .entry(r.field(VoterField::Precinct))
+                .or_default() += 1;
+            *spelling_district
+                .entry(r.field(VoterField::District))
+                .or_default() += 1;
+        }
+        last = Some(v.record);
+    }
     for d in &res.discrepancies {
         let r = sub.get(d.record as usize);
         by_precinct
@@ -871,6 +975,7 @@ fn statistics(sub: &VoterTable, reg: &VoterTable, res: &Reconciliation) -> Stats
         v["precinct"] = json!(p);
         v["district"] = json!(district);
         v["voters"] = json!(voters);
+        v["spelling_variants"] = json!(spelling_precinct.get(p).copied().unwrap_or(0));
         let mut g = Map::new();
         for cat in Category::ALL {
             g.insert(
@@ -888,7 +993,16 @@ fn statistics(sub: &VoterTable, reg: &VoterTable, res: &Reconciliation) -> Stats
         let (c, n) = count(&ds);
         let mut v = counts_json(&c, n);
         v["district"] = json!(dname);
+        v["spelling_variants"] = json!(spelling_district.get(dname).copied().unwrap_or(0));
         district_stats.push(v);
+    }
+    for (dname, n) in &spelling_district {
+        if !district_stats.iter().any(|v| v["district"] == json!(dname)) {
+            let mut v = counts_json(&Counts::new(), 0);
+            v["district"] = json!(dname);
+            v["spelling_variants"] = json!(n);
+            district_stats.push(v);
+        }
     }
     let mut region = counts_json(&total_counts, total_records);
     region["region"] = json!(res.options.region.as_str());
@@ -911,6 +1025,12 @@ fn statistics(sub: &VoterTable, reg: &VoterTable, res: &Reconciliation) -> Stats
             "register_only": res.register_only.len(),
         },
         "skipped_checks": res.skipped,
+        "spelling_variants": {
+            "records": spelling_records,
+            "fields": res.spelling_variants.len(),
+            "rules": spelling_rules,
+            "note": "not discrepancies: the same name in another spelling (spelling_variants.csv)",
+        },
         "totals": region,
         "districts": district_stats,
         "precincts": precinct_stats,
@@ -939,6 +1059,7 @@ fn statistics_sheet(stats: &Value) -> (Vec<&'static str>, Vec<Vec<Cow<'static, s
             );
         }
         row.push(v["records_with_discrepancies"].to_string().into());
+        row.push(v["spelling_variants"].to_string().into());
         rows.push(row);
     }
     let header = vec![
@@ -955,6 +1076,7 @@ fn statistics_sheet(stats: &Value) -> (Vec<&'static str>, Vec<Vec<Cow<'static, s
         "8",
         "9",
         "Барлығы / Всего",
+        "Жазылу нұсқалары (сәйкессіздік емес) / Варианты написания (не расхождения)",
     ];
     (header, rows)
 }
@@ -1136,7 +1258,7 @@ pub(super) fn write_outputs_chunked(
                 || {
                     inputs
                         .par_iter()
-                        .map(|(_, p, _)| {
+                        .map(|(_, p, _, _)| {
                             sha256_file(p).map_err(|e| ReconcileError::Write {
                                 path: p.display().to_string(),
                                 source: e,
@@ -1154,12 +1276,13 @@ pub(super) fn write_outputs_chunked(
     let mut act: Vec<ActEntry> = inputs
         .iter()
         .zip(input_sums)
-        .map(|((role, p, n), (bytes, sha256))| ActEntry {
+        .map(|((role, p, n, check), (bytes, sha256))| ActEntry {
             role: role.clone(),
             name: file_label(p),
             bytes,
             records: *n,
             sha256,
+            check: check.clone(),
         })
         .collect();
     for w in std::iter::once(json)
@@ -1173,6 +1296,7 @@ pub(super) fn write_outputs_chunked(
             bytes: w.bytes,
             records: w.records,
             sha256: w.sha256,
+            check: String::new(),
         });
     }
     write_act(&dir, res, &act)?;
@@ -1260,6 +1384,11 @@ fn write_act(dir: &Path, res: &Reconciliation, act: &[ActEntry]) -> Result<(), R
         "date": res.options.date.to_string(),
         "region": res.options.region.as_str(),
         "files": act,
+        "spelling_variants": {
+            "records": spelling_records(res),
+            "note": "not discrepancies: counted apart, listed in spelling_variants.csv",
+        },
+        "skipped_checks": res.skipped,
     });
     crate::report::write_atomic(&json_path, |w| {
         serde_json::to_writer_pretty(&mut *w, &v)?;
@@ -1289,6 +1418,26 @@ fn write_act(dir: &Path, res: &Reconciliation, act: &[ActEntry]) -> Result<(), R
                 a.role, a.name, a.bytes, a.records, a.sha256
             )?;
         }
+        let served: Vec<&ActEntry> = act.iter().filter(|a| !a.check.is_empty()).collect();
+        if !served.is_empty() || !res.skipped.is_empty() {
+            writeln!(w)?;
+            writeln!(w, "Анықтамалық тізімдер / Справочные списки / Reference lists:")?;
+            for a in served {
+                writeln!(w, "  {} → {}", a.name, a.check)?;
+            }
+            for s in &res.skipped {
+                writeln!(
+                    w,
+                    "  {s}: тізім жоқ, тексеру өткізілді / списка нет, проверка пропущена / no list, check skipped"
+                )?;
+            }
+        }
+        writeln!(w)?;
+        writeln!(
+            w,
+            "Жазылу нұсқалары (сәйкессіздік емес) / Варианты написания (не расхождения) / Spelling variants (not discrepancies): {} жазба / записей / records",
+            spelling_records(res)
+        )?;
         let total: u64 = act.iter().map(|a| a.records).sum();
         writeln!(w)?;
         writeln!(w, "Файлдар / Файлов / Files: {}; жазбалар / записей / records: {total}", act.len())?;
@@ -1299,6 +1448,19 @@ fn write_act(dir: &Path, res: &Reconciliation, act: &[ActEntry]) -> Result<(), R
     })
     .map_err(|e| wr(&txt_path, e))?;
     Ok(())
+}
+
+/// Records with at least one spelling variant.
+fn spelling_records(res: &Reconciliation) -> u64 {
+    let mut n = 0;
+    let mut last = None;
+    for v in &res.spelling_variants {
+        if last != Some(v.record) {
+            n += 1;
+        }
+        last = Some(v.record);
+    }
+    n
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! "oblast" / "region" or "г." / "қаласы" / "city"). Bare "Алматы" is the city (75); "Алматы
 //! облысы" / "Алматинская область" the oblast (19). An unknown name is not judged.
 
-use super::fold::fold_into;
+use super::fold::{fold_into, wildcard_eq};
+use crate::model::{AdminLevel, Kato};
 
 /// (KATO oblast prefix, names).
 const UNITS: &[(&str, &[&str])] = &[
@@ -89,9 +90,10 @@ fn base(s: &str) -> (String, bool) {
         if f.is_empty() {
             continue;
         }
-        if ob.contains(&f) {
+        // `wildcard_eq`: a `?` of a CP1251 export (`?аласы`) stands for a Kazakh letter.
+        if ob.iter().any(|o| wildcard_eq(o, &f)) {
             oblast = true;
-        } else if !ci.contains(&f) {
+        } else if !ci.iter().any(|c| wildcard_eq(c, &f)) {
             fold_into(w, &mut out);
         }
     }
@@ -131,10 +133,39 @@ pub fn oblast_of(field: &str) -> Option<String> {
                 for w in n.split(' ') {
                     fold_into(w, &mut f);
                 }
-                f == name
+                wildcard_eq(&f, &name)
             })
         })
         .map(|(p, _)| p.to_string())
+}
+
+/// Parses `--region`: a 9-digit KATO code of one of the 20 region-level units of the
+/// classifier (oblasts and the cities of Astana, Almaty and Shymkent: `XX0000000`).
+///
+/// # Examples
+/// ```
+/// use precincts::reconcile::region_code;
+/// assert_eq!(region_code("750000000").unwrap().as_str(), "750000000");
+/// assert!(region_code("751010000").is_err()); // a district of Almaty
+/// assert!(region_code("990000000").is_err()); // no such region
+/// ```
+pub fn region_code(s: &str) -> Result<Kato, String> {
+    let k: Kato = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("--region {:?}: expected a 9-digit KATO code", s.trim()))?;
+    let known = UNITS.iter().any(|(p, _)| *p == k.oblast_prefix());
+    if !known || k.level() != AdminLevel::Oblast {
+        return Err(format!(
+            "--region {k}: not a region code of the KATO classifier; expected one of {}",
+            UNITS
+                .iter()
+                .map(|(p, _)| format!("{p}0000000"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(k)
 }
 
 #[cfg(test)]
@@ -155,5 +186,44 @@ mod tests {
         assert_eq!(oblast_of("Алматинская область").as_deref(), Some("19"));
         assert_eq!(oblast_of("Алматы қаласы").as_deref(), Some("75"));
         assert_eq!(oblast_of(""), None);
+        // A CP1251 export's `?` in place of Kazakh letters.
+        assert_eq!(oblast_of("?арағанды облысы").as_deref(), Some("35"));
+        assert_eq!(oblast_of("Шымкент ?аласы").as_deref(), Some("79"));
+    }
+
+    /// Every region-level code of the published classifier (`/work/shared/data/kz-kato`) is
+    /// a `--region`, and nothing else of it is.
+    #[test]
+    fn region_codes_are_those_of_the_classifier() {
+        let path = std::path::Path::new("/work/shared/data/kz-kato/kato.csv");
+        let Ok(text) = std::fs::read_to_string(path) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{} is missing (CI is set)",
+                path.display()
+            );
+            eprintln!("skipped: {} is missing", path.display());
+            return;
+        };
+        let mut regions = std::collections::BTreeSet::new();
+        let mut rows = 0;
+        for line in text.lines().skip(1) {
+            let mut cells = line.split(',');
+            let (Some(code), Some(_), Some(level)) = (cells.next(), cells.next(), cells.next())
+            else {
+                continue;
+            };
+            rows += 1;
+            assert_eq!(
+                region_code(code).is_ok(),
+                level == "oblast",
+                "{code} {level}"
+            );
+            if level == "oblast" {
+                regions.insert(code.to_string());
+            }
+        }
+        assert!(rows > 1000, "{rows}");
+        assert_eq!(regions.len(), 20);
     }
 }

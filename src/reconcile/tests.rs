@@ -141,13 +141,19 @@ fn a_latin_spelling_without_iin_pairs_by_name_and_birth_date() {
     assert_eq!(res.pair, vec![0]);
     let m = res.name_matches[&0];
     assert_eq!((m.surname, m.name, m.middle), (1.0, 1.0, Some(1.0)));
+    // The passport spelling is no discrepancy: only the missing IIN is.
+    assert_eq!(found(&res, &sub), vec![(Sub::IinFormat, "1".into())]);
+    let variants: Vec<(VoterField, SpellingRule)> = res
+        .spelling_variants
+        .iter()
+        .map(|v| (v.field, v.rule))
+        .collect();
     assert_eq!(
-        found(&res, &sub),
+        variants,
         vec![
-            (Sub::IinFormat, "1".into()),
-            (Sub::Surname, "1".into()),
-            (Sub::Name, "1".into()),
-            (Sub::MiddleName, "1".into()),
+            (VoterField::Surname, SpellingRule::PassportLatin),
+            (VoterField::Name, SpellingRule::PassportLatin),
+            (VoterField::MiddleName, SpellingRule::PassportLatin),
         ]
     );
 }
@@ -587,6 +593,7 @@ fn csv_files_written_by_chunks_in_parallel_equal_one_sequential_writer() {
             "cat9_no_suffrage.csv",
             "submission_only.csv",
             "register_only.csv",
+            "spelling_variants.csv",
         ]
     );
 }
@@ -598,4 +605,166 @@ fn sha256_of(b: &[u8]) -> (u64, String) {
         b.len() as u64,
         d.iter().map(|x| format!("{x:02x}")).collect(),
     )
+}
+
+/// Regression (issue 9): a locality without street and house is no address (category 6);
+/// an invalid document past its date is both invalid and expired (category 2).
+#[test]
+fn a_locality_alone_is_no_address_and_an_invalid_expired_document_is_both() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("documents.csv"),
+        "number,status,valid_until\nN1,недействителен,01.01.2026\nN2,недействителен,\n",
+    )
+    .unwrap();
+    let refs = read_references(dir.path(), &mut crate::io::Intake::default()).unwrap();
+    let sub = table(
+        &[
+            BASE,
+            R {
+                code: "2",
+                iin: "870412400784",
+                surname: "Ким",
+                dob: "1987-04-12",
+                gender: "Ж",
+                ..BASE
+            },
+        ],
+        |k, f| {
+            if k == 0 {
+                f[VoterField::Street.index()].clear();
+                f[VoterField::House.index()].clear();
+            } else {
+                f[VoterField::Residence.index()].clear();
+            }
+        },
+    );
+    let res = reconcile(&sub, &table(&[], no_tweak), &refs, &opts());
+    assert_eq!(
+        found(&res, &sub),
+        vec![
+            (Sub::DocumentInvalid, "1".into()),
+            (Sub::DocumentInvalid, "2".into()),
+            (Sub::DocumentExpired, "1".into()),
+            (Sub::NoAddress, "1".into()),
+        ]
+    );
+}
+
+/// Spelling variants are listed apart; category 1 keeps the typo.
+#[test]
+fn kazakh_letters_written_as_russian_are_a_variant_and_a_typo_is_not() {
+    let sub = table(
+        &[
+            R {
+                surname: "Ахмeтов", // a Latin "e"
+                name: "Ерлан",
+                middle: "Серикулы",
+                ..BASE
+            },
+            R {
+                code: "2",
+                iin: "870412400784",
+                surname: "Қасымов",
+                name: "Ерлан",
+                dob: "1987-04-12",
+                gender: "Ж",
+                ..BASE
+            },
+        ],
+        no_tweak,
+    );
+    let reg = table(
+        &[
+            BASE,
+            R {
+                code: "2",
+                iin: "870412400784",
+                surname: "Касымов",
+                name: "Ержан",
+                dob: "1987-04-12",
+                gender: "Ж",
+                ..BASE
+            },
+        ],
+        no_tweak,
+    );
+    let res = run(&sub, &reg);
+    assert_eq!(found(&res, &sub), vec![(Sub::Name, "2".into())]);
+    let d = res
+        .discrepancies
+        .iter()
+        .find(|d| d.sub == Sub::Name)
+        .unwrap();
+    assert!(matches!(d.evidence, Evidence::Field { typo: true, .. }));
+    let v: Vec<(u32, VoterField, SpellingRule)> = res
+        .spelling_variants
+        .iter()
+        .map(|v| (v.record, v.field, v.rule))
+        .collect();
+    assert_eq!(
+        v,
+        vec![
+            (0, VoterField::Surname, SpellingRule::LatinLookalike),
+            (
+                0,
+                VoterField::MiddleName,
+                SpellingRule::KazakhRussianLetters
+            ),
+            (1, VoterField::Surname, SpellingRule::KazakhRussianLetters),
+        ]
+    );
+}
+
+/// A record without IIN whose name a CP1251 export damaged (`?` for `Қ`, first letter
+/// included) pairs by name and birth date; its twin (same surname and birth date, another
+/// name) and a namesake born another day do not take it.
+#[test]
+fn a_cp1251_damaged_name_without_iin_pairs_with_the_right_person() {
+    let sub = table(
+        &[R {
+            iin: "",
+            surname: "?асымов",
+            name: "Ерлан",
+            middle: "Сер?кұлы",
+            ..BASE
+        }],
+        no_tweak,
+    );
+    let reg = table(
+        &[
+            R {
+                code: "7",
+                iin: "900101300028",
+                surname: "Қасымов",
+                name: "Марат",
+                ..BASE
+            },
+            R {
+                code: "8",
+                iin: "870412400784",
+                surname: "Қасымов",
+                name: "Ерлан",
+                dob: "1987-04-12",
+                ..BASE
+            },
+            R {
+                code: "9",
+                surname: "Қасымов",
+                name: "Ерлан",
+                ..BASE
+            },
+        ],
+        no_tweak,
+    );
+    let res = run(&sub, &reg);
+    assert_eq!(res.pair, vec![2]);
+    assert_eq!(found(&res, &sub), vec![(Sub::IinFormat, "1".into())]);
+    assert!(
+        res.spelling_variants
+            .iter()
+            .all(|v| v.rule == SpellingRule::Cp1251Damage),
+        "{:?}",
+        res.spelling_variants
+    );
 }
