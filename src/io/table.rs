@@ -199,15 +199,12 @@ pub(crate) fn read_table_prepared(
 /// The header row of a CSV or workbook (its first non-empty row), cells trimmed and
 /// decoded as [`read_table`] decodes them; for checks on the columns a file offers.
 pub(crate) fn read_header(path: &Path) -> Result<Vec<String>, IoError> {
+    // A named pipe or a device is refused before it is opened; a sheet too large to lay
+    // out is refused as the readers refuse it.
+    super::regular_file(path)?;
     let mut header = None;
     if is_workbook(path) {
-        use calamine::Reader;
-        let mut wb = calamine::open_workbook_auto(path)
-            .map_err(|e| IoError::format(path, format!("not a readable workbook: {e}")))?;
-        let range = wb
-            .worksheet_range_at(0)
-            .ok_or_else(|| IoError::format(path, "the workbook has no sheet"))?
-            .map_err(|e| IoError::format(path, format!("cannot read the first sheet: {e}")))?;
+        let range = first_sheet(path)?;
         for r in range.rows() {
             let mut h: Vec<String> = r
                 .iter()
@@ -237,6 +234,12 @@ pub(crate) fn read_header(path: &Path) -> Result<Vec<String>, IoError> {
         .take(1 << 20)
         .read_to_end(&mut head)
         .map_err(open_err)?;
+    // Line ends `\r`, `\r\n` and `\n` alike (Excel for Mac writes `\r` alone).
+    for b in head.iter_mut() {
+        if *b == b'\r' {
+            *b = b'\n';
+        }
+    }
     let mut sample = head.as_slice();
     if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
         sample = &sample[3..];
