@@ -441,33 +441,59 @@ fn no_iin_or_name_reaches_the_console() {
     }
 }
 
+/// Unusable input (a missing register, a register whose header names one field twice, a
+/// date that does not exist) stops the run with exit 2 and an error that names the file or
+/// the flag, never a person of the files it read.
 #[test]
 fn unusable_input_exits_with_2_and_names_no_person() {
+    let r = run();
+    let s = r.demo.join("sailau");
     let tmp = tempfile::tempdir().unwrap();
-    Command::cargo_bin("precincts")
-        .unwrap()
-        .args([
-            "reconcile",
-            "--submission",
-            "missing.csv",
-            "--register",
-            "x.csv",
-        ])
-        .arg("--refs")
-        .arg(tmp.path())
-        .args(["--date", "2026-03-15", "--region", "750000000", "--out"])
-        .arg(tmp.path().join("o"))
-        .assert()
-        .code(2);
-    Command::cargo_bin("precincts")
-        .unwrap()
-        .args(["reconcile", "--submission", "a.csv", "--register", "b.csv"])
-        .arg("--refs")
-        .arg(tmp.path())
-        .args(["--date", "15.03.2026", "--region", "750000000", "--out"])
-        .arg(tmp.path().join("o"))
-        .assert()
-        .code(2);
+    let sub_text = std::fs::read_to_string(s.join("submission.csv")).unwrap();
+    // The register with its IIN column named twice (the second header cell made the first's).
+    let reg = std::fs::read_to_string(s.join("register.csv")).unwrap();
+    let (head, body) = reg.split_once('\n').unwrap();
+    let sep = if head.contains(';') { ";" } else { "," };
+    let mut cells: Vec<&str> = head.trim_end_matches('\r').split(sep).collect();
+    cells[2] = cells[1];
+    let doubled = cells.join(sep);
+    let bad_reg = tmp.path().join("register.csv");
+    std::fs::write(&bad_reg, format!("{doubled}\n{body}")).unwrap();
+    let missing = tmp.path().join("missing.csv");
+    let cases: [(&Path, &str, &str); 3] = [
+        (&missing, &r.expected.date, "missing.csv"),
+        (&bad_reg, &r.expected.date, "register.csv"),
+        (&s.join("register.csv"), "31.02.2026", "--date"),
+    ];
+    for (register, date, named) in cases {
+        let o = Command::cargo_bin("precincts")
+            .unwrap()
+            .args(["reconcile", "--submission"])
+            .arg(s.join("submission.csv"))
+            .arg("--register")
+            .arg(register)
+            .arg("--refs")
+            .arg(s.join("refs"))
+            .args(["--date", date, "--region", &r.expected.region, "--out"])
+            .arg(tmp.path().join("o"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{named}: {err}");
+        assert!(err.contains(named), "{named}: {err}");
+        for line in sub_text.lines().skip(1).take(500) {
+            let cells: Vec<&str> = line.split(';').collect();
+            if cells[1].len() >= 6 {
+                assert!(!err.contains(cells[1]), "{named}: an IIN in stderr: {err}");
+            }
+            if cells[2].chars().count() >= 3 {
+                assert!(
+                    !err.contains(cells[2]),
+                    "{named}: a surname in stderr: {err}"
+                );
+            }
+        }
+    }
 }
 
 /// Runs `precincts reconcile` on the demo's register with `sub` and `refs`; returns the
