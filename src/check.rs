@@ -753,7 +753,7 @@ fn geocode(
     let chunks: Vec<Vec<Geocoded>> = (0..v.len().div_ceil(CHUNK))
         .into_par_iter()
         .map_init(crate::address::FindCache::default, |cache, c| {
-            let mut memo: HashMap<AddressQuery, Geocoded> = HashMap::new();
+            let mut memo: rustc_hash::FxHashMap<AddressQuery, Geocoded> = Default::default();
             let rows = c * CHUNK..((c + 1) * CHUNK).min(v.len());
             let n = rows.len() as u64;
             let found: Vec<Geocoded> = rows

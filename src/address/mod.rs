@@ -845,7 +845,11 @@ pub struct FindCache {
     levels: Option<StreetLevels>,
     /// Every street this cache has resolved, by its four texts joined: voters of one
     /// street write it several ways, and a list's addresses interleave them.
-    seen: HashMap<String, StreetLevels>,
+    seen: rustc_hash::FxHashMap<String, StreetLevels>,
+    /// (oblast, district, locality) texts → the locality key and the units they name.
+    places: rustc_hash::FxHashMap<String, std::sync::Arc<(String, Vec<Vec<String>>)>>,
+    /// Street text → its key.
+    streets: rustc_hash::FxHashMap<String, std::sync::Arc<str>>,
 }
 
 /// A locality cell split into the locality and the units written before it
@@ -945,7 +949,39 @@ impl AddressIndex {
 
     /// What each level of the cascade names for a written street, in the units the query
     /// names.
-    fn street_levels(&self, q: &AddressQuery) -> StreetLevels {
+    fn street_levels(&self, q: &AddressQuery, cache: &mut FindCache) -> StreetLevels {
+        // Where: the locality key and the units the record names, once per distinct
+        // (oblast, district, locality) text; the street key once per distinct street text.
+        let wkey = [q.oblast, q.district, q.locality].join("\u{1f}");
+        let place = match cache.places.get(&wkey) {
+            Some(p) => p.clone(),
+            None => {
+                let p = std::sync::Arc::new(self.place(q));
+                cache.places.insert(wkey, p.clone());
+                p
+            }
+        };
+        let street = match cache.streets.get(q.street) {
+            Some(k) => k.clone(),
+            None => {
+                let k: std::sync::Arc<str> = normalise_street(q.street).into();
+                cache.streets.insert(q.street.to_string(), k.clone());
+                k
+            }
+        };
+        let (loc, constraints) = &*place;
+        let admits = |u: Option<u32>| match u.and_then(|u| self.unit_kato.get(u as usize)) {
+            None => true,
+            Some(k) => constraints
+                .iter()
+                .all(|ps| ps.iter().any(|p| k.starts_with(p.as_str()))),
+        };
+        std::sync::Arc::new(self.dir.levels(loc, &street, &admits))
+    }
+
+    /// The locality key of a record and the KATO prefixes of the units it names (each
+    /// field's set; a unit must match every set).
+    fn place(&self, q: &AddressQuery) -> (String, Vec<Vec<String>>) {
         let (loc_text, loc_units) = split_locality(q.locality);
         let mut constraints: Vec<Vec<String>> = Vec::new();
         if !self.unit_kato.is_empty() {
@@ -965,14 +1001,7 @@ impl AddressIndex {
                 }
             }
         }
-        let admits = |u: Option<u32>| match u.and_then(|u| self.unit_kato.get(u as usize)) {
-            None => true,
-            Some(k) => constraints
-                .iter()
-                .all(|ps| ps.iter().any(|p| k.starts_with(p.as_str()))),
-        };
-        let loc = normalise_locality(loc_text);
-        std::sync::Arc::new(self.dir.levels(&loc, &normalise_street(q.street), &admits))
+        (normalise_locality(loc_text), constraints)
     }
 
     /// Walks the levels with the house: the first level whose street has the house answers;
@@ -997,20 +1026,18 @@ impl AddressIndex {
         Geocoded::NotFound
     }
 
-    fn find_in(&self, sid: u32, house: &str, building: &str) -> Option<u32> {
-        match index_key(house, building) {
-            Ok(n) => self.plain.get(&(sid, n)).copied(),
-            Err(k) => self.houses.get(&(sid, k)).copied(),
-        }
-    }
-
     /// The house on one street (its objects in one or more units): the point when exactly
     /// one object has it, ambiguous when several do.
     fn house_on(&self, sids: &[u32], house: &str, building: &str) -> Geocoded {
+        let key = index_key(house, building);
         let mut found: Option<(u32, u32)> = None;
         let mut more: Vec<u32> = Vec::new();
         for &s in sids {
-            if let Some(p) = self.find_in(s, house, building) {
+            let at = match &key {
+                Ok(n) => self.plain.get(&(s, *n)).copied(),
+                Err(k) => self.houses.get(&(s, k.clone())).copied(),
+            };
+            if let Some(p) = at {
                 match found {
                     None => found = Some((s, p)),
                     Some(_) => more.push(s),
@@ -1031,7 +1058,8 @@ impl AddressIndex {
 
     /// Where the address of a record is.
     pub fn locate(&self, q: &AddressQuery) -> Geocoded {
-        self.walk(&self.street_levels(q), q.house, q.building)
+        let levels = self.street_levels(q, &mut FindCache::default());
+        self.walk(&levels, q.house, q.building)
     }
 
     /// [`AddressIndex::locate`] remembering the last street (one cache per thread, e.g. with
@@ -1055,7 +1083,7 @@ impl AddressIndex {
             let levels = match cache.seen.get(&joined) {
                 Some(l) => l.clone(),
                 None => {
-                    let l = self.street_levels(q);
+                    let l = self.street_levels(q, cache);
                     cache.seen.insert(joined, l.clone());
                     l
                 }

@@ -76,9 +76,14 @@ impl<R: Read> LineEnds<R> {
         }
         // The common case, a stretch without quotes and carriage returns: nothing to turn,
         // and the state after it is the last byte's (a quoted field stays open).
-        let special = self.buf[..len]
-            .iter()
-            .fold(false, |a, &c| a | (c == b'"') | (c == b'\r'));
+        // Also a stretch whose every '\r' is the first of a "\r\n" and that has no quote
+        // (a Windows file's blocks): nothing to turn either.
+        let b = &self.buf[..len];
+        let quotes = b.iter().fold(false, |a, &c| a | (c == b'"'));
+        let special = quotes || {
+            let crs = b.iter().filter(|&&c| c == b'\r').count();
+            crs > 0 && (b[len - 1] == b'\r' || crs != b.windows(2).filter(|w| w == b"\r\n").count())
+        };
         if !special {
             if self.state != State::Quoted {
                 let last = self.buf[len - 1];
