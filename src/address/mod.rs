@@ -834,6 +834,9 @@ fn index_key(house: &str, building: &str) -> Result<u32, String> {
     }
 }
 
+/// A record's locality key and the KATO prefixes of the units it names (one set per field).
+type Place = (String, Vec<Vec<String>>);
+
 /// What each level of the cascade names for one written street.
 type StreetLevels = std::sync::Arc<[directory::Resolution; 3]>;
 
@@ -847,7 +850,7 @@ pub struct FindCache {
     /// street write it several ways, and a list's addresses interleave them.
     seen: rustc_hash::FxHashMap<String, StreetLevels>,
     /// (oblast, district, locality) texts → the locality key and the units they name.
-    places: rustc_hash::FxHashMap<String, std::sync::Arc<(String, Vec<Vec<String>>)>>,
+    places: rustc_hash::FxHashMap<String, std::sync::Arc<Place>>,
     /// Street text → its key.
     streets: rustc_hash::FxHashMap<String, std::sync::Arc<str>>,
 }
@@ -981,7 +984,7 @@ impl AddressIndex {
 
     /// The locality key of a record and the KATO prefixes of the units it names (each
     /// field's set; a unit must match every set).
-    fn place(&self, q: &AddressQuery) -> (String, Vec<Vec<String>>) {
+    fn place(&self, q: &AddressQuery) -> Place {
         let (loc_text, loc_units) = split_locality(q.locality);
         let mut constraints: Vec<Vec<String>> = Vec::new();
         if !self.unit_kato.is_empty() {
