@@ -667,27 +667,6 @@ pub fn loose_street_key(key: &str) -> String {
     out
 }
 
-/// The one value each key names, for a [`loose_street_key`] fallback: `None` where a key
-/// names several values (then there is no fallback).
-pub(crate) fn unique_values<K: Eq + std::hash::Hash, V: PartialEq>(
-    pairs: impl IntoIterator<Item = (K, V)>,
-) -> HashMap<K, Option<V>> {
-    let mut out: HashMap<K, Option<V>> = HashMap::new();
-    for (k, v) in pairs {
-        match out.entry(k) {
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                if e.get().as_ref() != Some(&v) {
-                    e.insert(None);
-                }
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(Some(v));
-            }
-        }
-    }
-    out
-}
-
 /// The matching key of a locality (`г. Алматы` = `Алматы қаласы` = `алматы`).
 pub fn normalise_locality(s: &str) -> String {
     let words = text::fold_tokens(s);

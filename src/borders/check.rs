@@ -4,9 +4,7 @@
 
 use super::{BorderTable, HouseItem, Parity, StreetAliases, Target};
 use crate::address::directory::{Resolution, StreetDirectory};
-use crate::address::{
-    House, loose_street_key, normalise_locality, normalise_street, parse_house, unique_values,
-};
+use crate::address::{House, normalise_locality, normalise_street, parse_house};
 use crate::model::{
     AddressPoint, AdminUnit, Finding, FindingCode, PrecinctNo, PrecinctPolygon, VoterField,
     VoterTable,
@@ -53,31 +51,6 @@ struct EntryIndex<'a> {
     settlements: HashMap<String, Vec<u32>>,
     /// Localities the table covers; `None` = every locality.
     localities: Option<HashSet<String>>,
-    /// locality key → [`loose_street_key`] → the one street key of the entries it names
-    /// (`None`: several), for an address whose own street key has no entry.
-    loose: HashMap<&'a str, HashMap<String, Option<String>>>,
-}
-
-impl EntryIndex<'_> {
-    /// The street key entries are indexed under for an address street key: itself when some
-    /// entry names it (in its locality or any locality), else the one entry street its loose
-    /// key names (`пл. Республики` → `Республика алаңы`), else itself.
-    fn street_key(&self, loc: &str, key: String) -> String {
-        let named = |l: &str| self.streets.get(l).is_some_and(|m| m.contains_key(&key));
-        if named(loc) || named("") || self.loose.is_empty() {
-            return key;
-        }
-        let lk = loose_street_key(&key);
-        for l in [loc, ""] {
-            if let Some(v) = self.loose.get(l).and_then(|m| m.get(&lk)) {
-                return match v {
-                    Some(k) => k.clone(),
-                    None => key,
-                };
-            }
-        }
-        key
-    }
 }
 
 /// The street of an entry among the streets of the address points: the street key the
@@ -178,21 +151,10 @@ fn build_index<'a>(table: &'a BorderTable, entry_street: &[Option<EntryStreet>])
             }
         }
     }
-    let loose = streets
-        .iter()
-        .map(|(loc, m)| {
-            let keys = m.keys().filter(|k| !k.is_empty());
-            (
-                *loc,
-                unique_values(keys.map(|k| (loose_street_key(k), k.clone()))),
-            )
-        })
-        .collect();
     EntryIndex {
         streets,
         settlements,
         localities,
-        loose,
     }
 }
 
@@ -245,7 +207,9 @@ fn resolve(
             Some(al) => al.resolve(&cache.loc, &s).to_string(),
             None => s,
         };
-        cache.street = ix.street_key(&cache.loc, s).into();
+        // Entries are filed under the point street they name (`entry_streets`), so the
+        // point's own key finds them.
+        cache.street = s.into();
     }
     let loc: &str = &cache.loc;
     let street: &str = &cache.street;
