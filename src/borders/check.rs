@@ -158,6 +158,56 @@ fn build_index<'a>(table: &'a BorderTable, entry_street: &[Option<EntryStreet>])
     }
 }
 
+/// The houses of one street among the address points.
+struct KnownHouses<'a> {
+    lo: &'a House,
+    hi: &'a House,
+    count: usize,
+    /// The highest even and odd house.
+    last: [Option<&'a House>; 2],
+}
+
+/// The known houses of the given (locality, street) keys, from the resolved points (a point
+/// counts for its locality and for "any locality").
+fn known_houses<'a>(
+    resolved: &'a [Resolved],
+    streets: &HashSet<(&str, &str)>,
+) -> HashMap<(&'a str, &'a str), KnownHouses<'a>> {
+    let mut known: HashMap<(&str, &str), KnownHouses> = HashMap::new();
+    if streets.is_empty() {
+        return known;
+    }
+    for r in resolved {
+        let Some(h) = &r.house else { continue };
+        for l in [&*r.loc, ""] {
+            if !streets.contains(&(l, &*r.street)) {
+                continue;
+            }
+            let k = known.entry((l, &*r.street)).or_insert(KnownHouses {
+                lo: h,
+                hi: h,
+                count: 0,
+                last: [None; 2],
+            });
+            k.lo = k.lo.min(h);
+            k.hi = k.hi.max(h);
+            k.count += 1;
+            let side = &mut k.last[(h.num % 2) as usize];
+            if side.is_none_or(|m| h > m) {
+                *side = Some(h);
+            }
+        }
+    }
+    known
+}
+
+/// Whether an entry includes a range with an upper end.
+fn has_closed_range(e: &super::BorderEntry) -> bool {
+    e.houses
+        .included()
+        .any(|it| matches!(it, HouseItem::Range { to: Some(_), .. }))
+}
+
 /// One address point resolved against the lists.
 struct Resolved {
     loc: Arc<str>,
@@ -340,39 +390,22 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
     }
 
     // Entries (rows) that match nothing; the known houses of their streets, for the message.
-    let mut known: HashMap<(&str, &str), (House, House, usize)> = HashMap::new();
-    let dead_streets: HashSet<(&str, &str)> = table
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| entry_hits[*i] == 0)
-        .filter_map(|(i, e)| match &entry_street[i] {
-            Some(Ok(key)) => Some((
-                table.precincts[e.precinct].locality_key.as_str(),
-                key.as_str(),
-            )),
-            _ => None,
-        })
+    // The known houses of the streets of entries that match nothing (for their message)
+    // and of entries with a closed range (for BORDER_RANGE_BEYOND_LAST_HOUSE): one pass.
+    let street_of = |i: usize| match &entry_street[i] {
+        Some(Ok(key)) => Some((
+            table.precincts[table.entries[i].precinct]
+                .locality_key
+                .as_str(),
+            key.as_str(),
+        )),
+        _ => None,
+    };
+    let wanted: HashSet<(&str, &str)> = (0..table.entries.len())
+        .filter(|&i| entry_hits[i] == 0 || has_closed_range(&table.entries[i]))
+        .filter_map(street_of)
         .collect();
-    if !dead_streets.is_empty() {
-        for r in &resolved {
-            let Some(h) = &r.house else { continue };
-            for l in [&*r.loc, ""] {
-                if dead_streets.contains(&(l, &*r.street)) {
-                    let e = known
-                        .entry((l, &*r.street))
-                        .or_insert_with(|| (h.clone(), h.clone(), 0));
-                    if h < &e.0 {
-                        e.0 = h.clone();
-                    }
-                    if h > &e.1 {
-                        e.1 = h.clone();
-                    }
-                    e.2 += 1;
-                }
-            }
-        }
-    }
+    let known = known_houses(&resolved, &wanted);
     let mut by_row: BTreeMap<(usize, u64), (Vec<usize>, usize)> = BTreeMap::new();
     for (i, e) in table.entries.iter().enumerate() {
         let r = by_row.entry((e.precinct, e.source.line)).or_default();
@@ -417,9 +450,9 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
                             "«{name}»: no such street among the address points of «{}»",
                             pb.locality
                         ),
-                        Some((lo, hi, n)) => format!(
-                            "«{name}» {}: no known house matches ({n} known houses, {lo}..{hi})",
-                            e.houses
+                        Some(k) => format!(
+                            "«{name}» {}: no known house matches ({} known houses, {}..{})",
+                            e.houses, k.count, k.lo, k.hi
                         ),
                     }
                 }
@@ -443,38 +476,6 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
 
     // Ranges that run past the last known house of their street (of their side, when they
     // have one), for entries that do match something (the others are dead entries above).
-    let mut last: HashMap<(&str, &str), [Option<&House>; 2]> = HashMap::new();
-    let ranged: HashSet<(&str, &str)> = table
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(i, e)| {
-            entry_hits[*i] > 0
-                && e.houses
-                    .included()
-                    .any(|it| matches!(it, HouseItem::Range { to: Some(_), .. }))
-        })
-        .filter_map(|(i, e)| match &entry_street[i] {
-            Some(Ok(key)) => Some((
-                table.precincts[e.precinct].locality_key.as_str(),
-                key.as_str(),
-            )),
-            _ => None,
-        })
-        .collect();
-    if !ranged.is_empty() {
-        for r in &resolved {
-            let Some(h) = &r.house else { continue };
-            for l in [&*r.loc, ""] {
-                if ranged.contains(&(l, &*r.street)) {
-                    let side = &mut last.entry((l, &*r.street)).or_default()[(h.num % 2) as usize];
-                    if side.is_none_or(|m| h > m) {
-                        *side = Some(h);
-                    }
-                }
-            }
-        }
-    }
     let mut beyond: BTreeMap<(usize, u64), Vec<String>> = BTreeMap::new();
     for (i, e) in table.entries.iter().enumerate() {
         let Target::Street { name, .. } = &e.target else {
@@ -488,7 +489,7 @@ pub fn check_borders(input: &BordersInput) -> BordersOutcome {
             continue;
         };
         let key = key.as_str();
-        let Some(sides) = last.get(&(loc, key)) else {
+        let Some(sides) = known.get(&(loc, key)).map(|k| k.last) else {
             continue;
         };
         for item in e.houses.included() {
