@@ -206,17 +206,7 @@ pub(crate) fn read_header(path: &Path) -> Result<Vec<String>, IoError> {
     if is_workbook(path) {
         let range = first_sheet(path)?;
         for r in range.rows() {
-            let mut h: Vec<String> = r
-                .iter()
-                .map(|d| {
-                    let mut s = String::new();
-                    cell_text(d, &mut s);
-                    s
-                })
-                .collect();
-            while h.last().is_some_and(String::is_empty) {
-                h.pop();
-            }
+            let h = row_texts(r);
             if !h.is_empty() {
                 header = Some(h);
                 break;
@@ -675,6 +665,22 @@ pub(super) fn record_cells<'a>(
 
 /// The text of a workbook cell: integers without `.0`, dates as ISO `YYYY-MM-DD`
 /// (with ` HH:MM:SS` when the time is not midnight), booleans `true` / `false`.
+/// A workbook row's cells as text, without the empty cells at its end (a header row).
+fn row_texts(r: &[calamine::Data]) -> Vec<String> {
+    let mut h: Vec<String> = r
+        .iter()
+        .map(|d| {
+            let mut s = String::new();
+            cell_text(d, &mut s);
+            s
+        })
+        .collect();
+    while h.last().is_some_and(String::is_empty) {
+        h.pop();
+    }
+    h
+}
+
 pub(crate) fn cell_text(d: &calamine::Data, out: &mut String) {
     use calamine::Data;
     use std::fmt::Write;
@@ -825,18 +831,7 @@ fn read_workbook(
             return Err(IoError::format(path, "the first sheet is empty"));
         };
         if !is_empty(r) {
-            let mut h: Vec<String> = r
-                .iter()
-                .map(|d| {
-                    let mut s = String::new();
-                    cell_text(d, &mut s);
-                    s
-                })
-                .collect();
-            while h.last().is_some_and(String::is_empty) {
-                h.pop();
-            }
-            break h;
+            break row_texts(r);
         }
     };
     let map = map_columns(path, &header, columns)?;
