@@ -6,9 +6,12 @@
 //! The spellings are written here, by hand, the way voter lists and akimat decisions write
 //! them; nothing is computed with the code under test.
 
+#[path = "common/shared.rs"]
+mod shared_data;
 use precincts::address::{AddressIndex, AddressQuery, Geocoded};
 use precincts::model::{AddressPoint, SourceRef};
 use proptest::prelude::*;
+use shared_data::shared;
 
 /// A street name as Russian texts write it (genitive) and as Kazakh texts do (nominative).
 const NAMES: &[(&str, &str)] = &[
@@ -238,16 +241,9 @@ fn different_names_are_different_streets() {
 /// cannot be placed.
 #[test]
 fn real_almaty_points_are_found_as_people_write_them() {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/almaty-osm-2013/DERIVED_almaty_address_points.geojson");
-    if !p.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{} is missing: with CI set, the real-data tests must run",
-            p.display()
-        );
+    let Some(p) = shared("almaty-osm-2013/DERIVED_almaty_address_points.geojson") else {
         return;
-    }
+    };
     let mut intake = precincts::io::Intake::default();
     let points = precincts::io::read_addresses(&p, None, &mut intake).unwrap();
     let ix = AddressIndex::new(&points);

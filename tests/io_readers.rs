@@ -3,12 +3,15 @@
 //! CRSs (expected figures from PROJ's own `cs2cs`), malformed files, and the accounting
 //! `read = accepted + rejected`. Real data under `../shared/data` is read when present.
 
+#[path = "common/shared.rs"]
+mod shared_data;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use precincts::io::{
     self, Intake, IoError, VectorOptions, read_addresses, read_admin, read_classifier,
     read_precincts, read_stations, read_voters,
 };
 use precincts::model::{AdminLevel, StationMark, VoterField};
+use shared_data::shared;
 use std::path::{Path, PathBuf};
 
 // ---------------------------------------------------------------------------------------
@@ -130,22 +133,6 @@ fn one_square(x0: f64, y0: f64, s: f64) -> shapefile::Polygon {
 
 fn ascii_rows(vals: &[&str]) -> Vec<Vec<Vec<u8>>> {
     vals.iter().map(|v| vec![v.as_bytes().to_vec()]).collect()
-}
-
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing: with CI set, the real-data tests must run",
-        p.display()
-    );
-    eprintln!("note: {} is absent; test skipped", p.display());
-    None
 }
 
 // ---------------------------------------------------------------------------------------

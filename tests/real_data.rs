@@ -1,21 +1,14 @@
 //! The real Kazakh boundaries (`../shared/data/kz-admin`, when present): districts checked as
 //! if they were precincts inside the oblasts, through the real binary.
 
+#[path = "common/shared.rs"]
+mod shared_data;
+use shared_data::shared;
 use std::path::PathBuf;
 use std::process::Command;
 
 fn kz_admin() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kz-admin");
-    if d.join("kaz_admbnda_adm2_2024.shp").exists() {
-        return Some(d);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing: with CI set, the real-data tests must run",
-        d.display()
-    );
-    eprintln!("skipped: {} is absent", d.display());
-    None
+    shared("kz-admin/kaz_admbnda_adm2_2024.shp").and_then(|p| p.parent().map(PathBuf::from))
 }
 
 #[test]
