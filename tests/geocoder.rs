@@ -312,10 +312,169 @@ fn real_almaty_points_are_found_as_people_write_them() {
             "{street} {house}: {got:?}"
         );
     }
-    // `Толе би` 29 is written without a type in the file, and `улица Толе би` exists too:
-    // the street written with its type and another house cannot be told from the bare one.
-    assert!(at("Алматы", "Төле би көшесі", "29").is_err());
+    // `Толе би` 29 is written without a type in the file; `улица Толе би` exists too but has
+    // no house 29: the one street of that name with the house is the answer.
+    assert_eq!(at("Алматы", "Төле би көшесі", "29"), point("Толе би", "29"));
+    // Neither has a house 999: not found (never "ambiguous" for a missing house).
+    assert_eq!(
+        at("Алматы", "Төле би көшесі", "999"),
+        Err("NotFound".to_string())
+    );
     // Not there.
     assert!(at("", "пр. Абая", "9999").is_err());
     assert!(at("", "ул. Абылай хана", "34").is_err());
+}
+
+/// A square polygon feature (lon/lat) with the given properties.
+fn square_feature(props: &str, x0: f64, y0: f64, x1: f64, y1: f64) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+    )
+}
+
+/// Through the real binary, on files written by hand as an akimat sends them: the voter list
+/// is an Excel export (CP1251, `;`, CRLF, the regulation's Russian column names; the Kazakh
+/// letters Excel cannot keep written with their Russian look-alikes), two districts each with
+/// a village `Жанаталап` and a `ул. Абая` with a house 1, and one village with a lane of the
+/// same name. Each voter's outcome is written by hand below.
+#[test]
+fn an_excel_voter_list_with_homonym_villages_and_streets_is_placed_or_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Талгарский район (KATO 196000000) west, Енбекшиказахский (195600000) east.
+    let admin = format!(
+        r#"{{"type":"FeatureCollection","features":[{},{}]}}"#,
+        square_feature(
+            r#"{"KATO":"196000000","name":"Талгарский район"}"#,
+            77.0,
+            43.3,
+            77.1,
+            43.4
+        ),
+        square_feature(
+            r#"{"KATO":"195600000","name":"Енбекшиказахский район"}"#,
+            77.1,
+            43.3,
+            77.2,
+            43.4
+        ),
+    );
+    std::fs::write(d.join("admin.geojson"), admin).unwrap();
+    let precincts = format!(
+        r#"{{"type":"FeatureCollection","features":[{},{}]}}"#,
+        square_feature(r#"{"precinct":"101"}"#, 77.0, 43.3, 77.1, 43.4),
+        square_feature(r#"{"precinct":"102"}"#, 77.1, 43.3, 77.2, 43.4),
+    );
+    std::fs::write(d.join("precincts.geojson"), precincts).unwrap();
+    std::fs::write(
+        d.join("addresses.csv"),
+        "locality,street,house,building,lon,lat\n\
+         с. Жанаталап,ул. Абая,1,,77.05,43.35\n\
+         с. Жанаталап,пер. Абая,5,,77.06,43.35\n\
+         Жаңаталап ауылы,Абай көшесі,1,,77.15,43.35\n",
+    )
+    .unwrap();
+    let header = "Код;ИИН;Фамилия;Имя;Отчество;Код участка;Республиканский участок;\
+                  Областной участок;Районный участок;Область;Район;Дата рождения;\
+                  Национальность;Пол;Населенный пункт;Улица;Дом;Корпус;Квартира;\
+                  Номер документа;Дата выдачи;Примечание;Дополнение1;Дополнение2;\
+                  Дополнение3;Дополнение4";
+    // (code, precinct listed, district, locality, street, house)
+    let rows = [
+        // The district by name, Russian abbreviation: the western village's street.
+        ("1", "101", "Талгарский р-н", "с. Жанаталап", "Абай к.", "1"),
+        // The district by its KATO code: the eastern village.
+        ("2", "102", "195600000", "Жанаталап", "ул. Абая", "1"),
+        // No district: house 1 is in both villages.
+        ("3", "101", "", "с.Жанаталап", "ул. Абая", "1"),
+        // The bare name where the village has a street and a lane of it.
+        ("4", "101", "Талгарский район", "с. Жанаталап", "Абая", "5"),
+        // The lane, listed in the other precinct.
+        (
+            "5",
+            "102",
+            "Талгарский район",
+            "Жанаталап а.",
+            "пер. Абая",
+            "5",
+        ),
+        // No such house.
+        (
+            "6",
+            "101",
+            "Талгарский район",
+            "с. Жанаталап",
+            "ул. Абая",
+            "7",
+        ),
+    ];
+    let mut text = String::from(header);
+    for (i, (code, p, district, loc, street, house)) in rows.iter().enumerate() {
+        text.push_str(&format!(
+            "\r\n{code};{iin};Иванов;Ержан;;{p};;;;Алматинская обл.;{district};01.01.1990;;М;\
+             {loc};{street};{house};;;{doc:09};01.02.2020;;;;;",
+            iin = format!("9001013000{:02}", 10 + i),
+            doc = 100 + i
+        ));
+    }
+    let (cp1251, _, lossy) = encoding_rs::WINDOWS_1251.encode(&text);
+    assert!(!lossy, "the export holds Russian letters only");
+    std::fs::write(d.join("voters.csv"), &*cp1251).unwrap();
+
+    let out = d.join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_precincts"))
+        .arg("check")
+        .arg("--out")
+        .arg(&out)
+        .arg("--admin")
+        .arg(d.join("admin.geojson"))
+        .arg("--precincts")
+        .arg(d.join("precincts.geojson"))
+        .arg("--addresses")
+        .arg(d.join("addresses.csv"))
+        .arg("--voters")
+        .arg(d.join("voters.csv"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("6 read = 6 accepted + 0 rejected"), "{err}");
+
+    let mut rd = csv::Reader::from_path(out.join("findings.csv")).unwrap();
+    let h = rd.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (c, p, r) = (col("code"), col("precinct"), col("record"));
+    let mut voters: Vec<(String, String, String)> = rd
+        .records()
+        .map(|x| x.unwrap())
+        .filter(|x| x[c].starts_with("VOTER_"))
+        .map(|x| (x[c].to_string(), x[p].to_string(), x[r].to_string()))
+        .collect();
+    voters.sort();
+    let want = |c: &str, p: &str, r: &str| (c.to_string(), p.to_string(), r.to_string());
+    assert_eq!(
+        voters,
+        vec![
+            want("VOTER_ADDRESS_AMBIGUOUS", "101", "3"),
+            want("VOTER_ADDRESS_AMBIGUOUS", "101", "4"),
+            want("VOTER_ADDRESS_NOT_FOUND", "101", "6"),
+            want("VOTER_IN_OTHER_PRECINCT", "102", "5"),
+        ]
+    );
+    // Voters by polygon: 101 holds voters 1 and 5, 102 voter 2; 3 and 4 are nowhere.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.geojson")).unwrap()).unwrap();
+    let mut by: Vec<(String, u64)> = report["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["properties"]["precinct"].as_str().unwrap().to_string(),
+                f["properties"]["voters"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    by.sort();
+    assert_eq!(by, vec![("101".to_string(), 2), ("102".to_string(), 1)]);
 }

@@ -817,7 +817,8 @@ fn index_key(house: &str, building: &str) -> Result<u32, String> {
 type Place = (String, Vec<Vec<String>>);
 
 /// What each level of the cascade names for one written street.
-type StreetLevels = std::sync::Arc<[directory::Resolution; 3]>;
+/// With the type the record wrote.
+type StreetLevels = std::sync::Arc<(StreetType, [directory::Resolution; 3])>;
 
 /// The last street a thread resolved, for [`AddressIndex::locate_cached`]: voter files come
 /// sorted by address, so consecutive voters mostly share it.
@@ -958,7 +959,8 @@ impl AddressIndex {
                 .iter()
                 .all(|ps| ps.iter().any(|p| k.starts_with(p.as_str()))),
         };
-        std::sync::Arc::new(self.dir.levels(loc, &street, &admits))
+        let written = split_key(&street).0;
+        std::sync::Arc::new((written, self.dir.levels(loc, &street, &admits)))
     }
 
     /// The locality key of a record and the KATO prefixes of the units it names (each
@@ -988,10 +990,40 @@ impl AddressIndex {
 
     /// Walks the levels with the house: the first level whose street has the house answers;
     /// an ambiguous level answers ambiguous.
-    fn walk(&self, levels: &[directory::Resolution; 3], house: &str, building: &str) -> Geocoded {
+    fn walk(
+        &self,
+        levels: &(StreetType, [directory::Resolution; 3]),
+        house: &str,
+        building: &str,
+    ) -> Geocoded {
+        // A street written with its type that is found without the house lets a looser level
+        // speak only for the streets of that type or of none (`Төле би көшесі 29` where
+        // `ул. Төле би` has no 29 but a `Төле би` written without a type has it): the street
+        // was found, the house was not, so a looser key must neither call it ambiguous nor
+        // give another type's house. A street written without a type keeps the street-level
+        // rule: several streets of the name are ambiguous, whatever the houses.
+        let (written, levels) = levels;
+        let mut missed = false;
         for level in levels {
             match level {
                 directory::Resolution::NotFound => continue,
+                directory::Resolution::Ambiguous(ids) | directory::Resolution::Found(ids)
+                    if missed =>
+                {
+                    let same: Vec<u32> = ids
+                        .iter()
+                        .copied()
+                        .filter(|&s| {
+                            let t = split_key(self.dir.object(s).2).0;
+                            t == *written || t == StreetType::Untyped
+                        })
+                        .collect();
+                    if let answer @ (Geocoded::Point(_) | Geocoded::Ambiguous(_)) =
+                        self.house_on(&same, house, building)
+                    {
+                        return answer;
+                    }
+                }
                 directory::Resolution::Ambiguous(ids) => {
                     return Geocoded::Ambiguous(
                         ids.iter()
@@ -1000,7 +1032,7 @@ impl AddressIndex {
                     );
                 }
                 directory::Resolution::Found(ids) => match self.house_on(ids, house, building) {
-                    Geocoded::NotFound => continue,
+                    Geocoded::NotFound => missed = *written != StreetType::Untyped,
                     answer => return answer,
                 },
             }
@@ -1008,8 +1040,9 @@ impl AddressIndex {
         Geocoded::NotFound
     }
 
-    /// The house on one street (its objects in one or more units): the point when exactly
-    /// one object has it, ambiguous when several do.
+    /// The house among street objects (one street in one or more units, or the candidates
+    /// of a looser level): the point when exactly one object has it, ambiguous when several
+    /// do.
     fn house_on(&self, sids: &[u32], house: &str, building: &str) -> Geocoded {
         let key = index_key(house, building);
         let mut found: Option<(u32, u32)> = None;
@@ -1349,8 +1382,12 @@ mod tests {
         assert_eq!(ix.find("Алматы", "ул. Победы", "2", ""), Some(1));
         // An exact key wins over the fallback: Дружбы and Дружб are two streets.
         assert_eq!(ix.find("Алматы", "ул. Дружбы", "5", ""), Some(2));
-        assert_eq!(ix.find("Алматы", "ул. Дружбы", "6", ""), None);
         assert_eq!(ix.find("Алматы", "Дружба", "6", ""), Some(3));
+        // The exact street lacks house 6: of the streets of its type the loose key names,
+        // only Дружб has it.
+        assert_eq!(ix.find("Алматы", "ул. Дружбы", "6", ""), Some(3));
+        // Neither has a house 7.
+        assert_eq!(ix.find("Алматы", "ул. Дружбы", "7", ""), None);
     }
 
     #[test]
