@@ -411,9 +411,9 @@ fn an_excel_voter_list_with_homonym_villages_and_streets_is_placed_or_reported()
     let mut text = String::from(header);
     for (i, (code, p, district, loc, street, house)) in rows.iter().enumerate() {
         text.push_str(&format!(
-            "\r\n{code};{iin};Иванов;Ержан;;{p};;;;Алматинская обл.;{district};01.01.1990;;М;\
-             {loc};{street};{house};;;{doc:09};01.02.2020;;;;;",
-            iin = format!("9001013000{:02}", 10 + i),
+            "\r\n{code};9001013000{iin:02};Иванов;Ержан;;{p};;;;Алматинская обл.;{district};\
+             01.01.1990;;М;{loc};{street};{house};;;{doc:09};01.02.2020;;;;;",
+            iin = 10 + i,
             doc = 100 + i
         ));
     }
